@@ -1,0 +1,259 @@
+"""Settings: one TOML file -> typed, validated settings.
+
+Secrets never live in the file: the bot token comes from TELEGRAM_BOT_TOKEN and the
+webhook secret from TELEGRAM_WEBHOOK_SECRET. Validation errors name the exact key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+LANGUAGES = ("vi", "en")
+
+
+class _Strict(BaseModel):
+    # A misspelt key must be an error, not a silently ignored setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitSettings(_Strict):
+    name: str = Field(min_length=1)
+    name_en: str | None = None
+    chair_title: str = Field(min_length=1)
+    chair_title_en: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    levels: list[str] = Field(min_length=1)
+    levels_en: list[str] | None = None
+    code_prefix: str = Field(default="TT", pattern=r"^[A-Z]{1,5}$")
+    default_language: Literal["vi", "en"] = "vi"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class AreaSettings(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")
+    name: str = Field(min_length=1)
+    name_en: str | None = None
+    parent: str | None = None
+
+
+class TopicSettings(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")
+    name: str = Field(min_length=1)
+    name_en: str | None = None
+    agency: str = ""
+
+
+class GroupHeadSettings(_Strict):
+    telegram_id: int
+    name: str = Field(min_length=1)
+    areas: list[str] = Field(min_length=1)
+
+
+class StaffSettings(_Strict):
+    admins: list[int] = []
+    members: list[int] = []
+    chat_id: int | None = None
+    group_heads: list[GroupHeadSettings] = []
+
+
+class LimitSettings(_Strict):
+    text_min_chars: int = Field(default=10, ge=1)
+    text_max_chars: int = Field(default=2000, ge=20, le=4000)
+    photos_max: int = Field(default=5, ge=0, le=10)
+    name_max_chars: int = Field(default=80, ge=10)
+    messages_per_minute: int = Field(default=30, ge=5)
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> LimitSettings:
+        if self.text_min_chars >= self.text_max_chars:
+            raise ValueError("text_min_chars must be smaller than text_max_chars")
+        return self
+
+
+class NotifySettings(_Strict):
+    per_second: float = Field(default=25, gt=0)
+    per_chat_per_second: float = Field(default=1, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+
+
+class WebhookSettings(_Strict):
+    listen: str = "0.0.0.0"
+    port: int = Field(default=8443, ge=1, le=65535)
+    path: str = "telegram"
+    url: str = ""
+
+
+class TelegramSettings(_Strict):
+    enabled: bool = True
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    poll_timeout: int = Field(default=30, ge=0, le=50)
+    webhook: WebhookSettings = WebhookSettings()
+    rate_limiter: bool = True
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramSettings:
+        if self.mode == "webhook" and not self.webhook.url.startswith("https://"):
+            raise ValueError("webhook mode needs telegram.webhook.url starting with https://")
+        return self
+
+
+class PrivacySettings(_Strict):
+    consent_version: str = "1"
+    controller: str = Field(min_length=1)
+    contact: str = Field(min_length=1)
+
+
+class DatabaseSettings(_Strict):
+    path: str = "data/doithoai.db"
+
+
+class Settings(_Strict):
+    unit: UnitSettings
+    areas: list[AreaSettings] = Field(min_length=1)
+    topics: list[TopicSettings] = Field(min_length=1)
+    staff: StaffSettings = StaffSettings()
+    limits: LimitSettings = LimitSettings()
+    notify: NotifySettings = NotifySettings()
+    telegram: TelegramSettings = TelegramSettings()
+    privacy: PrivacySettings
+    database: DatabaseSettings = DatabaseSettings()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Settings:
+        _check_unique("areas", [a.id for a in self.areas])
+        _check_unique("topics", [t.id for t in self.topics])
+        ids = {a.id for a in self.areas}
+        for index, area in enumerate(self.areas):
+            if area.parent is not None and area.parent not in ids:
+                raise _KeyError(f"areas[{index}].parent", f"unknown area {area.parent!r}")
+        _check_acyclic(self.areas)
+        depth = max(_depth(self.areas, a.id) for a in self.areas)
+        if depth > len(self.unit.levels):
+            raise _KeyError(
+                "unit.levels",
+                f"the area tree is {depth} levels deep but only {len(self.unit.levels)} level names are given",
+            )
+        for index, head in enumerate(self.staff.group_heads):
+            for area_id in head.areas:
+                if area_id not in ids:
+                    raise _KeyError(f"staff.group_heads[{index}].areas", f"unknown area {area_id!r}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.unit.timezone)
+
+    @property
+    def database_path(self) -> Path:
+        return Path(self.database.path)
+
+
+class _KeyError(ValueError):
+    """A cross-reference problem that knows which key it is about."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+
+
+def _check_unique(key: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for index, item in enumerate(ids):
+        if item in seen:
+            raise _KeyError(f"{key}[{index}].id", f"duplicate id {item!r}")
+        seen.add(item)
+
+
+def _check_acyclic(areas: list[AreaSettings]) -> None:
+    parent = {a.id: a.parent for a in areas}
+    for index, area in enumerate(areas):
+        seen = {area.id}
+        current = area.parent
+        while current is not None:
+            if current in seen:
+                raise _KeyError(f"areas[{index}].parent", f"area {area.id!r} is its own ancestor")
+            seen.add(current)
+            current = parent[current]
+
+
+def _depth(areas: list[AreaSettings], area_id: str) -> int:
+    parent = {a.id: a.parent for a in areas}
+    depth = 1
+    current = parent[area_id]
+    while current is not None:
+        depth += 1
+        current = parent[current]
+    return depth
+
+
+class ConfigError(Exception):
+    """The config cannot be used; each line of `problems` names a key and what is wrong."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+def load_settings(path: str | os.PathLike[str]) -> Settings:
+    file = Path(path)
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(file, ["file not found"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(file, [f"not valid TOML: {error}"]) from None
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(file, [_describe(e) for e in error.errors()]) from None
+
+
+def _describe(error: dict) -> str:  # type: ignore[type-arg]
+    key = _dotted(error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key (misspelt?)"
+    if error["type"] == "missing":
+        return f"{key}: required key is missing"
+    # Cross-reference errors are raised on the whole model (empty loc) and name their key.
+    return f"{key}: {message}" if key else message
+
+
+def _dotted(loc: tuple[object, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+@dataclass(frozen=True)
+class Secrets:
+    telegram_token: str | None
+    webhook_secret: str | None
+
+    @classmethod
+    def from_environment(cls) -> Secrets:
+        return cls(
+            telegram_token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
+            webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        )

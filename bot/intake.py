@@ -1,0 +1,1014 @@
+"""The resident dialogue: one `Inbound` in, the conversation moved on, `Reply`s out.
+
+Each event is handled inside one database transaction: the resident, the event's dedupe
+mark, the conversation state and any submitted concern are written together, so a crash
+at any point leaves either the whole step or nothing. Button payloads are never trusted:
+step buttons carry the conversation's version and are checked against what the current
+step offers; global buttons re-check ownership and deadlines.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+
+import aiosqlite
+
+from bot.areas import AreaTree, TopicList
+from bot.clock import Clock, format_local
+from bot.config import LANGUAGES, Settings
+from bot.messages import Button, Inbound, InboundKind, Reply
+from bot.ratelimit import FloodGuard
+from bot.text import Catalog
+from bot.textnorm import clean, fold, letter_count
+from storage.concerns import ConcernRepository
+from storage.conversations import ConversationRepository
+from storage.db import Database
+from storage.meetings import MeetingRepository
+from storage.records import Concern, Meeting, NewConcern, Resident
+from storage.residents import ResidentRepository
+
+log = logging.getLogger(__name__)
+
+CONTACT_PURPOSE = "contact"
+_PHONE = re.compile(r"^(?:\+?84|0)(\d{9,10})$")
+_CODE = re.compile(r"^\s*([A-Za-z]{1,5})?[\s-]*0*(\d{1,9})\s*$")
+
+
+@dataclass
+class Draft:
+    key: str
+    meeting_id: int | None = None
+    meeting_area: str | None = None
+    area_node: str | None = None
+    area_id: str | None = None
+    topic_id: str | None = None
+    text: str | None = None
+    photos: list[str] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    phone_verified: bool = False
+    # Back from the summary to rewrite the text: the other answers stay.
+    editing: bool = False
+
+
+@dataclass
+class Conversation:
+    step: str = "idle"
+    version: int = 0
+    draft: Draft | None = None
+    # The buttons of the last prompt, so a typed label or its number works like a press.
+    choices: list[list[str]] = field(default_factory=list)
+    delete_pending: bool = False
+    withdraw_pending: int | None = None
+    # What the last event produced, sent again if the channel delivers that event twice.
+    last_event: str | None = None
+    last_replies: list[dict] = field(default_factory=list)  # type: ignore[type-arg]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> Conversation:
+        if not raw:
+            return cls()
+        data = json.loads(raw)
+        draft = data.pop("draft", None)
+        return cls(draft=Draft(**draft) if draft else None, **data)
+
+
+FLOW_STEPS = ("meeting", "area", "topic", "text", "photos", "location", "contact", "phone", "confirm")
+
+
+class Intake:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        clock: Clock,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.clock = clock
+        self.catalog = catalog or Catalog.load()
+        self.areas = AreaTree(settings)
+        self.topics = TopicList(settings)
+        self.flood = FloodGuard(settings.limits.messages_per_minute)
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        now = self.clock.now()
+        inbound = _cleaned(inbound)
+        verdict = self.flood.check(f"{inbound.channel}:{inbound.user_id}", now)
+        if verdict == "drop":
+            return []
+        async with self.database.transaction() as connection:
+            turn = await _Turn.begin(self, connection, inbound, now)
+            if verdict == "warn":
+                replies = [Reply(turn.t("flood"))]
+            else:
+                replies = await turn.run()
+            await turn.finish(replies)
+        return replies
+
+
+class _Turn:
+    """Everything about handling one event; lives for one transaction."""
+
+    def __init__(
+        self,
+        intake: Intake,
+        connection: aiosqlite.Connection,
+        inbound: Inbound,
+        resident: Resident,
+        state: Conversation,
+        now: datetime,
+    ) -> None:
+        self.intake = intake
+        self.settings = intake.settings
+        self.inbound = inbound
+        self.resident = resident
+        self.state = state
+        self.now = now
+        self.language = resident.language
+        self.residents = ResidentRepository(connection)
+        self.meetings = MeetingRepository(connection)
+        self.concerns = ConcernRepository(connection)
+        self.conversations = ConversationRepository(connection)
+        self.duplicate = False
+
+    @classmethod
+    async def begin(cls, intake: Intake, connection: aiosqlite.Connection, inbound: Inbound, now: datetime) -> _Turn:
+        residents = ResidentRepository(connection)
+        resident = await residents.get_or_create(
+            inbound.channel, inbound.user_id, intake.settings.unit.default_language, now
+        )
+        raw = await ConversationRepository(connection).load(resident.id)
+        try:
+            state = Conversation.from_json(raw)
+        except (ValueError, TypeError, KeyError):
+            log.warning("conversation state of resident %s unreadable; starting over", resident.id)
+            state = Conversation()
+        return cls(intake, connection, inbound, resident, state, now)
+
+    # --- the frame -------------------------------------------------------------------
+
+    async def run(self) -> list[Reply]:
+        event = self.inbound.event_id
+        if event is not None:
+            if event == self.state.last_event:
+                self.duplicate = True
+                return [_reply_from_dict(r) for r in self.state.last_replies]
+            if not await self.conversations.mark_processed(self.inbound.channel, event, self.now):
+                self.duplicate = True
+                return []
+        kind = self.inbound.kind
+        if kind is InboundKind.COMMAND:
+            return await self.on_command(self.inbound.command or "", self.inbound.args)
+        if kind is InboundKind.BUTTON:
+            return await self.on_payload(self.inbound.payload or "")
+        if kind is InboundKind.TEXT:
+            chosen = self.match_choice(self.inbound.text or "")
+            if chosen is not None:
+                return await self.on_payload(chosen)
+        return await self.on_input()
+
+    async def finish(self, replies: list[Reply]) -> None:
+        if not self.duplicate and self.inbound.event_id is not None:
+            self.state.last_event = self.inbound.event_id
+            self.state.last_replies = [asdict(r) for r in replies]
+        prompts = [r for r in replies if r.buttons]
+        if prompts:
+            self.state.choices = [[b.label, b.payload] for b in prompts[-1].all_buttons()]
+        await self.conversations.save(self.resident.id, self.state.to_json(), self.now)
+
+    def t(self, key: str, **values: object) -> str:
+        return self.intake.catalog.t(self.language, key, **values)
+
+    def match_choice(self, text: str) -> str | None:
+        typed = fold(text)
+        if not typed or not self.state.choices:
+            return None
+        if typed.isdigit():
+            index = int(typed) - 1
+            return self.state.choices[index][1] if 0 <= index < len(self.state.choices) else None
+        for label, payload in self.state.choices:
+            if fold(label) == typed:
+                return payload
+        return None
+
+    @property
+    def in_flow(self) -> bool:
+        return self.state.step in FLOW_STEPS and self.state.draft is not None
+
+    def advance(self, step: str) -> None:
+        self.state.step = step
+        self.state.version += 1
+
+    def step_button(self, label: str, action: str, arg: str = "") -> Button:
+        return Button(label, f"{self.state.version}:{action}:{arg}")
+
+    # --- commands ----------------------------------------------------------------------
+
+    async def on_command(self, command: str, args: str) -> list[Reply]:
+        handlers = {
+            "start": self.cmd_start,
+            "help": self.cmd_help,
+            "new": self.cmd_new,
+            "cancel": self.cmd_cancel,
+            "my": self.cmd_my,
+            "status": self.cmd_status,
+            "withdraw": self.cmd_withdraw,
+            "privacy": self.cmd_privacy,
+            "delete": self.cmd_delete,
+            "language": self.cmd_language,
+            "lang": self.cmd_language,
+        }
+        handler = handlers.get(command.lower())
+        if handler is None:
+            return [Reply(self.t("command.unknown", command=command))] + await self.resume()
+        return await handler(args)
+
+    async def cmd_start(self, args: str) -> list[Reply]:
+        if self.in_flow:
+            return [Reply(self.t("start.again"))] + await self.resume()
+        if await self.residents.latest_consent(self.resident.id, CONTACT_PURPOSE) is None:
+            self.advance("consent")
+            return [Reply(self.t("start.greeting", unit=self.settings.unit.name)), self.consent_prompt()]
+        return [Reply(self.t("start.greeting", unit=self.settings.unit.name)), self.menu()]
+
+    async def cmd_help(self, args: str) -> list[Reply]:
+        return [Reply(self.t("help"))] + await self.resume()
+
+    async def cmd_new(self, args: str) -> list[Reply]:
+        if self.in_flow:
+            return [Reply(self.t("new.busy"))] + await self.resume()
+        return await self.start_draft()
+
+    async def cmd_cancel(self, args: str) -> list[Reply]:
+        busy = self.in_flow or self.state.step == "consent" or self.state.delete_pending or self.state.withdraw_pending
+        self.state.draft = None
+        self.state.delete_pending = False
+        self.state.withdraw_pending = None
+        self.advance("idle")
+        return [Reply(self.t("cancel.done" if busy else "cancel.nothing"), remove_keyboard=True), self.menu()]
+
+    async def cmd_my(self, args: str) -> list[Reply]:
+        followed = await self.concerns.followed_by(self.resident.id)
+        if not followed:
+            return [Reply(self.t("my.empty"))] + await self.resume()
+        lines = [self.t("my.header", count=len(followed))]
+        buttons: list[tuple[Button, ...]] = []
+        meetings: dict[int, Meeting | None] = {}
+        for item in followed[:20]:
+            concern = item.concern
+            lines.append(
+                self.t(
+                    "my.line",
+                    code=concern.code,
+                    status=self.t(f"status.{concern.status}"),
+                    role=self.t(f"role.{item.role}"),
+                    text=_shorten(concern.text, 80),
+                )
+            )
+            if concern.meeting_id not in meetings:
+                meetings[concern.meeting_id] = await self.meetings.get(concern.meeting_id)
+            if item.role == "author" and self.can_withdraw(concern, meetings[concern.meeting_id]):
+                buttons.append((Button(self.t("my.withdraw_button", code=concern.code), f"g:wd:{concern.id}"),))
+        if len(followed) > 20:
+            lines.append(self.t("my.more", count=len(followed) - 20))
+        return [Reply("\n".join(lines), buttons=tuple(buttons))] + await self.resume()
+
+    async def cmd_status(self, args: str) -> list[Reply]:
+        code = self.parse_code(args)
+        if code is None:
+            return [Reply(self.t("status.usage"))] + await self.resume()
+        concern = await self.concerns.by_code(code)
+        role = None if concern is None else await self.concerns.follower_role(concern.id, self.resident.id)
+        if concern is None or role is None:
+            return [Reply(self.t("status.not_found", code=code))] + await self.resume()
+        meeting = await self.meetings.get(concern.meeting_id)
+        assert meeting is not None
+        text = self.t(
+            "status.detail",
+            code=concern.code,
+            status=self.t(f"status.{concern.status}"),
+            meeting=meeting.title,
+            when=format_local(meeting.starts_at, self.settings.zone),
+            place=meeting.place,
+            area=self.intake.areas.path_label(concern.area_id, self.language),
+            topic=self.topic_label(concern.topic_id),
+            text=concern.text,
+            submitted=format_local(concern.submitted_at, self.settings.zone),
+        )
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if role == "author" and self.can_withdraw(concern, meeting):
+            buttons = ((Button(self.t("my.withdraw_button", code=concern.code), f"g:wd:{concern.id}"),),)
+        return [Reply(text, buttons=buttons)] + await self.resume()
+
+    async def cmd_withdraw(self, args: str) -> list[Reply]:
+        code = self.parse_code(args)
+        concern = None if code is None else await self.concerns.by_code(code)
+        if concern is None:
+            return [Reply(self.t("withdraw.usage"))] + await self.resume()
+        return await self.ask_withdraw(concern.id)
+
+    async def cmd_privacy(self, args: str) -> list[Reply]:
+        consent = await self.residents.latest_consent(self.resident.id, CONTACT_PURPOSE)
+        if consent is None:
+            status = self.t("privacy.consent_none")
+        elif consent.given:
+            status = self.t("privacy.consent_given", at=format_local(consent.at, self.settings.zone), version=consent.text_version)
+        else:
+            status = self.t("privacy.consent_refused", at=format_local(consent.at, self.settings.zone))
+        text = self.t(
+            "privacy.text",
+            controller=self.settings.privacy.controller,
+            contact=self.settings.privacy.contact,
+            status=status,
+        )
+        buttons = (
+            (Button(self.t("privacy.delete_button"), "g:del:ask"),),
+            (Button(self.t("privacy.consent_button"), "g:consent:yes"),)
+            if not (consent and consent.given)
+            else (Button(self.t("privacy.withdraw_consent_button"), "g:del:ask"),),
+        )
+        return [Reply(text, buttons=buttons)] + await self.resume()
+
+    async def cmd_delete(self, args: str) -> list[Reply]:
+        self.state.delete_pending = True
+        return [
+            Reply(
+                self.t("delete.ask"),
+                buttons=((Button(self.t("delete.yes"), "g:del:yes"), Button(self.t("delete.no"), "g:del:no")),),
+            )
+        ]
+
+    async def cmd_language(self, args: str) -> list[Reply]:
+        wanted = args.strip().lower()[:2]
+        if wanted in LANGUAGES:
+            return await self.set_language(wanted)
+        return [
+            Reply(
+                self.t("language.ask"),
+                buttons=((Button("Tiếng Việt", "g:lang:vi"), Button("English", "g:lang:en")),),
+            )
+        ]
+
+    # --- buttons -----------------------------------------------------------------------
+
+    async def on_payload(self, payload: str) -> list[Reply]:
+        parts = payload.split(":", 2)
+        if len(parts) != 3 or len(payload) > 64:
+            log.info("malformed button payload from resident %s", self.resident.id)
+            return [Reply(self.t("button.invalid"))] + await self.resume()
+        scope, action, arg = parts
+        if scope == "g":
+            return await self.on_global(action, arg)
+        if not scope.isdigit() or int(scope) != self.state.version or not self.in_flow and self.state.step != "consent":
+            return [Reply(self.t("button.stale"))] + await self.resume()
+        handler = {
+            "consent": self.on_consent_button,
+            "meeting": self.on_meeting_button,
+            "area": self.on_area_button,
+            "topic": self.on_topic_button,
+            "photos": self.on_photos_button,
+            "location": self.on_location_button,
+            "contact": self.on_contact_button,
+            "phone": self.on_phone_button,
+            "confirm": self.on_confirm_button,
+        }[self.state.step]
+        replies = await handler(action, arg)
+        if replies is None:
+            log.info("button %r not offered at step %s (resident %s)", payload, self.state.step, self.resident.id)
+            return [Reply(self.t("button.invalid"))] + await self.resume()
+        return replies
+
+    async def on_global(self, action: str, arg: str) -> list[Reply]:
+        if action == "new":
+            return await self.cmd_new("")
+        if action == "my":
+            return await self.cmd_my("")
+        if action == "help":
+            return await self.cmd_help("")
+        if action == "lang":
+            return await (self.set_language(arg) if arg in LANGUAGES else self.cmd_language(""))
+        if action == "wd" and arg.isdigit():
+            return await self.ask_withdraw(int(arg))
+        if action == "wdy" and arg.isdigit():
+            return await self.do_withdraw(int(arg))
+        if action == "wdn":
+            self.state.withdraw_pending = None
+            return [Reply(self.t("withdraw.kept"))] + await self.resume()
+        if action == "del" and arg == "ask":
+            return await self.cmd_delete("")
+        if action == "del" and arg == "yes":
+            return await self.do_delete()
+        if action == "del" and arg == "no":
+            self.state.delete_pending = False
+            return [Reply(self.t("delete.kept"))] + await self.resume()
+        if action == "consent" and arg == "yes":
+            await self.record_consent(True)
+            return [Reply(self.t("consent.thanks"))] + await self.resume()
+        log.info("unknown global button %s:%s (resident %s)", action, arg, self.resident.id)
+        return [Reply(self.t("button.invalid"))] + await self.resume()
+
+    # --- free input (text, photos, contact, location, stickers …) -----------------------
+
+    async def on_input(self) -> list[Reply]:
+        handler = {
+            "meeting": self.expect_button,
+            "area": self.expect_button,
+            "topic": self.expect_button,
+            "consent": self.expect_button,
+            "confirm": self.expect_button,
+            "text": self.on_text_step,
+            "photos": self.on_photos_input,
+            "location": self.on_location_input,
+            "contact": self.on_contact_input,
+            "phone": self.on_phone_input,
+        }.get(self.state.step if self.in_flow or self.state.step == "consent" else "idle")
+        if handler is None:
+            return self.idle_input()
+        return await handler()
+
+    def idle_input(self) -> list[Reply]:
+        if self.inbound.kind is InboundKind.UNSUPPORTED:
+            return [Reply(self.t("idle.unsupported")), self.menu()]
+        return [Reply(self.t("idle.hint")), self.menu()]
+
+    async def expect_button(self) -> list[Reply]:
+        return [Reply(self.t("input.use_buttons"))] + await self.resume()
+
+    # --- consent ----------------------------------------------------------------------
+
+    def consent_prompt(self) -> Reply:
+        return Reply(
+            self.consent_text(),
+            buttons=(
+                (self.step_button(self.t("consent.yes"), "c", "yes"),),
+                (self.step_button(self.t("consent.no"), "c", "no"),),
+            ),
+        )
+
+    def consent_text(self) -> str:
+        return self.t(
+            "consent.ask",
+            controller=self.settings.privacy.controller,
+            version=self.settings.privacy.consent_version,
+        )
+
+    async def on_consent_button(self, action: str, arg: str) -> list[Reply] | None:
+        if action != "c" or arg not in ("yes", "no"):
+            return None
+        await self.record_consent(arg == "yes")
+        self.advance("idle")
+        return [Reply(self.t("consent.thanks" if arg == "yes" else "consent.declined")), self.menu()]
+
+    async def record_consent(self, given: bool) -> None:
+        await self.residents.record_consent(
+            self.resident.id,
+            CONTACT_PURPOSE,
+            self.settings.privacy.consent_version,
+            self.consent_text(),
+            given,
+            self.now,
+        )
+
+    async def has_consent(self) -> bool:
+        consent = await self.residents.latest_consent(self.resident.id, CONTACT_PURPOSE)
+        return consent is not None and consent.given
+
+    # --- the submission flow ------------------------------------------------------------
+
+    async def start_draft(self) -> list[Reply]:
+        open_meetings = await self.accepting_meetings()
+        if not open_meetings:
+            return [Reply(self.t("meeting.none")), self.menu()]
+        self.state.draft = Draft(key=uuid.uuid4().hex)
+        if len(open_meetings) == 1:
+            return self.choose_meeting(open_meetings[0])
+        self.advance("meeting")
+        return [await self.meeting_prompt(open_meetings)]
+
+    async def accepting_meetings(self) -> list[Meeting]:
+        return await self.meetings.list_accepting(self.now)
+
+    async def meeting_prompt(self, meetings: list[Meeting] | None = None) -> Reply:
+        meetings = meetings if meetings is not None else await self.accepting_meetings()
+        rows = tuple(
+            (self.step_button(f"{m.title} – {format_local(m.starts_at, self.settings.zone)[:10]}", "m", str(m.id)),)
+            for m in meetings
+        )
+        return Reply(self.t("meeting.ask"), buttons=rows)
+
+    async def on_meeting_button(self, action: str, arg: str) -> list[Reply] | None:
+        if action != "m" or not arg.isdigit():
+            return None
+        meeting = await self.meetings.get(int(arg))
+        if meeting is None or not meeting.accepts_concerns_at(self.now):
+            return None
+        return self.choose_meeting(meeting)
+
+    def choose_meeting(self, meeting: Meeting) -> list[Reply]:
+        draft = self.draft
+        draft.meeting_id = meeting.id
+        draft.meeting_area = meeting.area_id
+        draft.area_node = meeting.area_id
+        self.advance("area")
+        intro = Reply(
+            self.t(
+                "meeting.chosen",
+                title=meeting.title,
+                when=format_local(meeting.starts_at, self.settings.zone),
+                place=meeting.place,
+                closes=format_local(meeting.intake_closes_at, self.settings.zone),
+            )
+        )
+        return [intro, self.area_prompt()]
+
+    @property
+    def draft(self) -> Draft:
+        assert self.state.draft is not None
+        return self.state.draft
+
+    def area_prompt(self) -> Reply:
+        tree = self.intake.areas
+        node = tree.get(self.draft.area_node)
+        assert node is not None
+        children = tree.children(node.id)
+        rows: list[tuple[Button, ...]] = []
+        pair: list[Button] = []
+        for child in children:
+            pair.append(self.step_button(child.label(self.language), "a", child.id))
+            if len(pair) == 2:
+                rows.append(tuple(pair))
+                pair = []
+        if pair:
+            rows.append(tuple(pair))
+        rows.append(
+            (self.step_button(self.t("area.whole", level=tree.level_name(node, self.language), name=node.label(self.language)), "ah", node.id),)
+        )
+        if node.id != self.draft.meeting_area:
+            rows.append((self.step_button(self.t("area.back"), "ab"),))
+        child_level = tree.level_name(children[0], self.language) if children else ""
+        return Reply(self.t("area.ask", level=child_level, name=node.label(self.language)), buttons=tuple(rows))
+
+    async def on_area_button(self, action: str, arg: str) -> list[Reply] | None:
+        tree = self.intake.areas
+        node = tree.get(self.draft.area_node)
+        if node is None:
+            return None
+        if action == "a":
+            target = tree.get(arg)
+            if target is None or target.parent != node.id:
+                return None
+            if tree.children(target.id):
+                self.draft.area_node = target.id
+                self.advance("area")
+                return [self.area_prompt()]
+            return self.choose_area(target.id)
+        if action == "ah" and arg == node.id:
+            return self.choose_area(node.id)
+        # The walk never climbs above the meeting's own area.
+        if action == "ab" and node.id != self.draft.meeting_area and node.parent is not None:
+            self.draft.area_node = node.parent
+            self.advance("area")
+            return [self.area_prompt()]
+        return None
+
+    def choose_area(self, area_id: str) -> list[Reply]:
+        self.draft.area_id = area_id
+        self.advance("topic")
+        return [self.topic_prompt()]
+
+    def topic_prompt(self) -> Reply:
+        rows = tuple(
+            (self.step_button(topic.label(self.language), "t", topic.id),) for topic in self.intake.topics.all()
+        )
+        area = self.intake.areas.path_label(self.draft.area_id or "", self.language)
+        return Reply(self.t("topic.ask", area=area), buttons=rows)
+
+    async def on_topic_button(self, action: str, arg: str) -> list[Reply] | None:
+        if action != "t" or self.intake.topics.get(arg) is None:
+            return None
+        self.draft.topic_id = arg
+        self.advance("text")
+        return [self.text_prompt()]
+
+    def text_prompt(self) -> Reply:
+        limits = self.settings.limits
+        return Reply(self.t("text.ask", min=limits.text_min_chars, max=limits.text_max_chars))
+
+    async def on_text_step(self) -> list[Reply]:
+        inbound = self.inbound
+        if inbound.kind is InboundKind.PHOTO and inbound.text:
+            # A photo with a caption: the caption is the concern, the photo comes along.
+            problem = self.text_problem(inbound.text)
+            if problem:
+                return [Reply(problem)]
+            self.draft.text = inbound.text
+            self.draft.photos = list(inbound.photos[: self.settings.limits.photos_max])
+            return self.after_text()
+        if inbound.kind is not InboundKind.TEXT:
+            return [Reply(self.t("text.not_text"))]
+        problem = self.text_problem(inbound.text or "")
+        if problem:
+            return [Reply(problem)]
+        self.draft.text = inbound.text
+        return self.after_text()
+
+    def text_problem(self, text: str) -> str | None:
+        limits = self.settings.limits
+        if len(text) > limits.text_max_chars:
+            return self.t("text.too_long", length=len(text), max=limits.text_max_chars)
+        if letter_count(text) < 3:
+            return self.t("text.no_words")
+        if len(text) < limits.text_min_chars:
+            return self.t("text.too_short", min=limits.text_min_chars)
+        return None
+
+    def after_text(self) -> list[Reply]:
+        if self.draft.editing:
+            self.draft.editing = False
+            return self.confirm_next()
+        if self.settings.limits.photos_max > 0:
+            self.advance("photos")
+            return [self.photos_prompt()]
+        return self.location_next()
+
+    def location_next(self) -> list[Reply]:
+        self.advance("location")
+        return [self.location_prompt()]
+
+    def photos_prompt(self) -> Reply:
+        count = len(self.draft.photos)
+        if count:
+            return Reply(
+                self.t("photos.more", count=count, max=self.settings.limits.photos_max),
+                buttons=((self.step_button(self.t("photos.done"), "p", "done"),),),
+            )
+        return Reply(
+            self.t("photos.ask", max=self.settings.limits.photos_max),
+            buttons=((self.step_button(self.t("photos.skip"), "p", "skip"),),),
+        )
+
+    async def on_photos_input(self) -> list[Reply]:
+        inbound = self.inbound
+        if inbound.kind is not InboundKind.PHOTO:
+            return [Reply(self.t("photos.not_photo")), self.photos_prompt()]
+        room = self.settings.limits.photos_max - len(self.draft.photos)
+        if room <= 0:
+            return [Reply(self.t("photos.full", max=self.settings.limits.photos_max)), self.photos_prompt()]
+        self.draft.photos.extend(inbound.photos[:room])
+        self.state.version += 1
+        return [self.photos_prompt()]
+
+    async def on_photos_button(self, action: str, arg: str) -> list[Reply] | None:
+        if action != "p" or arg not in ("done", "skip"):
+            return None
+        return self.location_next()
+
+    def location_prompt(self) -> Reply:
+        return Reply(
+            self.t("location.ask"),
+            ask="location",
+            ask_label=self.t("location.share"),
+            buttons=((self.step_button(self.t("location.skip"), "l", "skip"),),),
+        )
+
+    async def on_location_input(self) -> list[Reply]:
+        location = self.inbound.location
+        if self.inbound.kind is not InboundKind.LOCATION or location is None:
+            return [Reply(self.t("location.not_location")), self.location_prompt()]
+        if not (-90 <= location.latitude <= 90 and -180 <= location.longitude <= 180):
+            return [Reply(self.t("location.invalid")), self.location_prompt()]
+        self.draft.latitude = location.latitude
+        self.draft.longitude = location.longitude
+        return [Reply(self.t("location.thanks"), remove_keyboard=True)] + await self.contact_next()
+
+    async def on_location_button(self, action: str, arg: str) -> list[Reply] | None:
+        if action != "l" or arg != "skip":
+            return None
+        return [Reply(self.t("location.skipped"), remove_keyboard=True)] + await self.contact_next()
+
+    async def contact_next(self) -> list[Reply]:
+        self.advance("contact")
+        return [await self.contact_prompt()]
+
+    async def contact_prompt(self) -> Reply:
+        if await self.has_consent():
+            return Reply(
+                self.t("contact.ask"),
+                ask="contact",
+                ask_label=self.t("contact.share"),
+                buttons=((self.step_button(self.t("contact.anonymous"), "k", "anon"),),),
+            )
+        return Reply(
+            self.t("contact.ask_consent"),
+            buttons=(
+                (self.step_button(self.t("contact.give_consent"), "k", "consent"),),
+                (self.step_button(self.t("contact.anonymous"), "k", "anon"),),
+            ),
+        )
+
+    async def on_contact_button(self, action: str, arg: str) -> list[Reply] | None:
+        if action != "k":
+            return None
+        if arg == "anon":
+            self.draft.contact_name = None
+            self.draft.contact_phone = None
+            self.draft.phone_verified = False
+            return [Reply(self.t("contact.anonymous_ok"), remove_keyboard=True)] + self.confirm_next()
+        if arg == "consent" and not await self.has_consent():
+            await self.record_consent(True)
+            self.state.version += 1
+            return [Reply(self.t("consent.thanks")), await self.contact_prompt()]
+        return None
+
+    async def on_contact_input(self) -> list[Reply]:
+        if not await self.has_consent():
+            return [await self.contact_prompt()]
+        inbound = self.inbound
+        if inbound.kind is InboundKind.CONTACT and inbound.contact is not None:
+            contact = inbound.contact
+            if contact.owner_id != inbound.user_id:
+                return [Reply(self.t("contact.not_own")), await self.contact_prompt()]
+            phone = normalise_phone(contact.phone)
+            if phone is None:
+                return [Reply(self.t("contact.bad_phone")), await self.contact_prompt()]
+            name = clean(" ".join(p for p in (contact.first_name, contact.last_name) if p))
+            self.draft.contact_name = name[: self.settings.limits.name_max_chars] or None
+            self.draft.contact_phone = phone
+            self.draft.phone_verified = True
+            return [Reply(self.t("contact.thanks"), remove_keyboard=True)] + self.confirm_next()
+        if inbound.kind is InboundKind.TEXT:
+            name = inbound.text or ""
+            if len(name) > self.settings.limits.name_max_chars or letter_count(name) < 2:
+                return [Reply(self.t("contact.bad_name", max=self.settings.limits.name_max_chars))]
+            self.draft.contact_name = name
+            self.advance("phone")
+            return [self.phone_prompt()]
+        return [Reply(self.t("contact.not_contact")), await self.contact_prompt()]
+
+    def phone_prompt(self) -> Reply:
+        return Reply(
+            self.t("phone.ask", name=self.draft.contact_name),
+            ask="contact",
+            ask_label=self.t("contact.share"),
+            buttons=((self.step_button(self.t("phone.skip"), "ph", "skip"),),),
+        )
+
+    async def on_phone_input(self) -> list[Reply]:
+        inbound = self.inbound
+        if inbound.kind is InboundKind.CONTACT and inbound.contact is not None:
+            if inbound.contact.owner_id != inbound.user_id:
+                return [Reply(self.t("contact.not_own")), self.phone_prompt()]
+            phone, verified = normalise_phone(inbound.contact.phone), True
+        elif inbound.kind is InboundKind.TEXT:
+            phone, verified = normalise_phone(inbound.text or ""), False
+        else:
+            return [Reply(self.t("phone.not_phone")), self.phone_prompt()]
+        if phone is None:
+            return [Reply(self.t("contact.bad_phone")), self.phone_prompt()]
+        self.draft.contact_phone = phone
+        self.draft.phone_verified = verified
+        return [Reply(self.t("contact.thanks"), remove_keyboard=True)] + self.confirm_next()
+
+    async def on_phone_button(self, action: str, arg: str) -> list[Reply] | None:
+        if action != "ph" or arg != "skip":
+            return None
+        self.draft.contact_phone = None
+        self.draft.phone_verified = False
+        return [Reply(self.t("phone.skipped"), remove_keyboard=True)] + self.confirm_next()
+
+    def confirm_next(self) -> list[Reply]:
+        self.advance("confirm")
+        return [self.summary()]
+
+    def summary(self) -> Reply:
+        draft = self.draft
+        if draft.contact_name or draft.contact_phone:
+            contact = self.t(
+                "summary.contact",
+                name=draft.contact_name or self.t("summary.no_name"),
+                phone=mask_phone(draft.contact_phone) if draft.contact_phone else self.t("summary.no_phone"),
+            )
+        else:
+            contact = self.t("summary.anonymous")
+        location = (
+            self.t("summary.location", lat=f"{draft.latitude:.5f}", lon=f"{draft.longitude:.5f}")
+            if draft.latitude is not None and draft.longitude is not None
+            else self.t("summary.no_location")
+        )
+        text = self.t(
+            "summary.text",
+            area=self.intake.areas.path_label(draft.area_id or "", self.language),
+            topic=self.topic_label(draft.topic_id or ""),
+            text=draft.text,
+            photos=len(draft.photos),
+            location=location,
+            contact=contact,
+        )
+        return Reply(
+            text,
+            buttons=(
+                (self.step_button(self.t("summary.send"), "ok"),),
+                (self.step_button(self.t("summary.edit"), "edit"),),
+                (self.step_button(self.t("summary.cancel"), "x"),),
+            ),
+        )
+
+    async def on_confirm_button(self, action: str, arg: str) -> list[Reply] | None:
+        if action == "ok":
+            return await self.submit()
+        if action == "edit":
+            self.draft.editing = True
+            self.advance("text")
+            return [Reply(self.t("text.edit", text=self.draft.text)), self.text_prompt()]
+        if action == "x":
+            return await self.cmd_cancel("")
+        return None
+
+    async def submit(self) -> list[Reply]:
+        draft = self.draft
+        meeting = await self.meetings.get(draft.meeting_id or 0)
+        if meeting is None or not meeting.accepts_concerns_at(self.now):
+            # Checked here as well as by the schedule: a late job must not let a late concern in.
+            self.state.draft = None
+            self.advance("idle")
+            return [Reply(self.t("submit.closed", title=meeting.title if meeting else "")), self.menu()]
+        concern = await self.concerns.submit(
+            NewConcern(
+                draft_key=draft.key,
+                meeting_id=meeting.id,
+                area_id=draft.area_id or meeting.area_id,
+                topic_id=draft.topic_id or "",
+                text=draft.text or "",
+                author_id=self.resident.id,
+                language=self.language,
+                contact_name=draft.contact_name,
+                contact_phone=draft.contact_phone,
+                phone_verified=draft.phone_verified,
+                latitude=draft.latitude,
+                longitude=draft.longitude,
+                photos=tuple(draft.photos),
+            ),
+            self.settings.unit.code_prefix,
+            self.now,
+        )
+        self.state.draft = None
+        self.advance("idle")
+        log.info("concern %s submitted for meeting %s", concern.code, meeting.id)
+        receipt = self.t(
+            "submit.receipt",
+            code=concern.code,
+            title=meeting.title,
+            when=format_local(meeting.starts_at, self.settings.zone),
+            place=meeting.place,
+        )
+        return [Reply(receipt), self.menu()]
+
+    # --- withdraw, delete, language -----------------------------------------------------
+
+    def can_withdraw(self, concern: Concern, meeting: Meeting | None) -> bool:
+        return concern.status == "open" and meeting is not None and meeting.accepts_concerns_at(self.now)
+
+    async def ask_withdraw(self, concern_id: int) -> list[Reply]:
+        concern = await self.concerns.get(concern_id)
+        if concern is None or concern.author_id != self.resident.id:
+            log.info("withdraw of concern %s refused for resident %s", concern_id, self.resident.id)
+            return [Reply(self.t("withdraw.not_yours"))] + await self.resume()
+        if not self.can_withdraw(concern, await self.meetings.get(concern.meeting_id)):
+            return [Reply(self.t("withdraw.too_late", code=concern.code))] + await self.resume()
+        self.state.withdraw_pending = concern.id
+        return [
+            Reply(
+                self.t("withdraw.ask", code=concern.code, text=_shorten(concern.text, 120)),
+                buttons=(
+                    (
+                        Button(self.t("withdraw.yes"), f"g:wdy:{concern.id}"),
+                        Button(self.t("withdraw.no"), "g:wdn:"),
+                    ),
+                ),
+            )
+        ]
+
+    async def do_withdraw(self, concern_id: int) -> list[Reply]:
+        if self.state.withdraw_pending != concern_id:
+            return [Reply(self.t("button.stale"))] + await self.resume()
+        self.state.withdraw_pending = None
+        concern = await self.concerns.get(concern_id)
+        if concern is None or concern.author_id != self.resident.id:
+            return [Reply(self.t("withdraw.not_yours"))] + await self.resume()
+        if not self.can_withdraw(concern, await self.meetings.get(concern.meeting_id)):
+            return [Reply(self.t("withdraw.too_late", code=concern.code))] + await self.resume()
+        await self.concerns.withdraw(concern.id, self.now)
+        return [Reply(self.t("withdraw.done", code=concern.code))] + await self.resume()
+
+    async def do_delete(self) -> list[Reply]:
+        if not self.state.delete_pending:
+            return [Reply(self.t("button.stale"))] + await self.resume()
+        self.state.delete_pending = False
+        touched = await self.residents.erase_personal_data(self.resident.id)
+        await self.record_consent(False)
+        if self.state.draft is not None:
+            self.state.draft.contact_name = None
+            self.state.draft.contact_phone = None
+            self.state.draft.phone_verified = False
+        return [Reply(self.t("delete.done", count=touched))] + await self.resume()
+
+    async def set_language(self, language: str) -> list[Reply]:
+        await self.residents.set_language(self.resident.id, language)
+        self.language = language
+        self.state.version += 1
+        return [Reply(self.t("language.set"))] + await self.resume()
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def menu(self) -> Reply:
+        return Reply(
+            self.t("menu.text"),
+            buttons=(
+                (Button(self.t("menu.new"), "g:new:"),),
+                (Button(self.t("menu.my"), "g:my:"), Button(self.t("menu.help"), "g:help:")),
+                (Button(self.t("menu.language"), "g:lang:"),),
+            ),
+        )
+
+    async def resume(self) -> list[Reply]:
+        """After an aside (a command, a stale button), show again where the resident is."""
+        step = self.state.step
+        if step == "consent":
+            return [self.consent_prompt()]
+        if not self.in_flow:
+            return []
+        if step == "meeting":
+            return [await self.meeting_prompt()]
+        if step == "contact":
+            return [await self.contact_prompt()]
+        prompt = {
+            "area": self.area_prompt,
+            "topic": self.topic_prompt,
+            "text": self.text_prompt,
+            "photos": self.photos_prompt,
+            "location": self.location_prompt,
+            "phone": self.phone_prompt,
+            "confirm": self.summary,
+        }[step]
+        return [prompt()]
+
+    def topic_label(self, topic_id: str) -> str:
+        topic = self.intake.topics.get(topic_id)
+        return topic.label(self.language) if topic else topic_id
+
+    def parse_code(self, text: str) -> str | None:
+        match = _CODE.match(text or "")
+        if not match:
+            return None
+        prefix = self.settings.unit.code_prefix
+        if match.group(1) and match.group(1).upper() != prefix:
+            return None
+        return f"{prefix}-{int(match.group(2)):04d}"
+
+
+def normalise_phone(raw: str) -> str | None:
+    """Vietnamese numbers as +84…; None if it does not look like one."""
+    digits = re.sub(r"[\s.\-()]", "", raw)
+    match = _PHONE.match(digits)
+    return None if match is None else "+84" + match.group(1)
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:-6] + "***" + phone[-3:] if len(phone) > 6 else "***"
+
+
+def _shorten(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _cleaned(inbound: Inbound) -> Inbound:
+    return replace(
+        inbound,
+        text=clean(inbound.text) if inbound.text is not None else None,
+        args=clean(inbound.args),
+        command=(inbound.command or "").strip().lower() or None,
+    )
+
+
+def _reply_from_dict(data: dict) -> Reply:  # type: ignore[type-arg]
+    buttons = tuple(tuple(Button(**b) for b in row) for row in data.get("buttons", ()))
+    return Reply(
+        text=data["text"],
+        buttons=buttons,
+        ask=data.get("ask"),
+        ask_label=data.get("ask_label"),
+        remove_keyboard=data.get("remove_keyboard", False),
+    )

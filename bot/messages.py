@@ -1,0 +1,72 @@
+"""Channel-neutral messages: what a resident sent (`Inbound`) and what the bot answers (`Reply`).
+
+Adapters (Telegram, console, later Zalo) only translate to and from these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+
+class InboundKind(StrEnum):
+    TEXT = "text"
+    COMMAND = "command"
+    BUTTON = "button"
+    PHOTO = "photo"
+    CONTACT = "contact"
+    LOCATION = "location"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone: str
+    first_name: str
+    last_name: str | None = None
+    # The channel's id of the person the contact belongs to: equal to the sender's own id
+    # only when it was shared with the "share my number" button, which is what verifies it.
+    owner_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str
+    user_id: str
+    kind: InboundKind
+    event_id: str | None = None
+    text: str | None = None
+    command: str | None = None
+    args: str = ""
+    payload: str | None = None
+    contact: Contact | None = None
+    location: Location | None = None
+    photos: tuple[str, ...] = ()
+    unsupported: str | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    # Ask the channel for something only it can give (a verified phone number, a GPS point).
+    ask: Literal["contact", "location"] | None = None
+    ask_label: str | None = None
+    remove_keyboard: bool = False
+
+    def all_buttons(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]

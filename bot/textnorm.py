@@ -1,0 +1,35 @@
+"""Cleaning what residents type, and folding it for search.
+
+Phones send Vietnamese precomposed (NFC) or decomposed (NFD); copy-paste brings zero-width
+and direction marks. Everything is stored NFC and cleaned; search ignores accents and case.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width, BOM, bidi embeddings/overrides/isolates and other format characters.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def clean(text: str) -> str:
+    """NFC, no control or invisible characters, tidy spaces; keeps line breaks."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def letter_count(text: str) -> int:
+    return sum(1 for ch in text if unicodedata.category(ch).startswith("L"))
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: 'Đèn hẻm 48 Tân Hóa' -> 'den hem 48 tan hoa'."""
+    decomposed = unicodedata.normalize("NFD", clean(text).lower().replace("đ", "d"))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return " ".join(re.findall(r"\w+", stripped))

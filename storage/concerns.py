@@ -1,0 +1,134 @@
+"""Concerns and their followers (the author and every supporter)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import aiosqlite
+
+from storage.records import Concern, FollowedConcern, NewConcern, parse_time, store_time
+
+
+def _concern(row: sqlite3.Row, photos: tuple[str, ...]) -> Concern:
+    return Concern(
+        id=row["id"],
+        code=row["code"],
+        meeting_id=row["meeting_id"],
+        area_id=row["area_id"],
+        topic_id=row["topic_id"],
+        text=row["text"],
+        author_id=row["author_id"],
+        contact_name=row["contact_name"],
+        contact_phone=row["contact_phone"],
+        phone_verified=bool(row["phone_verified"]),
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        status=row["status"],
+        language=row["language"],
+        submitted_at=parse_time(row["submitted_at"]),  # type: ignore[arg-type]
+        withdrawn_at=parse_time(row["withdrawn_at"]),
+        photos=photos,
+    )
+
+
+class ConcernRepository:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    async def submit(self, new: NewConcern, code_prefix: str, now: datetime) -> Concern:
+        """Store a confirmed concern with its photos and its author as first follower.
+
+        Idempotent on `draft_key`: confirming the same draft twice returns the first concern.
+        """
+        existing = await self._by_draft_key(new.draft_key)
+        if existing is not None:
+            return existing
+        stamp = store_time(now)
+        cursor = await self._db.execute(
+            "INSERT INTO concerns (code, meeting_id, area_id, topic_id, text, author_id, contact_name, contact_phone, "
+            "phone_verified, latitude, longitude, language, submitted_at, draft_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                new.draft_key,  # replaced below once the id is known
+                new.meeting_id,
+                new.area_id,
+                new.topic_id,
+                new.text,
+                new.author_id,
+                new.contact_name,
+                new.contact_phone,
+                int(new.phone_verified),
+                new.latitude,
+                new.longitude,
+                new.language,
+                stamp,
+                new.draft_key,
+            ),
+        )
+        concern_id = cursor.lastrowid
+        assert concern_id is not None
+        await self._db.execute("UPDATE concerns SET code = ? WHERE id = ?", (format_code(code_prefix, concern_id), concern_id))
+        await self._db.executemany(
+            "INSERT INTO concern_photos (concern_id, position, file_ref) VALUES (?, ?, ?)",
+            [(concern_id, position, ref) for position, ref in enumerate(new.photos)],
+        )
+        await self._db.execute(
+            "INSERT INTO followers (concern_id, resident_id, role, since) VALUES (?, ?, 'author', ?)",
+            (concern_id, new.author_id, stamp),
+        )
+        concern = await self.get(concern_id)
+        assert concern is not None
+        return concern
+
+    async def get(self, concern_id: int) -> Concern | None:
+        cursor = await self._db.execute("SELECT * FROM concerns WHERE id = ?", (concern_id,))
+        row = await cursor.fetchone()
+        return None if row is None else _concern(row, await self._photos(concern_id))
+
+    async def by_code(self, code: str) -> Concern | None:
+        cursor = await self._db.execute("SELECT * FROM concerns WHERE code = ?", (code,))
+        row = await cursor.fetchone()
+        return None if row is None else _concern(row, await self._photos(row["id"]))
+
+    async def followed_by(self, resident_id: int) -> list[FollowedConcern]:
+        cursor = await self._db.execute(
+            "SELECT c.*, f.role FROM concerns c JOIN followers f ON f.concern_id = c.id "
+            "WHERE f.resident_id = ? ORDER BY c.id DESC",
+            (resident_id,),
+        )
+        return [FollowedConcern(_concern(row, await self._photos(row["id"])), row["role"]) for row in await cursor.fetchall()]
+
+    async def follower_role(self, concern_id: int, resident_id: int) -> str | None:
+        cursor = await self._db.execute(
+            "SELECT role FROM followers WHERE concern_id = ? AND resident_id = ?", (concern_id, resident_id)
+        )
+        row = await cursor.fetchone()
+        return None if row is None else str(row["role"])
+
+    async def withdraw(self, concern_id: int, now: datetime) -> bool:
+        cursor = await self._db.execute(
+            "UPDATE concerns SET status = 'withdrawn', withdrawn_at = ? WHERE id = ? AND status = 'open'",
+            (store_time(now), concern_id),
+        )
+        return cursor.rowcount == 1
+
+    async def count(self) -> int:
+        cursor = await self._db.execute("SELECT count(*) FROM concerns")
+        row = await cursor.fetchone()
+        return int(row[0])  # type: ignore[index]
+
+    async def _by_draft_key(self, draft_key: str) -> Concern | None:
+        cursor = await self._db.execute("SELECT * FROM concerns WHERE draft_key = ?", (draft_key,))
+        row = await cursor.fetchone()
+        return None if row is None else _concern(row, await self._photos(row["id"]))
+
+    async def _photos(self, concern_id: int) -> tuple[str, ...]:
+        cursor = await self._db.execute(
+            "SELECT file_ref FROM concern_photos WHERE concern_id = ? ORDER BY position", (concern_id,)
+        )
+        return tuple(row[0] for row in await cursor.fetchall())
+
+
+def format_code(prefix: str, concern_id: int) -> str:
+    return f"{prefix}-{concern_id:04d}"

@@ -1,0 +1,102 @@
+"""The SQLite connection: pragmas, numbered migrations, and serialised transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+MIGRATIONS_PACKAGE = "storage.migrations"
+
+
+class Database:
+    """One connection shared by the process.
+
+    aiosqlite runs every statement on one worker thread, so two coroutines writing at once
+    would interleave inside one SQLite transaction; the lock makes each `transaction()`
+    whole. Reads outside a transaction see only committed data.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str]) -> Database:
+        target = str(path)
+        if target != ":memory:":
+            _create_private(Path(target))
+        connection = await aiosqlite.connect(target, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        database = cls(connection, target)
+        await database.migrate()
+        return database
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+    async def migrate(self) -> int:
+        """Apply every numbered migration newer than `PRAGMA user_version`; returns the version."""
+        async with self._lock:
+            row = await (await self._connection.execute("PRAGMA user_version")).fetchone()
+            current = int(row[0])
+            for number, script in _migrations():
+                if number <= current:
+                    continue
+                # executescript commits on its own; the version bump is inside the script
+                # so a crash between the two cannot leave a half-applied migration marked done.
+                await self._connection.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
+                )
+                current = number
+            return current
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                await self._connection.execute("ROLLBACK")
+                raise
+            else:
+                await self._connection.execute("COMMIT")
+
+    async def fetch_all(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        async with self._lock:
+            cursor = await self._connection.execute(sql, params)
+            return list(await cursor.fetchall())
+
+    async def fetch_one(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
+        async with self._lock:
+            cursor = await self._connection.execute(sql, params)
+            return await cursor.fetchone()
+
+
+def _create_private(path: Path) -> None:
+    # Residents' names and phone numbers live here: the file is readable by its owner only.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+def _migrations() -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for entry in resources.files(MIGRATIONS_PACKAGE).iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)

@@ -1,0 +1,85 @@
+"""Meetings: the dialogue meetings residents send concerns to."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import aiosqlite
+
+from storage.records import Meeting, parse_time, store_time
+
+
+def _meeting(row: sqlite3.Row) -> Meeting:
+    return Meeting(
+        id=row["id"],
+        title=row["title"],
+        area_id=row["area_id"],
+        starts_at=parse_time(row["starts_at"]),  # type: ignore[arg-type]
+        place=row["place"],
+        format=row["format"],
+        intake_opens_at=parse_time(row["intake_opens_at"]),  # type: ignore[arg-type]
+        intake_closes_at=parse_time(row["intake_closes_at"]),  # type: ignore[arg-type]
+        status=row["status"],
+        created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
+    )
+
+
+class MeetingRepository:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    async def create(
+        self,
+        *,
+        title: str,
+        area_id: str,
+        starts_at: datetime,
+        place: str,
+        format: str,
+        intake_opens_at: datetime,
+        intake_closes_at: datetime,
+        now: datetime,
+    ) -> Meeting:
+        cursor = await self._db.execute(
+            "INSERT INTO meetings (title, area_id, starts_at, place, format, intake_opens_at, intake_closes_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                title,
+                area_id,
+                store_time(starts_at),
+                place,
+                format,
+                store_time(intake_opens_at),
+                store_time(intake_closes_at),
+                store_time(now),
+            ),
+        )
+        meeting = await self.get(cursor.lastrowid)  # type: ignore[arg-type]
+        assert meeting is not None
+        return meeting
+
+    async def get(self, meeting_id: int) -> Meeting | None:
+        cursor = await self._db.execute("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+        row = await cursor.fetchone()
+        return None if row is None else _meeting(row)
+
+    async def list_all(self) -> list[Meeting]:
+        cursor = await self._db.execute("SELECT * FROM meetings ORDER BY starts_at, id")
+        return [_meeting(row) for row in await cursor.fetchall()]
+
+    async def list_accepting(self, now: datetime) -> list[Meeting]:
+        stamp = store_time(now)
+        cursor = await self._db.execute(
+            "SELECT * FROM meetings WHERE status != 'cancelled' AND intake_opens_at <= ? AND ? < intake_closes_at "
+            "ORDER BY starts_at, id",
+            (stamp, stamp),
+        )
+        return [_meeting(row) for row in await cursor.fetchall()]
+
+    async def list_upcoming(self, now: datetime) -> list[Meeting]:
+        cursor = await self._db.execute(
+            "SELECT * FROM meetings WHERE status != 'cancelled' AND starts_at > ? ORDER BY starts_at, id",
+            (store_time(now),),
+        )
+        return [_meeting(row) for row in await cursor.fetchall()]

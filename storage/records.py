@@ -1,0 +1,99 @@
+"""Records as the rest of the application sees them: plain frozen dataclasses, times in UTC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+def parse_time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
+
+
+def store_time(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored: pass an aware UTC time")
+    return value.astimezone(UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class Resident:
+    id: int
+    channel: str
+    channel_user_id: str
+    language: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Consent:
+    purpose: str
+    text_version: str
+    given: bool
+    at: datetime
+
+
+MEETING_FORMATS = ("in_person", "online", "hybrid")
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: int
+    title: str
+    area_id: str
+    starts_at: datetime
+    place: str
+    format: str
+    intake_opens_at: datetime
+    intake_closes_at: datetime
+    status: str
+    created_at: datetime
+
+    def accepts_concerns_at(self, now: datetime) -> bool:
+        return self.status != "cancelled" and self.intake_opens_at <= now < self.intake_closes_at
+
+
+@dataclass(frozen=True)
+class NewConcern:
+    draft_key: str
+    meeting_id: int
+    area_id: str
+    topic_id: str
+    text: str
+    author_id: int
+    language: str
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    phone_verified: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
+    photos: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Concern:
+    id: int
+    code: str
+    meeting_id: int
+    area_id: str
+    topic_id: str
+    text: str
+    author_id: int
+    contact_name: str | None
+    contact_phone: str | None
+    phone_verified: bool
+    latitude: float | None
+    longitude: float | None
+    status: str
+    language: str
+    submitted_at: datetime
+    withdrawn_at: datetime | None
+    photos: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FollowedConcern:
+    """A concern as one of its followers sees it in /my."""
+
+    concern: Concern
+    role: str

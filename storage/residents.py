@@ -1,0 +1,72 @@
+"""Residents: who writes to the bot, their language, their consent history, erasure."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import aiosqlite
+
+from storage.records import Consent, Resident, parse_time, store_time
+
+
+def _resident(row: sqlite3.Row) -> Resident:
+    return Resident(
+        id=row["id"],
+        channel=row["channel"],
+        channel_user_id=row["channel_user_id"],
+        language=row["language"],
+        created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
+    )
+
+
+class ResidentRepository:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    async def get_or_create(self, channel: str, user_id: str, language: str, now: datetime) -> Resident:
+        await self._db.execute(
+            "INSERT INTO residents (channel, channel_user_id, language, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (channel, channel_user_id) DO NOTHING",
+            (channel, user_id, language, store_time(now)),
+        )
+        cursor = await self._db.execute(
+            "SELECT * FROM residents WHERE channel = ? AND channel_user_id = ?", (channel, user_id)
+        )
+        return _resident(await cursor.fetchone())  # type: ignore[arg-type]
+
+    async def get(self, resident_id: int) -> Resident | None:
+        cursor = await self._db.execute("SELECT * FROM residents WHERE id = ?", (resident_id,))
+        row = await cursor.fetchone()
+        return None if row is None else _resident(row)
+
+    async def set_language(self, resident_id: int, language: str) -> None:
+        await self._db.execute("UPDATE residents SET language = ? WHERE id = ?", (language, resident_id))
+
+    async def record_consent(
+        self, resident_id: int, purpose: str, version: str, text_shown: str, given: bool, now: datetime
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO consents (resident_id, purpose, text_version, text_shown, given, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (resident_id, purpose, version, text_shown, int(given), store_time(now)),
+        )
+
+    async def latest_consent(self, resident_id: int, purpose: str) -> Consent | None:
+        cursor = await self._db.execute(
+            "SELECT purpose, text_version, given, at FROM consents WHERE resident_id = ? AND purpose = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (resident_id, purpose),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return None
+        return Consent(row["purpose"], row["text_version"], bool(row["given"]), parse_time(row["at"]))  # type: ignore[arg-type]
+
+    async def erase_personal_data(self, resident_id: int) -> int:
+        """Remove name and phone everywhere; the concerns stay, anonymised. Returns concerns touched."""
+        cursor = await self._db.execute(
+            "UPDATE concerns SET contact_name = NULL, contact_phone = NULL, phone_verified = 0 "
+            "WHERE author_id = ? AND (contact_name IS NOT NULL OR contact_phone IS NOT NULL)",
+            (resident_id,),
+        )
+        return cursor.rowcount

@@ -113,10 +113,11 @@ class ConcernRepository:
         )
         return cursor.rowcount == 1
 
-    async def count(self) -> int:
-        cursor = await self._db.execute("SELECT count(*) FROM concerns")
-        row = await cursor.fetchone()
-        return int(row[0])  # type: ignore[index]
+    async def count_by_status(self, meeting_id: int) -> dict[str, int]:
+        cursor = await self._db.execute(
+            "SELECT status, count(*) FROM concerns WHERE meeting_id = ? GROUP BY status", (meeting_id,)
+        )
+        return {str(row[0]): int(row[1]) for row in await cursor.fetchall()}
 
     async def _by_draft_key(self, draft_key: str) -> Concern | None:
         cursor = await self._db.execute("SELECT * FROM concerns WHERE draft_key = ?", (draft_key,))

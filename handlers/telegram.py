@@ -1,0 +1,255 @@
+"""Telegram channel: python-telegram-bot updates -> `Inbound`, `Reply` -> Bot API calls.
+
+Only translation lives here; what to answer is decided in `bot/`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ChatType, MessageLimit
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.config import LANGUAGES, Secrets, Settings
+from bot.messages import Contact, Inbound, InboundKind, Location, Reply
+from bot.text import Catalog
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+ALLOWED_UPDATES = ["message", "callback_query"]
+COMMANDS = ("new", "my", "status", "withdraw", "privacy", "delete", "language", "cancel", "help")
+_UNSUPPORTED = ("sticker", "voice", "audio", "video", "video_note", "animation", "document", "poll", "dice", "game")
+
+Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+
+
+class TelegramChannel:
+    """Owns the python-telegram-bot Application and its lifecycle."""
+
+    def __init__(self, settings: Settings, secrets: Secrets, handle: Handle, catalog: Catalog | None = None) -> None:
+        if not secrets.telegram_token:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        self._settings = settings
+        self._secrets = secrets
+        self._handle = handle
+        self._catalog = catalog or Catalog.load()
+        self.application = self._build(secrets.telegram_token)
+
+    def _build(self, token: str) -> Application:  # type: ignore[type-arg]
+        config = self._settings.telegram
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(config.base_url)
+            .base_file_url(config.base_file_url)
+            .get_updates_read_timeout(config.poll_timeout + 10)
+        )
+        if config.rate_limiter:
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        application = builder.build()
+        application.add_handler(TypeHandler(Update, self._on_update))
+        application.add_error_handler(self._on_error)
+        return application
+
+    async def start(self) -> None:
+        """Connect and start receiving updates; returns once running."""
+        app = self.application
+        await app.initialize()
+        await self._publish_commands()
+        await app.start()
+        config = self._settings.telegram
+        assert app.updater is not None
+        if config.mode == "webhook":
+            await app.updater.start_webhook(
+                listen=config.webhook.listen,
+                port=config.webhook.port,
+                url_path=config.webhook.path,
+                webhook_url=config.webhook.url,
+                allowed_updates=ALLOWED_UPDATES,
+                secret_token=self._secrets.webhook_secret,
+                drop_pending_updates=False,
+                bootstrap_retries=-1,
+            )
+        else:
+            await app.updater.start_polling(
+                timeout=config.poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                bootstrap_retries=-1,
+            )
+        log.info("telegram channel started (%s)", config.mode)
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def _publish_commands(self) -> None:
+        try:
+            for language in LANGUAGES:
+                commands = [BotCommand(c, self._catalog.t(language, f"commands.{c}")) for c in COMMANDS]
+                await self.application.bot.set_my_commands(commands, language_code=None if language == "vi" else language)
+        except TelegramError as error:
+            # The menu of commands is a convenience; the bot works without it.
+            log.warning("could not publish the command menu: %s", error)
+
+    # --- updates ------------------------------------------------------------------------
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        inbound = to_inbound(update)
+        if inbound is None:
+            return
+        if update.callback_query is not None:
+            await _settle_callback(update)
+        replies = await self._handle(inbound)
+        chat = update.effective_chat
+        assert chat is not None
+        for reply in replies:
+            await self._send(chat.id, reply)
+
+    async def _send(self, chat_id: int, reply: Reply) -> None:
+        chunks = split_text(reply.text)
+        for index, chunk in enumerate(chunks):
+            markup = to_markup(reply) if index == len(chunks) - 1 else None
+            await self.application.bot.send_message(chat_id, chunk, reply_markup=markup)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("error while handling update %s", update_id, exc_info=context.error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if update.effective_chat.type != ChatType.PRIVATE:
+            return
+        language = _language_of(update)
+        try:
+            await context.bot.send_message(update.effective_chat.id, self._catalog.t(language, "apology"))
+        except (Forbidden, TelegramError) as error:
+            log.warning("could not send the apology for update %s: %s", update_id, error)
+
+
+async def _settle_callback(update: Update) -> None:
+    """Stop the spinner and take the keyboard off the pressed message so it is not pressed twice."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        # Too old to edit, or already edited: harmless.
+        log.debug("could not settle callback %s: %s", query.id, error)
+
+
+def to_inbound(update: Update) -> Inbound | None:
+    """Translate one update; None for what residents' chats never need (groups, edits, channels)."""
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None or user is None or chat.type != ChatType.PRIVATE or user.is_bot:
+        return None
+    base: dict[str, Any] = {
+        "channel": CHANNEL,
+        "user_id": str(user.id),
+        "event_id": str(update.update_id),
+    }
+    query = update.callback_query
+    if query is not None:
+        return Inbound(kind=InboundKind.BUTTON, payload=(query.data or "")[:64], **base)
+    message = update.message
+    if message is None:
+        return None
+    if message.text is not None:
+        text = message.text[: MessageLimit.MAX_TEXT_LENGTH]
+        if text.startswith("/"):
+            head, _, args = text[1:].partition(" ")
+            command = head.split("@", 1)[0]
+            if command:
+                return Inbound(kind=InboundKind.COMMAND, command=command, args=args, text=text, **base)
+        return Inbound(kind=InboundKind.TEXT, text=text, **base)
+    if message.photo:
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        return Inbound(kind=InboundKind.PHOTO, photos=(largest.file_id,), text=message.caption, **base)
+    if message.contact is not None:
+        contact = message.contact
+        owner = str(contact.user_id) if contact.user_id is not None else None
+        return Inbound(
+            kind=InboundKind.CONTACT,
+            contact=Contact(contact.phone_number, contact.first_name, contact.last_name, owner),
+            **base,
+        )
+    if message.location is not None:
+        return Inbound(
+            kind=InboundKind.LOCATION,
+            location=Location(message.location.latitude, message.location.longitude),
+            **base,
+        )
+    kind = next((name for name in _UNSUPPORTED if getattr(message, name, None)), "other")
+    return Inbound(kind=InboundKind.UNSUPPORTED, unsupported=kind, text=message.caption, **base)
+
+
+def to_markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    if reply.ask is not None:
+        # Telegram can ask for a contact or a location only from a reply keyboard; the other
+        # choices go on it as plain buttons, whose label the dialogue recognises when typed.
+        request = KeyboardButton(
+            reply.ask_label or reply.ask,
+            request_contact=reply.ask == "contact",
+            request_location=reply.ask == "location",
+        )
+        rows = [[request]] + [[KeyboardButton(b.label) for b in row] for row in reply.buttons]
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+    if reply.buttons:
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in reply.buttons]
+        )
+    if reply.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return None
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Telegram refuses messages over 4096 characters; split on line breaks where possible."""
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    if rest:
+        chunks.append(rest)
+    return chunks
+
+
+def _language_of(update: Update) -> str:
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    return "en" if code.startswith("en") else "vi"
+
+
+async def run_until(stop: asyncio.Event, channel: TelegramChannel) -> None:
+    await channel.start()
+    try:
+        await stop.wait()
+    finally:
+        await channel.stop()

@@ -928,7 +928,7 @@ class _Turn:
         await self.residents.set_language(self.resident.id, language)
         self.language = language
         self.state.version += 1
-        return [Reply(self.t("language.set"))] + await self.resume()
+        return [Reply(self.t("language.set"))] + (await self.resume() or [self.menu()])
 
     # --- helpers ----------------------------------------------------------------------
 

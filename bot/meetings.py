@@ -54,6 +54,8 @@ class MeetingService:
             raise MeetingError(f"format must be one of {', '.join(MEETING_FORMATS)}")
         if not draft.title.strip() or not draft.place.strip():
             raise MeetingError("title and place are required")
+        if draft.starts_at <= now:
+            raise MeetingError("the meeting must start in the future")
         opens = draft.intake_opens_at or now
         closes = draft.intake_closes_at or draft.starts_at - timedelta(days=2)
         if closes <= opens:
@@ -65,8 +67,6 @@ class MeetingService:
             warnings.append(
                 "the meeting is less than 7 days away: the law asks for 7 days' notice of a dialogue"
             )
-        if draft.starts_at <= now:
-            raise MeetingError("the meeting must start in the future")
         async with self._database.transaction() as connection:
             meeting = await MeetingRepository(connection).create(
                 title=draft.title.strip(),

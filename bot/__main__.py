@@ -88,6 +88,9 @@ def _run(args: argparse.Namespace, clock: Clock) -> int:
     if settings.telegram.enabled and not secrets.telegram_token:
         print("error: set TELEGRAM_BOT_TOKEN to the token BotFather gave you", file=sys.stderr)
         return 2
+    if settings.telegram.mode == "webhook" and not secrets.webhook_secret:
+        print("error: webhook mode needs TELEGRAM_WEBHOOK_SECRET, so that only Telegram can call the bot", file=sys.stderr)
+        return 2
     from bot.app import run_bot
 
     asyncio.run(run_bot(settings, secrets, clock))

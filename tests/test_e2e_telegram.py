@@ -1,0 +1,176 @@
+"""A resident talks to the real python-telegram-bot Application through the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.intake import Intake
+from bot.messages import Inbound, Reply
+from storage.db import Database
+from tests.e2e import running_channel, step
+from tests.fakebotapi import FakeBotApi, FakeUser
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(settings: Settings, api: FakeBotApi, intake: Intake, meeting) -> AsyncIterator[None]:
+    async with running_channel(settings, api, intake.handle):
+        yield
+
+
+async def start_and_consent(user: FakeUser) -> None:
+    greeting, consent = await step(user, lambda: user.send_text("/start"), 2)
+    assert "Xin chào" in greeting.text
+    assert [label for label, _ in consent.buttons()] == ["Tôi đồng ý", "Không đồng ý, tôi gửi ẩn danh"]
+    await step(user, lambda: user.press("Tôi đồng ý"), 2)
+
+
+async def test_whole_flow_with_photo_location_and_contact(api: FakeBotApi, bot: None, database: Database) -> None:
+    lan = api.user(7001, first_name="Lan", last_name="Nguyễn")
+    await start_and_consent(lan)
+    intro, areas = await step(lan, lambda: lan.press("📝 Gửi ý kiến mới"), 2)
+    assert "Hội trường UBND phường Phú Thọ" in intro.text
+    assert areas.reply_markup and "inline_keyboard" in areas.reply_markup
+    await step(lan, lambda: lan.press("Khu phố 1"), 1)
+    await step(lan, lambda: lan.press("Tổ dân phố 1 (hẻm 48 Tân Hóa)"), 1)
+    await step(lan, lambda: lan.press("Hẻm, đường sá, đèn chiếu sáng"), 1)
+    await step(lan, lambda: lan.send_text("Đèn chiếu sáng hẻm 48 Tân Hóa hư hơn một tháng, tối đi lại rất nguy hiểm."), 1)
+    (more,) = await step(lan, lambda: lan.send_photo(caption=None), 1)
+    assert "1/5" in more.text
+    (location_prompt,) = await step(lan, lambda: lan.press("Xong, sang bước tiếp"), 1)
+    keyboard = lan.current_keyboard
+    assert keyboard is not None and keyboard["keyboard"][0][0].get("request_location") is True
+    thanks, contact_prompt = await step(lan, lambda: lan.send_location(10.7626, 106.6518), 2)
+    assert thanks.reply_markup == {"remove_keyboard": True}
+    assert lan.current_keyboard is None or lan.current_keyboard["keyboard"][0][0].get("request_contact")
+    assert contact_prompt.reply_markup["keyboard"][0][0].get("request_contact") is True
+    _, summary = await step(lan, lambda: lan.send_contact("+84 903 123 456", "Lan", "Nguyễn"), 2)
+    assert "+84903***456" in summary.text and "0903123456" not in summary.text
+    receipt, _menu = await step(lan, lambda: lan.press("✅ Gửi ý kiến"), 2)
+    assert "Mã theo dõi: TT-0001" in receipt.text
+
+    row = await database.fetch_one("SELECT * FROM concerns")
+    assert row["code"] == "TT-0001" and row["area_id"] == "kp1-t1" and row["phone_verified"] == 1
+    assert row["contact_name"] == "Lan Nguyễn" and row["latitude"] == 10.7626
+    photo = await database.fetch_one("SELECT file_ref FROM concern_photos")
+    assert photo["file_ref"]  # Telegram's file_id of the largest size
+    # Every pressed button was answered and its keyboard taken off the message.
+    assert all(call.status == 200 for call in api.calls_of("answerCallbackQuery"))
+    assert len(lan.callback_answers) == 7
+    assert len(api.calls_of("editMessageReplyMarkup")) == 7
+
+
+async def test_reply_keyboard_label_typed_as_text_works(api: FakeBotApi, bot: None) -> None:
+    minh = api.user(7002, first_name="Minh")
+    await start_and_consent(minh)
+    await step(minh, lambda: minh.press("📝 Gửi ý kiến mới"), 2)
+    await step(minh, lambda: minh.press("Chung cho cả Phường Phú Thọ"), 1)
+    await step(minh, lambda: minh.press("Vấn đề khác"), 1)
+    await step(minh, lambda: minh.send_text("Đề nghị có thêm buổi tiếp dân vào tối thứ Năm."), 1)
+    await step(minh, lambda: minh.press("Bỏ qua"), 1)
+    # "Bỏ qua vị trí" is a reply-keyboard button: Telegram sends its label as text.
+    (_, contact_prompt) = await step(minh, lambda: minh.send_text("Bỏ qua vị trí"), 2)
+    assert "số điện thoại" in contact_prompt.text
+
+
+async def test_bad_input_through_telegram(api: FakeBotApi, bot: None, database: Database) -> None:
+    hoa = api.user(7003, first_name="Hoa")
+    await start_and_consent(hoa)
+    await step(hoa, lambda: hoa.press("📝 Gửi ý kiến mới"), 2)
+    await step(hoa, lambda: hoa.press("Khu phố 3"), 1)
+    stale_area = hoa.last()
+    stale_data = stale_area.buttons()[0][1] or ""
+    await step(hoa, lambda: hoa.press("Tổ dân phố 8"), 1)
+    await step(hoa, lambda: hoa.press("An ninh trật tự"), 1)
+    (reply,) = await step(hoa, hoa.send_sticker, 1)
+    assert "bằng chữ" in reply.text
+    (reply,) = await step(hoa, hoa.send_voice, 1)
+    assert "bằng chữ" in reply.text
+    (reply,) = await step(hoa, hoa.send_document, 1)
+    assert "bằng chữ" in reply.text
+    (reply,) = await step(hoa, lambda: hoa.send_text("quá " * 700), 1)
+    assert "vượt quá giới hạn 2000" in reply.text
+    (reply,) = await step(hoa, lambda: hoa.send_text("🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂"), 1)
+    assert "cần có chữ" in reply.text
+    stale, prompt = await step(hoa, lambda: hoa.press_raw(stale_data, stale_area.message_id), 2)
+    assert "bước đã qua" in stale.text
+    forged, prompt = await step(hoa, lambda: hoa.press_raw("g:wdy:1"), 2)
+    assert "bước đã qua" in forged.text or "không hợp lệ" in forged.text
+    junk, _ = await step(hoa, lambda: hoa.press_raw("\u00ff" * 32), 2)
+    assert "không hợp lệ" in junk.text
+    helped = await step(hoa, lambda: hoa.send_text("/help"), 2)
+    assert "/status" in helped[0].text and "viết nội dung" in helped[1].text
+    (reply,) = await step(hoa, lambda: hoa.send_text("Nhóm thanh niên tụ tập đua xe lúc nửa đêm."), 1)
+    assert "ảnh" in reply.text
+    assert await database.fetch_one("SELECT * FROM concerns") is None
+
+
+async def test_flood_gets_one_polite_answer(api: FakeBotApi, bot: None, settings: Settings) -> None:
+    tuan = api.user(7004, first_name="Tuấn")
+    limit = settings.limits.messages_per_minute
+    for _ in range(limit + 10):
+        tuan.send_text("alo alo")
+    expected = 2 * limit + 1  # a hint and the menu for each accepted message, and one warning
+    await api.wait_until(lambda: len(tuan.inbox) >= expected, timeout=30)
+    await asyncio.sleep(0.3)
+    texts = [m.text or "" for m in tuan.inbox]
+    assert len(texts) == expected
+    assert sum("quá nhanh" in t for t in texts) == 1
+
+
+async def test_unknown_error_is_logged_with_update_id_and_user_gets_an_apology(
+    api: FakeBotApi, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(inbound: Inbound) -> list[Reply]:
+        raise RuntimeError("database on fire")
+
+    async with running_channel(settings, api, broken):
+        an = api.user(7005, first_name="An")
+        sent: list[int] = []
+        with caplog.at_level(logging.ERROR):
+            (apology,) = await step(an, lambda: sent.append(an.send_text("xin chào")) or sent[-1], 1)
+    assert "Xin lỗi" in apology.text
+    record = next(r for r in caplog.records if "error while handling update" in r.getMessage())
+    assert record.getMessage() == f"error while handling update {sent[0]}"
+    assert record.exc_info and "database on fire" in str(record.exc_info[1])
+
+
+async def test_commands_menu_is_published_in_both_languages(api: FakeBotApi, bot: None) -> None:
+    await api.wait_until(lambda: len(api.calls_of("setMyCommands")) == 2)
+    vi = api.my_commands()
+    en = api.my_commands(language_code="en")
+    assert [c["command"] for c in vi][:2] == ["new", "my"]
+    assert vi[0]["description"] == "Gửi ý kiến mới" and en[0]["description"] == "Send a new concern"
+
+
+async def test_group_chats_are_ignored(api: FakeBotApi, bot: None) -> None:
+    group = api.group(-100555, "Nhóm cư dân")
+    member = api.user(7006, first_name="Bình")
+    group.send_text(member, "/start")
+    await group.assert_no_new_messages(0.5)
+
+
+async def test_english_resident(api: FakeBotApi, bot: None) -> None:
+    john = api.user(7007, first_name="John", language_code="en")
+    await start_and_consent(john)
+    (switched, menu) = await step(john, lambda: john.send_text("/language en"), 2)
+    assert switched.text == "Switched to English."
+    assert ("📝 Send a new concern", "g:new:") in menu.buttons()
+
+
+async def test_manual_clock_is_what_the_bot_uses(api: FakeBotApi, bot: None, clock: ManualClock, database: Database) -> None:
+    an = api.user(7008, first_name="An")
+    await start_and_consent(an)
+    row = await database.fetch_one("SELECT at FROM consents")
+    assert row["at"] == clock.now().isoformat()

@@ -1358,6 +1358,10 @@ class FakeBotApi:
             if method is None:
                 raise _ApiError(404)
             await self._apply_delay(method)
+            if request.transport is None or request.transport.is_closing():
+                # The caller died while its request was held back: to Telegram, a request
+                # that never arrived. Handling it would confirm updates nobody received.
+                raise _ApiError(499, "client disconnected before the request was handled")
             self._apply_failure(method, params)
             result = self._methods[method](params, files)
             if inspect.isawaitable(result):

@@ -22,7 +22,8 @@ from telegram import (
 )
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot.config import LANGUAGES, Secrets, Settings
 from bot.messages import Contact, Inbound, InboundKind, Location, Reply
@@ -52,16 +53,14 @@ class TelegramChannel:
 
     def _build(self, token: str) -> Application:  # type: ignore[type-arg]
         config = self._settings.telegram
-        builder = (
-            ApplicationBuilder()
-            .token(token)
-            .base_url(config.base_url)
-            .base_file_url(config.base_file_url)
-            .get_updates_read_timeout(config.poll_timeout + 10)
+        bot = _TolerantBot(
+            token=token,
+            base_url=config.base_url,
+            base_file_url=config.base_file_url,
+            get_updates_request=HTTPXRequest(read_timeout=config.poll_timeout + 10),
+            rate_limiter=AIORateLimiter(max_retries=3) if config.rate_limiter else None,
         )
-        if config.rate_limiter:
-            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-        application = builder.build()
+        application = ApplicationBuilder().bot(bot).build()
         application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)
         return application
@@ -143,6 +142,30 @@ class TelegramChannel:
             await context.bot.send_message(update.effective_chat.id, self._catalog.t(language, "apology"))
         except (Forbidden, TelegramError) as error:
             log.warning("could not send the apology for update %s: %s", update_id, error)
+
+
+class _TolerantBot(ExtBot):  # type: ignore[type-arg]
+    """An update this library version cannot parse must not stop polling for everyone.
+
+    python-telegram-bot parses a whole getUpdates batch at once and, on failure, fetches
+    the same batch again forever. Each unparseable update is replaced by a bare one with
+    its id, so the offset moves past it; it is logged and otherwise ignored.
+    """
+
+    async def _post(self, endpoint: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        result = await super()._post(endpoint, data, **kwargs)
+        if endpoint == "getUpdates" and isinstance(result, list):
+            result = [self._parseable(raw) for raw in result]
+        return result
+
+    def _parseable(self, raw: dict[str, Any]) -> dict[str, Any]:
+        try:
+            Update.de_json(dict(raw), self)
+        except Exception:  # any parse failure: the library raises TypeError, KeyError, ValueError …
+            update_id = raw.get("update_id")
+            log.warning("skipping update %s that could not be parsed (kinds: %s)", update_id, sorted(raw))
+            return {"update_id": update_id}
+        return raw
 
 
 async def _settle_callback(update: Update) -> None:

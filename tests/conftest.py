@@ -76,3 +76,12 @@ def intake(settings: Settings, database: Database, clock: ManualClock) -> Intake
 @pytest.fixture
 def lan(intake: Intake) -> Chat:
     return Chat(intake, "1001")
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -6,14 +6,16 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
 from bot.clock import ManualClock
-from bot.config import Settings
+from bot.config import Secrets, Settings
 from bot.intake import Intake
 from bot.messages import Inbound, Reply
 from storage.db import Database
-from tests.e2e import running_channel, step
+from handlers.telegram import TelegramChannel
+from tests.e2e import running_channel, settings_for, step
 from tests.fakebotapi import FakeBotApi, FakeUser
 
 
@@ -174,3 +176,54 @@ async def test_manual_clock_is_what_the_bot_uses(api: FakeBotApi, bot: None, clo
     await start_and_consent(an)
     row = await database.fetch_one("SELECT at FROM consents")
     assert row["at"] == clock.now().isoformat()
+
+
+def message_update(user: FakeUser, update_id: int, text: str) -> dict[str, object]:
+    message: dict[str, object] = {"message_id": update_id, "date": 1_700_000_000, "chat": user.chat_dict, "from": user.user_dict, "text": text}
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": update_id, "message": message}
+
+
+async def test_hostile_and_unknown_updates_never_crash(api: FakeBotApi, bot: None, database: Database) -> None:
+    eve = api.user(7010, first_name="Eve")
+    edited = message_update(eve, 0, "sửa tin")
+    api.push_update({"edited_message": edited["message"]})
+    api.push_update({"channel_post": {"message_id": 5, "date": 1_700_000_000, "chat": {"id": -100777, "type": "channel", "title": "Kênh"}, "text": "tin kênh"}})
+    api.push_update({"poll": {"id": "p1", "question": "?", "options": [], "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular", "allows_multiple_answers": False}})
+    eve.press_raw("\u0000\u00ff" * 16, message_id=999_999)
+    eve.send_text("\u202e\u200b\u2066" + "ư" * 4000)
+    eve.send_text("\u200b" * 50)
+    eve.send_text("/" + "x" * 300)
+    eve.send_text("/start@doithoai_test_bot")
+    await api.wait_until(lambda: any("Xin chào" in (m.text or "") for m in eve.inbox), timeout=15)
+    assert api.server_errors == []
+    assert await database.fetch_one("SELECT * FROM concerns") is None
+
+
+async def test_webhook_refuses_calls_without_the_secret(
+    api: FakeBotApi, settings: Settings, intake: Intake, meeting, unused_tcp_port: int
+) -> None:
+    webhook = settings.telegram.webhook.model_copy(update={"listen": "127.0.0.1", "port": unused_tcp_port, "path": "tg"})
+    configured = settings_for(settings, api, mode="webhook", webhook=webhook)
+    channel = TelegramChannel(configured, Secrets(api.token, "a-long-webhook-secret"), intake.handle)
+    await channel.start()
+    try:
+        (set_webhook,) = api.calls_of("setWebhook")
+        assert set_webhook.params["secret_token"] == "a-long-webhook-secret"
+        assert set_webhook.params["url"] == configured.telegram.webhook.url
+        lan = api.user(7011, first_name="Lan")
+        url = f"http://127.0.0.1:{unused_tcp_port}/tg"
+        async with aiohttp.ClientSession() as session:
+            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+                async with session.post(url, json=message_update(lan, 1, "/start"), headers=headers) as response:
+                    assert response.status == 403
+            await asyncio.sleep(0.3)
+            assert lan.inbox == []
+            good = {"X-Telegram-Bot-Api-Secret-Token": "a-long-webhook-secret"}
+            async with session.post(url, json=message_update(lan, 2, "/start"), headers=good) as response:
+                assert response.status == 200
+        await lan.wait_for_messages(2)
+        assert "Xin chào" in (lan.inbox[0].text or "")
+    finally:
+        await channel.stop()

@@ -1,25 +1,40 @@
-"""The `doithoai` command line: run the bot, the sandbox, check a config, manage meetings."""
+"""The `doithoai` command line: run the bot, the sandbox, check a config; staff work on meetings,
+the queue of concerns and the agenda."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.agenda import AgendaError
 from bot.clock import Clock, SystemClock, format_local, parse_local
 from bot.config import ConfigError, Secrets, Settings, load_settings
+from bot.export import ExportError, agenda_csv, agenda_docx, agenda_xlsx, export_filename
 from bot.logsetup import configure_logging
-from bot.meetings import MeetingDraft, MeetingError, MeetingService
+from bot.meetings import MeetingDraft, MeetingError
+from bot.triage import TriageError
+from storage.audit import AuditRepository
 from storage.db import Database
 from storage.records import Meeting
+
+if TYPE_CHECKING:
+    from bot.app import Services
 
 DEFAULT_CONFIG = "config.toml"
 SANDBOX_CONFIG = "config.example.toml"
 SANDBOX_DATABASE = "sandbox-data/sandbox.db"
+_REFUSALS = (MeetingError, TriageError, AgendaError, ExportError)
+
+Action = Callable[[argparse.Namespace, Clock], int]
 
 
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
@@ -29,40 +44,42 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     except ConfigError as error:
         _fail_config(error)
         return 2
-    except MeetingError as error:
+    except _REFUSALS as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+# --- the parser ---------------------------------------------------------------------------
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="doithoai", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    def config_option(sub: argparse.ArgumentParser, default: str | None = None) -> None:
+    def command(group: argparse._SubParsersAction, name: str, action: Action, help: str,  # type: ignore[type-arg]
+                config_default: str | None = None) -> argparse.ArgumentParser:
+        sub = group.add_parser(name, help=help, description=help)
         sub.add_argument(
             "--config",
-            default=os.environ.get("DOITHOAI_CONFIG") or default or DEFAULT_CONFIG,
+            default=os.environ.get("DOITHOAI_CONFIG") or config_default or DEFAULT_CONFIG,
             help="TOML config file (default: $DOITHOAI_CONFIG or %(default)s)",
         )
+        sub.set_defaults(action=action)
+        return sub
 
-    run = commands.add_parser("run", help="run the bot on the channels the config enables")
-    config_option(run)
-    run.set_defaults(action=_run)
-
-    sandbox = commands.add_parser("sandbox", help="the resident dialogue in this terminal: no token, no network")
-    config_option(sandbox, SANDBOX_CONFIG)
+    command(commands, "run", _run, "run the bot on the channels the config enables")
+    sandbox = command(commands, "sandbox", _sandbox, "the resident dialogue in this terminal: no token, no network",
+                      SANDBOX_CONFIG)
     sandbox.add_argument("--db", default=SANDBOX_DATABASE, help="sandbox database file (default: %(default)s)")
     sandbox.add_argument("--language", choices=("vi", "en"), default="vi")
-    sandbox.set_defaults(action=_sandbox)
 
     check = commands.add_parser("check-config", help="validate a config file and name every problem")
     check.add_argument("file", nargs="?", default=os.environ.get("DOITHOAI_CONFIG") or DEFAULT_CONFIG)
     check.set_defaults(action=_check_config)
 
-    meeting = commands.add_parser("meeting", help="create, list and show dialogue meetings")
-    meeting_commands = meeting.add_subparsers(required=True, metavar="ACTION")
-    create = meeting_commands.add_parser("create", help="create a meeting")
-    config_option(create)
+    meeting = commands.add_parser("meeting", help="create, change and list dialogue meetings").add_subparsers(
+        required=True, metavar="ACTION")
+    create = command(meeting, "create", _meeting_create, "create a meeting (announced at once unless --draft)")
     create.add_argument("--title", required=True)
     create.add_argument("--starts", required=True, help="dd/mm/yyyy HH:MM in the unit's time zone")
     create.add_argument("--place", required=True)
@@ -70,15 +87,79 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--area", help="area id the meeting is for (default: the whole unit)")
     create.add_argument("--intake-opens", help="dd/mm/yyyy HH:MM (default: now)")
     create.add_argument("--intake-closes", help="dd/mm/yyyy HH:MM (default: 2 days before the meeting)")
-    create.set_defaults(action=_meeting_create)
-    listing = meeting_commands.add_parser("list", help="list meetings")
-    config_option(listing)
-    listing.set_defaults(action=_meeting_list)
-    show = meeting_commands.add_parser("show", help="show one meeting with its concern counts")
-    config_option(show)
+    create.add_argument("--draft", action="store_true", help="keep it as a draft; announce it later")
+    command(meeting, "list", _meeting_list, "list meetings")
+    show = command(meeting, "show", _meeting_show, "show one meeting with its concern counts")
     show.add_argument("id", type=int)
-    show.set_defaults(action=_meeting_show)
+    edit = command(meeting, "edit", _meeting_edit, "change a meeting that has not been held")
+    edit.add_argument("id", type=int)
+    for option in ("title", "place", "area", "starts", "intake-opens", "intake-closes"):
+        edit.add_argument(f"--{option}")
+    edit.add_argument("--format", choices=("in_person", "online", "hybrid"))
+    for name, action, help in (
+        ("announce", _meeting_announce, "announce a draft meeting"),
+        ("open", _meeting_open, "open the intake now"),
+        ("close", _meeting_close, "close the intake now"),
+    ):
+        command(meeting, name, action, help).add_argument("id", type=int)
+    cancel = command(meeting, "cancel", _meeting_cancel, "cancel a meeting; residents who sent concerns are told")
+    cancel.add_argument("id", type=int)
+    cancel.add_argument("--reason", required=True)
+
+    queue = command(commands, "queue", _queue, "the queue of open concerns by topic and area")
+    queue.add_argument("--meeting", type=int)
+    queue.add_argument("--topic")
+    queue.add_argument("--area", help="an area id; concerns of areas below it are included")
+
+    concern = commands.add_parser("concern", help="triage one concern").add_subparsers(required=True, metavar="ACTION")
+    command(concern, "show", _concern_show, "show a concern with similar ones").add_argument("code")
+    topic = command(concern, "topic", _concern_topic, "change a concern's topic")
+    topic.add_argument("code")
+    topic.add_argument("topic")
+    area = command(concern, "area", _concern_area, "change a concern's area")
+    area.add_argument("code")
+    area.add_argument("area")
+    reject = command(concern, "reject", _concern_reject, "do not take a concern to the meeting; the resident is told")
+    reject.add_argument("code")
+    reject.add_argument("--reason", required=True)
+    merge = command(concern, "merge", _concern_merge, "merge CODE into INTO; everyone following CODE follows INTO")
+    merge.add_argument("code")
+    merge.add_argument("into")
+    command(concern, "unmerge", _concern_unmerge, "make a merged concern its own again").add_argument("code")
+
+    agenda = commands.add_parser("agenda", help="build, edit and export the chair's agenda").add_subparsers(
+        required=True, metavar="ACTION")
+    for name, action, help in (
+        ("build", _agenda_build, "add items for concerns not yet on the agenda, grouping similar ones"),
+        ("show", _agenda_show, "show the agenda"),
+        ("sort", _agenda_sort, "order items by topic, then by number of residents"),
+    ):
+        command(agenda, name, action, help).add_argument("--meeting", type=int)
+    item = command(agenda, "item", _agenda_item, "change item N (as numbered by `agenda show`)")
+    item.add_argument("number", type=int)
+    item.add_argument("--meeting", type=int)
+    item.add_argument("--title")
+    item.add_argument("--minutes", type=int)
+    item.add_argument("--move", type=int, metavar="POSITION")
+    item.add_argument("--include", action="store_true")
+    item.add_argument("--exclude", action="store_true")
+    attach = command(agenda, "attach", _agenda_attach, "put a concern into item N")
+    attach.add_argument("code")
+    attach.add_argument("number", type=int)
+    attach.add_argument("--meeting", type=int)
+    command(agenda, "detach", _agenda_detach, "take a concern out into an item of its own").add_argument("code")
+    export = command(agenda, "export", _agenda_export, "write the agenda as DOCX (for the chair), XLSX or CSV")
+    export.add_argument("--meeting", type=int)
+    export.add_argument("--format", choices=("docx", "xlsx", "csv"), default="docx")
+    export.add_argument("--out", help="file or folder to write (default: the current folder)")
+
+    audit = command(commands, "audit", _audit, "the latest staff actions")
+    audit.add_argument("--subject", help="e.g. concern:TT-0012 or meeting:2")
+    audit.add_argument("--limit", type=int, default=30)
     return parser
+
+
+# --- running ------------------------------------------------------------------------------
 
 
 def _run(args: argparse.Namespace, clock: Clock) -> int:
@@ -117,73 +198,142 @@ def _check_config(args: argparse.Namespace, clock: Clock) -> int:
     return 0
 
 
-def _meeting_create(args: argparse.Namespace, clock: Clock) -> int:
+@asynccontextmanager
+async def _services(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
+    from bot.app import build_services
+
+    database = await Database.open(settings.database_path)
+    try:
+        yield build_services(settings, database, clock)
+    finally:
+        await database.close()
+
+
+def _with_services(args: argparse.Namespace, clock: Clock, work: Callable[[Services, Settings], Awaitable[int | None]]) -> int:
     settings = load_settings(args.config)
-    zone = settings.zone
 
-    def when(value: str | None) -> object:
-        try:
-            return None if value is None else parse_local(value, zone)
-        except ValueError as error:
-            raise MeetingError(str(error)) from None
+    async def go() -> int:
+        async with _services(settings, clock) as services:
+            return int(await work(services, settings) or 0)
 
-    draft = MeetingDraft(
-        title=args.title,
-        starts_at=when(args.starts),  # type: ignore[arg-type]
-        place=args.place,
-        format=args.format,
-        area_id=args.area,
-        intake_opens_at=when(args.intake_opens),  # type: ignore[arg-type]
-        intake_closes_at=when(args.intake_closes),  # type: ignore[arg-type]
-    )
+    return asyncio.run(go())
 
-    async def create() -> None:
-        async with _service(settings, clock) as service:
-            created = await service.create(draft)
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _time(value: str | None, settings: Settings) -> datetime | None:
+    try:
+        return None if value is None else parse_local(value, settings.zone)
+    except ValueError as error:
+        raise MeetingError(str(error)) from None
+
+
+# --- meetings -----------------------------------------------------------------------------
+
+
+def _meeting_create(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        draft = MeetingDraft(
+            title=args.title,
+            starts_at=_time(args.starts, settings),  # type: ignore[arg-type]
+            place=args.place,
+            format=args.format,
+            area_id=args.area,
+            intake_opens_at=_time(args.intake_opens, settings),
+            intake_closes_at=_time(args.intake_closes, settings),
+        )
+        created = await services.meetings.create(draft, _actor(), announce=not args.draft)
         for warning in created.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         print(f"created meeting {created.meeting.id}")
-        _print_meeting(created.meeting, settings)
+        _print_meeting(created.meeting, settings, clock)
 
-    asyncio.run(create())
-    return 0
+    return _with_services(args, clock, work)
 
 
 def _meeting_list(args: argparse.Namespace, clock: Clock) -> int:
-    settings = load_settings(args.config)
-
-    async def listing() -> None:
-        async with _service(settings, clock) as service:
-            meetings = await service.list()
+    async def work(services: Services, settings: Settings) -> None:
+        meetings = await services.meetings.list()
         if not meetings:
             print("no meetings yet: create one with `doithoai meeting create`")
         for meeting in meetings:
-            state = "intake open" if meeting.accepts_concerns_at(clock.now()) else meeting.status
-            print(f"{meeting.id:>4}  {format_local(meeting.starts_at, settings.zone)}  {state:<12}  {meeting.title}")
+            phase = meeting.phase(clock.now()).replace("_", " ")
+            print(f"{meeting.id:>4}  {format_local(meeting.starts_at, settings.zone)}  {phase:<14}  {meeting.title}")
 
-    asyncio.run(listing())
-    return 0
+    return _with_services(args, clock, work)
 
 
 def _meeting_show(args: argparse.Namespace, clock: Clock) -> int:
-    settings = load_settings(args.config)
-
-    async def show() -> int:
-        async with _service(settings, clock) as service:
-            meeting = await service.get(args.id)
-            if meeting is None:
-                print(f"error: no meeting {args.id}", file=sys.stderr)
-                return 1
-            counts = await service.count_concerns(meeting.id)
-        _print_meeting(meeting, settings)
+    async def work(services: Services, settings: Settings) -> int:
+        meeting = await services.meetings.get(args.id)
+        if meeting is None:
+            print(f"error: no meeting {args.id}", file=sys.stderr)
+            return 1
+        counts = await services.meetings.count_concerns(meeting.id)
+        _print_meeting(meeting, settings, clock)
         summary = ", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "none yet"
         print(f"concerns:      {summary}")
         return 0
 
-    return asyncio.run(show())
+    return _with_services(args, clock, work)
 
 
-def _print_meeting(meeting: Meeting, settings: Settings) -> None:
+def _meeting_edit(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        changes: dict[str, object] = {}
+        for option, column in (("title", "title"), ("place", "place"), ("area", "area_id"), ("format", "format")):
+            if getattr(args, option) is not None:
+                changes[column] = getattr(args, option)
+        for option, column in (("starts", "starts_at"), ("intake_opens", "intake_opens_at"), ("intake_closes", "intake_closes_at")):
+            if getattr(args, option) is not None:
+                changes[column] = _time(getattr(args, option), settings)
+        if not changes:
+            raise MeetingError("nothing to change: give --title, --place, --starts, --intake-closes …")
+        edited = await services.meetings.edit(args.id, _actor(), **changes)
+        for warning in edited.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        _print_meeting(edited.meeting, settings, clock)
+
+    return _with_services(args, clock, work)
+
+
+def _meeting_announce(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        created = await services.meetings.announce(args.id, _actor())
+        for warning in created.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(f"meeting {args.id} announced; residents who follow its area are told when the bot runs")
+
+    return _with_services(args, clock, work)
+
+
+def _meeting_open(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        meeting = await services.meetings.open_intake(args.id, _actor())
+        print(f"intake of meeting {meeting.id} open until {format_local(meeting.intake_closes_at, settings.zone)}")
+
+    return _with_services(args, clock, work)
+
+
+def _meeting_close(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        meeting = await services.meetings.close_intake(args.id, _actor())
+        print(f"intake of meeting {meeting.id} closed")
+
+    return _with_services(args, clock, work)
+
+
+def _meeting_cancel(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        await services.meetings.cancel(args.id, _actor(), args.reason)
+        print(f"meeting {args.id} cancelled; residents who sent concerns will be told")
+
+    return _with_services(args, clock, work)
+
+
+def _print_meeting(meeting: Meeting, settings: Settings, clock: Clock) -> None:
     zone = settings.zone
     print(f"title:         {meeting.title}")
     print(f"area:          {meeting.area_id}")
@@ -191,22 +341,204 @@ def _print_meeting(meeting: Meeting, settings: Settings) -> None:
     print(f"place:         {meeting.place}")
     print(f"format:        {meeting.format}")
     print(f"intake:        {format_local(meeting.intake_opens_at, zone)} → {format_local(meeting.intake_closes_at, zone)}")
-    print(f"status:        {meeting.status}")
+    print(f"status:        {meeting.phase(clock.now()).replace('_', ' ')}")
 
 
-class _service:
-    """Open the database for one CLI command and close it after."""
+# --- queue and concerns -------------------------------------------------------------------
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
-        self._settings = settings
-        self._clock = clock
 
-    async def __aenter__(self) -> MeetingService:
-        self._database = await Database.open(self._settings.database_path)
-        return MeetingService(self._settings, self._database, self._clock)
+def _queue(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        meeting = await services.meetings.current(args.meeting)
+        queue = await services.triage.queue(meeting.id, args.topic, args.area)
+        print(f"meeting {meeting.id}: {meeting.title} — {len(queue.entries)} open concerns shown")
+        print("by topic: " + (", ".join(f"{t} {n}" for t, n in queue.by_topic) or "—"))
+        print("by area:  " + (", ".join(f"{a} {n}" for a, n in queue.by_area) or "—"))
+        for entry in queue.entries:
+            c = entry.concern
+            print(f"{c.code}  {c.topic_id:<16} {c.area_id:<10} {entry.residents:>3} residents  {_short(c.text, 70)}")
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self._database.close()
+    return _with_services(args, clock, work)
+
+
+def _concern_show(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        view = await services.triage.view(args.code)
+        c = view.concern
+        print(f"{c.code}  {c.status}  meeting {c.meeting_id}  topic {c.topic_id}  area {c.area_id}")
+        print(f"submitted {format_local(c.submitted_at, settings.zone)}; residents {view.residents}; photos {len(c.photos)}")
+        if c.contact_name or c.contact_phone:
+            print(f"contact: {c.contact_name or ''} {c.contact_phone or ''}{' (verified)' if c.phone_verified else ''}")
+        if view.merged_into_code:
+            print(f"merged into {view.merged_into_code}")
+        if view.merged_children:
+            print("merged into it: " + ", ".join(child.code for child in view.merged_children))
+        if c.reject_reason:
+            print(f"rejected: {c.reject_reason}")
+        print(c.text)
+        for other, score in view.similar:
+            print(f"  similar: {other.code} ({score:.0f}%) {_short(other.text, 70)}")
+
+    return _with_services(args, clock, work)
+
+
+def _concern_topic(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        concern = await services.triage.set_topic(args.code, args.topic, _actor())
+        print(f"{concern.code}: topic {concern.topic_id}")
+
+    return _with_services(args, clock, work)
+
+
+def _concern_area(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        concern = await services.triage.set_area(args.code, args.area, _actor())
+        print(f"{concern.code}: area {concern.area_id}")
+
+    return _with_services(args, clock, work)
+
+
+def _concern_reject(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        concern = await services.triage.reject(args.code, args.reason, _actor())
+        print(f"{concern.code} rejected; its followers will be told the reason when the bot runs")
+
+    return _with_services(args, clock, work)
+
+
+def _concern_merge(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        concern = await services.triage.merge(args.code, args.into, _actor())
+        print(f"{concern.code} merged into {args.into.upper()}")
+
+    return _with_services(args, clock, work)
+
+
+def _concern_unmerge(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        concern = await services.triage.unmerge(args.code, _actor())
+        print(f"{concern.code} is its own concern again")
+
+    return _with_services(args, clock, work)
+
+
+# --- agenda -------------------------------------------------------------------------------
+
+
+def _agenda_build(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        meeting = await services.meetings.current(args.meeting)
+        added = await services.agenda.build(meeting.id, _actor())
+        print(f"{added} items added")
+        await _print_agenda(services, meeting)
+
+    return _with_services(args, clock, work)
+
+
+def _agenda_show(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        await _print_agenda(services, await services.meetings.current(args.meeting))
+
+    return _with_services(args, clock, work)
+
+
+def _agenda_sort(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        meeting = await services.meetings.current(args.meeting)
+        await services.agenda.sort(meeting.id, _actor())
+        await _print_agenda(services, meeting)
+
+    return _with_services(args, clock, work)
+
+
+def _agenda_item(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        meeting = await services.meetings.current(args.meeting)
+        agenda, actor = services.agenda, _actor()
+        if args.include and args.exclude:
+            raise AgendaError("--include or --exclude, not both")
+        if args.title:
+            await agenda.rename(meeting.id, args.number, args.title, actor)
+        if args.minutes is not None:
+            await agenda.set_minutes(meeting.id, args.number, args.minutes, actor)
+        if args.include or args.exclude:
+            await agenda.set_included(meeting.id, args.number, args.include, actor)
+        if args.move is not None:
+            await agenda.move(meeting.id, args.number, args.move, actor)
+        await _print_agenda(services, meeting)
+
+    return _with_services(args, clock, work)
+
+
+def _agenda_attach(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        meeting = await services.meetings.current(args.meeting)
+        await services.agenda.attach(args.code, meeting.id, args.number, _actor())
+        await _print_agenda(services, meeting)
+
+    return _with_services(args, clock, work)
+
+
+def _agenda_detach(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        await services.agenda.detach(args.code, _actor())
+        print(f"{args.code.upper()} is now an item of its own")
+
+    return _with_services(args, clock, work)
+
+
+def _agenda_export(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        meeting = await services.meetings.current(args.meeting)
+        document = await services.agenda.document(meeting.id)
+        render = {"docx": agenda_docx, "xlsx": agenda_xlsx, "csv": agenda_csv}[args.format]
+        content = render(document)
+        target = Path(args.out) if args.out else Path.cwd()
+        if target.is_dir():
+            target = target / export_filename(document, args.format)
+        target.write_bytes(content)
+        async with services.database.transaction() as connection:
+            await AuditRepository(connection).record(
+                actor=_actor(), action=f"agenda.export.{args.format}", subject=f"meeting:{meeting.id}",
+                now=clock.now(), after={"items": len(document.entries), "file": target.name},
+            )
+        print(f"wrote {target} ({len(document.entries)} items)")
+
+    return _with_services(args, clock, work)
+
+
+async def _print_agenda(services: Services, meeting: Meeting) -> None:
+    lines = await services.agenda.lines(meeting.id)
+    if not lines:
+        print(f"the agenda of meeting {meeting.id} is empty: run `doithoai agenda build`")
+        return
+    total = sum(line.item.minutes for line in lines if line.item.included)
+    print(f"agenda of meeting {meeting.id}: {meeting.title} — {total} minutes")
+    for number, line in enumerate(lines, start=1):
+        mark = " " if line.item.included else "x"
+        codes = ", ".join(c.code for c in line.concerns)
+        print(f"[{mark}] {number:>2}. {line.item.title}  ({line.topic}; {line.residents} residents; "
+              f"{line.item.minutes} min; {codes})")
+
+
+# --- audit --------------------------------------------------------------------------------
+
+
+def _audit(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        async with services.database.transaction() as connection:
+            entries = await AuditRepository(connection).entries(args.subject, args.limit)
+        for entry in entries:
+            change = f"{entry.before or ''} → {entry.after or ''}" if entry.before or entry.after else ""
+            print(f"{format_local(entry.at, settings.zone)}  {entry.actor:<22} {entry.action:<20} "
+                  f"{entry.subject:<18} {entry.outcome:<9} {change}")
+
+    return _with_services(args, clock, work)
+
+
+def _short(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _fail_config(error: ConfigError) -> None:

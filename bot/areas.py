@@ -60,6 +60,22 @@ class AreaTree:
             current = self._areas[current].parent
         return False
 
+    def descendants(self, area_id: str) -> list[str]:
+        """The area and everything below it."""
+        found = [area_id]
+        for child in self._children.get(area_id, []):
+            found.extend(self.descendants(child))
+        return found
+
+    def ancestors(self, area_id: str) -> list[str]:
+        """Everything above the area, nearest first."""
+        found = []
+        current = self._areas[area_id].parent
+        while current is not None:
+            found.append(current)
+            current = self._areas[current].parent
+        return found
+
     def level_name(self, area: Area, language: str) -> str:
         names = self._levels_en if language == "en" else self._levels
         return names[min(area.depth, len(names)) - 1]

@@ -85,6 +85,12 @@ class LimitSettings(_Strict):
         return self
 
 
+class AgendaSettings(_Strict):
+    # Time budget of an agenda item: a base, one more minute per extra concern, a ceiling.
+    minutes_per_item: int = Field(default=5, ge=1, le=60)
+    max_item_minutes: int = Field(default=15, ge=1, le=120)
+
+
 class NotifySettings(_Strict):
     per_second: float = Field(default=25, gt=0)
     per_chat_per_second: float = Field(default=1, gt=0)
@@ -130,6 +136,7 @@ class Settings(_Strict):
     topics: list[TopicSettings] = Field(min_length=1)
     staff: StaffSettings = StaffSettings()
     limits: LimitSettings = LimitSettings()
+    agenda: AgendaSettings = AgendaSettings()
     notify: NotifySettings = NotifySettings()
     telegram: TelegramSettings = TelegramSettings()
     privacy: PrivacySettings

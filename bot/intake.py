@@ -20,9 +20,11 @@ import aiosqlite
 
 from bot.areas import AreaTree, TopicList
 from bot.clock import Clock, format_local
+from bot.codes import normalise_code
 from bot.config import LANGUAGES, Settings
 from bot.messages import Button, Inbound, InboundKind, Reply
 from bot.ratelimit import FloodGuard
+from bot.similar import find_similar
 from bot.text import Catalog
 from bot.textnorm import clean, fold, letter_count
 from storage.concerns import ConcernRepository
@@ -31,12 +33,12 @@ from storage.db import Database
 from storage.meetings import MeetingRepository
 from storage.records import Concern, Meeting, NewConcern, Resident
 from storage.residents import ResidentRepository
+from storage.subscriptions import SubscriptionRepository
 
 log = logging.getLogger(__name__)
 
 CONTACT_PURPOSE = "contact"
 _PHONE = re.compile(r"^(?:\+?84|0)(\d{9,10})$")
-_CODE = re.compile(r"^\s*([A-Za-z]{1,5})?[\s-]*0*(\d{1,9})\s*$")
 
 
 @dataclass
@@ -141,6 +143,7 @@ class _Turn:
         self.meetings = MeetingRepository(connection)
         self.concerns = ConcernRepository(connection)
         self.conversations = ConversationRepository(connection)
+        self.subscriptions = SubscriptionRepository(connection)
         self.duplicate = False
 
     @classmethod
@@ -229,6 +232,7 @@ class _Turn:
             "delete": self.cmd_delete,
             "language": self.cmd_language,
             "lang": self.cmd_language,
+            "unsubscribe": self.cmd_unsubscribe,
         }
         handler = handlers.get(command.lower())
         if handler is None:
@@ -413,6 +417,8 @@ class _Turn:
         if action == "del" and arg == "no":
             self.state.delete_pending = False
             return [Reply(self.t("delete.kept"))] + await self.resume()
+        if action == "sub":
+            return await self.subscribe(arg)
         if action == "consent" and arg == "yes":
             await self.record_consent(True)
             return [Reply(self.t("consent.thanks"))] + await self.resume()
@@ -615,14 +621,14 @@ class _Turn:
                 return [Reply(problem)]
             self.draft.text = inbound.text
             self.draft.photos = list(inbound.photos[: self.settings.limits.photos_max])
-            return self.after_text()
+            return await self.after_text()
         if inbound.kind is not InboundKind.TEXT:
             return [Reply(self.t("text.not_text"))]
         problem = self.text_problem(inbound.text or "")
         if problem:
             return [Reply(problem)]
         self.draft.text = inbound.text
-        return self.after_text()
+        return await self.after_text()
 
     def text_problem(self, text: str) -> str | None:
         limits = self.settings.limits
@@ -634,10 +640,10 @@ class _Turn:
             return self.t("text.too_short", min=limits.text_min_chars)
         return None
 
-    def after_text(self) -> list[Reply]:
+    async def after_text(self) -> list[Reply]:
         if self.draft.editing:
             self.draft.editing = False
-            return self.confirm_next()
+            return await self.confirm_next()
         if self.settings.limits.photos_max > 0:
             self.advance("photos")
             return [self.photos_prompt()]
@@ -725,7 +731,7 @@ class _Turn:
             self.draft.contact_name = None
             self.draft.contact_phone = None
             self.draft.phone_verified = False
-            return [Reply(self.t("contact.anonymous_ok"), remove_keyboard=True)] + self.confirm_next()
+            return [Reply(self.t("contact.anonymous_ok"), remove_keyboard=True)] + await self.confirm_next()
         if arg == "consent" and not await self.has_consent():
             await self.record_consent(True)
             self.state.version += 1
@@ -747,7 +753,7 @@ class _Turn:
             self.draft.contact_name = name[: self.settings.limits.name_max_chars] or None
             self.draft.contact_phone = phone
             self.draft.phone_verified = True
-            return [Reply(self.t("contact.thanks"), remove_keyboard=True)] + self.confirm_next()
+            return [Reply(self.t("contact.thanks"), remove_keyboard=True)] + await self.confirm_next()
         if inbound.kind is InboundKind.TEXT:
             name = inbound.text or ""
             if len(name) > self.settings.limits.name_max_chars or letter_count(name) < 2:
@@ -779,18 +785,37 @@ class _Turn:
             return [Reply(self.t("contact.bad_phone")), self.phone_prompt()]
         self.draft.contact_phone = phone
         self.draft.phone_verified = verified
-        return [Reply(self.t("contact.thanks"), remove_keyboard=True)] + self.confirm_next()
+        return [Reply(self.t("contact.thanks"), remove_keyboard=True)] + await self.confirm_next()
 
     async def on_phone_button(self, action: str, arg: str) -> list[Reply] | None:
         if action != "ph" or arg != "skip":
             return None
         self.draft.contact_phone = None
         self.draft.phone_verified = False
-        return [Reply(self.t("phone.skipped"), remove_keyboard=True)] + self.confirm_next()
+        return [Reply(self.t("phone.skipped"), remove_keyboard=True)] + await self.confirm_next()
 
-    def confirm_next(self) -> list[Reply]:
+    async def confirm_next(self) -> list[Reply]:
         self.advance("confirm")
-        return [self.summary()]
+        offers = await self.similar_offer()
+        return ([offers] if offers else []) + [self.summary()]
+
+    async def similar_offer(self) -> Reply | None:
+        """Open concerns of the same meeting and area that say the same: support one instead?"""
+        draft = self.draft
+        candidates = await self.concerns.folded_texts(draft.meeting_id or 0, draft.area_id or "")
+        matches = find_similar(draft.text or "", candidates, limit=3)
+        if not matches:
+            return None
+        counts = await self.concerns.resident_counts(draft.meeting_id or 0)
+        lines, rows = [self.t("similar.intro")], []
+        for match in matches:
+            concern = await self.concerns.get(match.concern_id)
+            if concern is None:
+                continue
+            lines.append(self.t("similar.line", count=counts.get(concern.id, 1), code=concern.code, text=_shorten(concern.text, 160)))
+            rows.append((self.step_button(self.t("similar.support", code=concern.code), "sup", str(concern.id)),))
+        lines.append(self.t("similar.outro"))
+        return Reply("\n".join(lines), buttons=tuple(rows))
 
     def summary(self) -> Reply:
         draft = self.draft
@@ -834,7 +859,30 @@ class _Turn:
             return [Reply(self.t("text.edit", text=self.draft.text)), self.text_prompt()]
         if action == "x":
             return await self.cmd_cancel("")
+        if action == "sup" and arg.isdigit():
+            return await self.support(int(arg))
         return None
+
+    async def support(self, concern_id: int) -> list[Reply] | None:
+        draft = self.draft
+        concern = await self.concerns.get(concern_id)
+        # Only what was offered: live, same meeting and area.
+        if (
+            concern is None or concern.status != "open" or concern.merged_into is not None
+            or concern.meeting_id != draft.meeting_id or concern.area_id != draft.area_id
+        ):
+            return None
+        meeting = await self.meetings.get(concern.meeting_id)
+        if meeting is None or not meeting.accepts_concerns_at(self.now):
+            self.state.draft = None
+            self.advance("idle")
+            return [Reply(self.t("submit.closed", title=meeting.title if meeting else "")), self.menu()]
+        added = await self.concerns.add_supporter(concern.id, self.resident.id, self.now)
+        count = len(await self.concerns.followers(concern.id))
+        self.state.draft = None
+        self.advance("idle")
+        key = "similar.supported" if added else "similar.already"
+        return [Reply(self.t(key, code=concern.code, count=count)), self.menu()]
 
     async def submit(self) -> list[Reply]:
         draft = self.draft
@@ -851,6 +899,7 @@ class _Turn:
                 area_id=draft.area_id or meeting.area_id,
                 topic_id=draft.topic_id or "",
                 text=draft.text or "",
+                text_folded=fold(draft.text or ""),
                 author_id=self.resident.id,
                 language=self.language,
                 contact_name=draft.contact_name,
@@ -873,7 +922,27 @@ class _Turn:
             when=format_local(meeting.starts_at, self.settings.zone),
             place=meeting.place,
         )
-        return [Reply(receipt), self.menu()]
+        return [Reply(receipt), await self.subscribe_offer(concern.area_id) or self.menu()]
+
+    # --- subscriptions ----------------------------------------------------------------
+
+    async def subscribe_offer(self, area_id: str) -> Reply | None:
+        if area_id in await self.subscriptions.areas_of(self.resident.id):
+            return None
+        area = self.intake.areas.path_label(area_id, self.language)
+        menu = self.menu()
+        return replace(menu, buttons=((Button(self.t("subscribe.button", area=area), f"g:sub:{area_id}"),), *menu.buttons))
+
+    async def subscribe(self, area_id: str) -> list[Reply]:
+        if self.intake.areas.get(area_id) is None:
+            return [Reply(self.t("button.invalid"))] + await self.resume()
+        area = self.intake.areas.path_label(area_id, self.language)
+        added = await self.subscriptions.subscribe(self.resident.id, area_id, self.now)
+        return [Reply(self.t("subscribe.done" if added else "subscribe.already", area=area))] + await self.resume()
+
+    async def cmd_unsubscribe(self, args: str) -> list[Reply]:
+        removed = await self.subscriptions.unsubscribe_all(self.resident.id)
+        return [Reply(self.t("subscribe.removed" if removed else "subscribe.none"))] + await self.resume()
 
     # --- withdraw, delete, language -----------------------------------------------------
 
@@ -969,13 +1038,7 @@ class _Turn:
         return topic.label(self.language) if topic else topic_id
 
     def parse_code(self, text: str) -> str | None:
-        match = _CODE.match(text or "")
-        if not match:
-            return None
-        prefix = self.settings.unit.code_prefix
-        if match.group(1) and match.group(1).upper() != prefix:
-            return None
-        return f"{prefix}-{int(match.group(2)):04d}"
+        return normalise_code(text or "", self.settings.unit.code_prefix)
 
 
 def normalise_phone(raw: str) -> str | None:

@@ -38,3 +38,5 @@ def configure_logging(secrets: list[str], level: int = logging.INFO) -> None:
     # httpx logs every request URL, and Telegram's URLs carry the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # aiosqlite's debug log prints every SQL parameter: chat ids, names, phone numbers.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)

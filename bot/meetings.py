@@ -1,13 +1,18 @@
-"""Creating and listing meetings (staff), with the checks the law and common sense ask for."""
+"""Meetings for staff: create, edit, announce, open and close intake, cancel; every change audited."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+
+import aiosqlite
 
 from bot.areas import AreaTree
 from bot.clock import Clock
 from bot.config import Settings
+from bot.notices import Notices
+from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
 from storage.db import Database
 from storage.meetings import MeetingRepository
@@ -15,10 +20,11 @@ from storage.records import MEETING_FORMATS, Meeting
 
 # A dialogue must be announced at least 7 days ahead (see shared/domain/README.md).
 NOTICE = timedelta(days=7)
+FINAL_PHASES = ("held", "published", "cancelled")
 
 
 class MeetingError(ValueError):
-    """A meeting that cannot be created as asked; the message says why, for staff."""
+    """A meeting change that cannot be made as asked; the message says why, for staff."""
 
 
 @dataclass(frozen=True)
@@ -39,34 +45,21 @@ class Created:
 
 
 class MeetingService:
-    def __init__(self, settings: Settings, database: Database, clock: Clock) -> None:
+    def __init__(self, settings: Settings, database: Database, clock: Clock, notices: Notices | None = None) -> None:
         self._settings = settings
+        self._notices = notices
         self._database = database
         self._clock = clock
         self._areas = AreaTree(settings)
+        # Called after every change, so the schedule can be recomputed from the database.
+        self.on_change: list[Callable[[], Awaitable[None]]] = []
 
-    async def create(self, draft: MeetingDraft) -> Created:
+    async def create(self, draft: MeetingDraft, actor: str, *, announce: bool = True) -> Created:
         now = self._clock.now()
         area_id = draft.area_id or self._areas.roots[0].id
-        if self._areas.get(area_id) is None:
-            raise MeetingError(f"unknown area {area_id!r}")
-        if draft.format not in MEETING_FORMATS:
-            raise MeetingError(f"format must be one of {', '.join(MEETING_FORMATS)}")
-        if not draft.title.strip() or not draft.place.strip():
-            raise MeetingError("title and place are required")
-        if draft.starts_at <= now:
-            raise MeetingError("the meeting must start in the future")
         opens = draft.intake_opens_at or now
         closes = draft.intake_closes_at or draft.starts_at - timedelta(days=2)
-        if closes <= opens:
-            raise MeetingError("the intake must close after it opens")
-        if closes > draft.starts_at:
-            raise MeetingError("the intake must close before the meeting starts")
-        warnings = []
-        if draft.starts_at - now < NOTICE:
-            warnings.append(
-                "the meeting is less than 7 days away: the law asks for 7 days' notice of a dialogue"
-            )
+        self._check(draft.title, draft.place, draft.format, area_id, draft.starts_at, opens, closes, now)
         async with self._database.transaction() as connection:
             meeting = await MeetingRepository(connection).create(
                 title=draft.title.strip(),
@@ -77,8 +70,96 @@ class MeetingService:
                 intake_opens_at=opens,
                 intake_closes_at=closes,
                 now=now,
+                status="announced" if announce else "draft",
             )
-        return Created(meeting, tuple(warnings))
+            await AuditRepository(connection).record(
+                actor=actor, action="meeting.create", subject=f"meeting:{meeting.id}", now=now, after=_snapshot(meeting)
+            )
+        await self._changed()
+        return Created(meeting, self._warnings(meeting, now))
+
+    async def edit(self, meeting_id: int, actor: str, **changes: object) -> Created:
+        """Change title, place, format, area, starts_at, intake_opens_at or intake_closes_at."""
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            meetings = MeetingRepository(connection)
+            meeting = await self._editable(meetings, meeting_id, now)
+            merged = {**asdict(meeting), **changes}
+            self._check(
+                str(merged["title"]), str(merged["place"]), str(merged["format"]), str(merged["area_id"]),
+                merged["starts_at"], merged["intake_opens_at"], merged["intake_closes_at"], now,  # type: ignore[arg-type]
+            )
+            updated = await meetings.update(meeting, **changes)
+            if updated is None:
+                raise MeetingError("someone else changed this meeting just now; look at it again and retry")
+            await AuditRepository(connection).record(
+                actor=actor, action="meeting.edit", subject=f"meeting:{meeting.id}", now=now,
+                before=_snapshot(meeting), after=_snapshot(updated),
+            )
+        await self._changed()
+        return Created(updated, self._warnings(updated, now))
+
+    async def announce(self, meeting_id: int, actor: str) -> Created:
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            meetings = MeetingRepository(connection)
+            meeting = await self._editable(meetings, meeting_id, now)
+            if meeting.status != "draft":
+                raise MeetingError(f"meeting {meeting_id} is already announced")
+            updated = await meetings.update(meeting, status="announced", announced_at=now)
+            assert updated is not None
+            await AuditRepository(connection).record(
+                actor=actor, action="meeting.announce", subject=f"meeting:{meeting.id}", now=now,
+                before=_snapshot(meeting), after=_snapshot(updated),
+            )
+        await self._changed()
+        return Created(updated, self._warnings(updated, now))
+
+    async def open_intake(self, meeting_id: int, actor: str) -> Meeting:
+        now = self._clock.now()
+        meeting = await self.get_or_fail(meeting_id)
+        if meeting.status == "draft":
+            raise MeetingError(f"meeting {meeting_id} is a draft: announce it first")
+        if meeting.intake_closes_at <= now:
+            raise MeetingError("the intake's closing time has passed: set a later one with edit first")
+        if meeting.phase(now) == "intake_open":
+            raise MeetingError(f"the intake of meeting {meeting_id} is already open")
+        return (await self.edit(meeting_id, actor, intake_opens_at=now)).meeting
+
+    async def close_intake(self, meeting_id: int, actor: str) -> Meeting:
+        now = self._clock.now()
+        meeting = await self.get_or_fail(meeting_id)
+        if meeting.phase(now) != "intake_open":
+            raise MeetingError(f"the intake of meeting {meeting_id} is not open")
+        return (await self.edit(meeting_id, actor, intake_closes_at=now)).meeting
+
+    async def cancel(self, meeting_id: int, actor: str, reason: str) -> Meeting:
+        now = self._clock.now()
+        if not reason.strip():
+            raise MeetingError("give a reason: residents who sent concerns are told why")
+        async with self._database.transaction() as connection:
+            meetings = MeetingRepository(connection)
+            meeting = await self._editable(meetings, meeting_id, now)
+            updated = await meetings.update(meeting, status="cancelled", cancelled_reason=reason.strip())
+            assert updated is not None
+            await self._tell_followers_of_cancellation(connection, updated, now)
+            await AuditRepository(connection).record(
+                actor=actor, action="meeting.cancel", subject=f"meeting:{meeting.id}", now=now,
+                before=_snapshot(meeting), after=_snapshot(updated),
+            )
+        await self._changed()
+        return updated
+
+    async def _tell_followers_of_cancellation(self, connection: aiosqlite.Connection, meeting: Meeting, now: datetime) -> None:
+        if self._notices is None:
+            return
+        concerns = ConcernRepository(connection)
+        for concern in await concerns.live(meeting.id):
+            for resident_id, _ in await concerns.followers(concern.id):
+                await self._notices.to_resident(
+                    connection, resident_id, f"cancel:{meeting.id}:{concern.id}:{resident_id}", "notice.cancelled", now,
+                    title=meeting.title, reason=meeting.cancelled_reason, code=concern.code,
+                )
 
     async def list(self) -> list[Meeting]:
         async with self._database.transaction() as connection:
@@ -87,6 +168,24 @@ class MeetingService:
     async def get(self, meeting_id: int) -> Meeting | None:
         async with self._database.transaction() as connection:
             return await MeetingRepository(connection).get(meeting_id)
+
+    async def current(self, meeting_id: int | None = None) -> Meeting:
+        """The meeting named, or else the one meeting being prepared (staff rarely run two)."""
+        if meeting_id is not None:
+            return await self.get_or_fail(meeting_id)
+        now = self._clock.now()
+        live = [m for m in await self.list() if m.phase(now) not in ("cancelled", "published")]
+        if len(live) == 1:
+            return live[0]
+        if not live:
+            raise MeetingError("there is no meeting being prepared; create one first")
+        raise MeetingError("several meetings are being prepared: name one by its number")
+
+    async def get_or_fail(self, meeting_id: int) -> Meeting:
+        meeting = await self.get(meeting_id)
+        if meeting is None:
+            raise MeetingError(f"no meeting {meeting_id}")
+        return meeting
 
     async def count_concerns(self, meeting_id: int) -> dict[str, int]:
         async with self._database.transaction() as connection:
@@ -106,6 +205,47 @@ class MeetingService:
                 place=f"Hội trường UBND {self._settings.unit.name}",
                 intake_opens_at=now - timedelta(minutes=1),
                 intake_closes_at=now + timedelta(days=11),
-            )
+            ),
+            actor="sandbox",
         )
         return created.meeting
+
+    async def _editable(self, meetings: MeetingRepository, meeting_id: int, now: datetime) -> Meeting:
+        meeting = await meetings.get(meeting_id)
+        if meeting is None:
+            raise MeetingError(f"no meeting {meeting_id}")
+        phase = meeting.phase(now)
+        if phase in FINAL_PHASES:
+            raise MeetingError(f"meeting {meeting_id} is {phase.replace('_', ' ')}: it can no longer be changed")
+        return meeting
+
+    def _check(
+        self, title: str, place: str, format: str, area_id: str,
+        starts_at: datetime, opens: datetime, closes: datetime, now: datetime,
+    ) -> None:
+        if not title.strip() or not place.strip():
+            raise MeetingError("title and place are required")
+        if self._areas.get(area_id) is None:
+            raise MeetingError(f"unknown area {area_id!r}")
+        if format not in MEETING_FORMATS:
+            raise MeetingError(f"format must be one of {', '.join(MEETING_FORMATS)}")
+        if starts_at <= now:
+            raise MeetingError("the meeting must start in the future")
+        if closes <= opens:
+            raise MeetingError("the intake must close after it opens")
+        if closes > starts_at:
+            raise MeetingError("the intake must close before the meeting starts")
+
+    @staticmethod
+    def _warnings(meeting: Meeting, now: datetime) -> tuple[str, ...]:
+        if meeting.status == "announced" and meeting.starts_at - (meeting.announced_at or now) < NOTICE:
+            return ("the meeting is less than 7 days away: the law asks for 7 days' notice of a dialogue",)
+        return ()
+
+    async def _changed(self) -> None:
+        for callback in self.on_change:
+            await callback()
+
+
+def _snapshot(meeting: Meeting) -> dict[str, object]:
+    return {k: v for k, v in asdict(meeting).items() if k not in ("created_at", "version")}

@@ -50,13 +50,25 @@ class Inbound:
     location: Location | None = None
     photos: tuple[str, ...] = ()
     unsupported: str | None = None
-    display_name: str | None = None
+    # Where it was said: a private chat with the bot (chat_id == user_id) or a group chat.
+    chat_id: str | None = None
+    group: bool = False
+
+    @property
+    def reply_to(self) -> str:
+        return self.chat_id or self.user_id
 
 
 @dataclass(frozen=True)
 class Button:
     label: str
     payload: str
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,7 @@ class Reply:
     ask: Literal["contact", "location"] | None = None
     ask_label: str | None = None
     remove_keyboard: bool = False
+    document: Document | None = None
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]

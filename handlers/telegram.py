@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
+    InputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -21,12 +24,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bot.config import LANGUAGES, Secrets, Settings
 from bot.messages import Contact, Inbound, InboundKind, Location, Reply
+from bot.notify import RetryAfter as DeliveryRetryAfter
+from bot.notify import TransientError, Undeliverable
 from bot.text import Catalog
 
 log = logging.getLogger(__name__)
@@ -61,14 +66,21 @@ class TelegramChannel:
             rate_limiter=AIORateLimiter(max_retries=3) if config.rate_limiter else None,
         )
         application = ApplicationBuilder().bot(bot).build()
+        # Pushes go through the outbox, which paces itself and must see every 429: a bot
+        # without PTB's rate limiter (whose retries would hide them) sends those.
+        self._outbox_bot = Bot(token, base_url=config.base_url, base_file_url=config.base_file_url)
         application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)
         return application
+
+    def sender(self) -> TelegramSender:
+        return TelegramSender(self._outbox_bot)
 
     async def start(self) -> None:
         """Connect and start receiving updates; returns once running."""
         app = self.application
         await app.initialize()
+        await self._outbox_bot.initialize()
         await self._publish_commands()
         await app.start()
         config = self._settings.telegram
@@ -100,6 +112,7 @@ class TelegramChannel:
         if app.running:
             await app.stop()
         await app.shutdown()
+        await self._outbox_bot.shutdown()
 
     async def _publish_commands(self) -> None:
         try:
@@ -119,16 +132,8 @@ class TelegramChannel:
         if update.callback_query is not None:
             await _settle_callback(update)
         replies = await self._handle(inbound)
-        chat = update.effective_chat
-        assert chat is not None
         for reply in replies:
-            await self._send(chat.id, reply)
-
-    async def _send(self, chat_id: int, reply: Reply) -> None:
-        chunks = split_text(reply.text)
-        for index, chunk in enumerate(chunks):
-            markup = to_markup(reply) if index == len(chunks) - 1 else None
-            await self.application.bot.send_message(chat_id, chunk, reply_markup=markup)
+            await send_reply(self.application.bot, int(inbound.reply_to), reply)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -181,16 +186,52 @@ async def _settle_callback(update: Update) -> None:
         log.debug("could not settle callback %s: %s", query.id, error)
 
 
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    if reply.document is not None:
+        document = InputFile(reply.document.content, filename=reply.document.filename)
+        await bot.send_document(chat_id, document, caption=reply.text[: MessageLimit.CAPTION_LENGTH] or None)
+        return
+    chunks = split_text(reply.text)
+    for index, chunk in enumerate(chunks):
+        markup = to_markup(reply) if index == len(chunks) - 1 else None
+        await bot.send_message(chat_id, chunk, reply_markup=markup)
+
+
+class TelegramSender:
+    """Delivers outbox messages, translating Telegram's answers into what the dispatcher understands."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(self, address: str, reply: Reply) -> None:
+        try:
+            await send_reply(self._bot, int(address), reply)
+        except RetryAfter as error:
+            retry = error.retry_after
+            seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
+            raise DeliveryRetryAfter(seconds) from None
+        except Forbidden as error:
+            raise Undeliverable(str(error)) from None
+        except BadRequest as error:
+            if "chat not found" in str(error).lower() or "user is deactivated" in str(error).lower():
+                raise Undeliverable(str(error)) from None
+            raise
+        except (TimedOut, NetworkError) as error:
+            raise TransientError(str(error)) from None
+
+
 def to_inbound(update: Update) -> Inbound | None:
     """Translate one update; None for what residents' chats never need (groups, edits, channels)."""
     chat = update.effective_chat
     user = update.effective_user
-    if chat is None or user is None or chat.type != ChatType.PRIVATE or user.is_bot:
+    if chat is None or user is None or user.is_bot or chat.type == ChatType.CHANNEL:
         return None
     base: dict[str, Any] = {
         "channel": CHANNEL,
         "user_id": str(user.id),
         "event_id": str(update.update_id),
+        "chat_id": str(chat.id),
+        "group": chat.type != ChatType.PRIVATE,
     }
     query = update.callback_query
     if query is not None:

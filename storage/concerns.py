@@ -29,6 +29,10 @@ def _concern(row: sqlite3.Row, photos: tuple[str, ...]) -> Concern:
         submitted_at=parse_time(row["submitted_at"]),  # type: ignore[arg-type]
         withdrawn_at=parse_time(row["withdrawn_at"]),
         photos=photos,
+        version=row["version"],
+        merged_into=row["merged_into"],
+        reject_reason=row["reject_reason"],
+        proxy=bool(row["proxy"]),
     )
 
 
@@ -47,8 +51,8 @@ class ConcernRepository:
         stamp = store_time(now)
         cursor = await self._db.execute(
             "INSERT INTO concerns (code, meeting_id, area_id, topic_id, text, author_id, contact_name, contact_phone, "
-            "phone_verified, latitude, longitude, language, submitted_at, draft_key) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "phone_verified, latitude, longitude, language, submitted_at, draft_key, text_folded, proxy) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 new.draft_key,  # replaced below once the id is known
                 new.meeting_id,
@@ -64,6 +68,8 @@ class ConcernRepository:
                 new.language,
                 stamp,
                 new.draft_key,
+                new.text_folded,
+                int(new.proxy),
             ),
         )
         concern_id = cursor.lastrowid
@@ -113,6 +119,82 @@ class ConcernRepository:
         )
         return cursor.rowcount == 1
 
+    async def add_supporter(self, concern_id: int, resident_id: int, now: datetime) -> bool:
+        """+1 from a resident; False if they already follow it (as author or supporter)."""
+        cursor = await self._db.execute(
+            "INSERT INTO followers (concern_id, resident_id, role, since) VALUES (?, ?, 'supporter', ?) "
+            "ON CONFLICT DO NOTHING",
+            (concern_id, resident_id, store_time(now)),
+        )
+        return cursor.rowcount == 1
+
+    async def followers(self, concern_id: int) -> list[tuple[int, str]]:
+        """(resident, role) of a concern and of every concern merged into it, each resident once."""
+        cursor = await self._db.execute(
+            _MERGE_TREE
+            + "SELECT f.resident_id, min(f.role) AS role FROM followers f JOIN tree t ON f.concern_id = t.id "
+            "GROUP BY f.resident_id ORDER BY f.resident_id",
+            (concern_id,),
+        )
+        return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+
+    async def resident_counts(self, meeting_id: int) -> dict[int, int]:
+        """Residents behind each live concern of a meeting, counting merged-in concerns."""
+        cursor = await self._db.execute(
+            "WITH RECURSIVE tree(root, id) AS ("
+            " SELECT id, id FROM concerns WHERE meeting_id = ? AND merged_into IS NULL"
+            " UNION ALL SELECT t.root, c.id FROM concerns c JOIN tree t ON c.merged_into = t.id)"
+            " SELECT t.root, count(DISTINCT f.resident_id) FROM tree t JOIN followers f ON f.concern_id = t.id"
+            " GROUP BY t.root",
+            (meeting_id,),
+        )
+        return {int(row[0]): int(row[1]) for row in await cursor.fetchall()}
+
+    async def live(self, meeting_id: int, area_id: str | None = None) -> list[Concern]:
+        """Open concerns not merged into another: the staff queue, and what residents may support."""
+        sql = "SELECT * FROM concerns WHERE meeting_id = ? AND status = 'open' AND merged_into IS NULL"
+        params: tuple[object, ...] = (meeting_id,)
+        if area_id is not None:
+            sql += " AND area_id = ?"
+            params += (area_id,)
+        cursor = await self._db.execute(sql + " ORDER BY id", params)
+        return [_concern(row, ()) for row in await cursor.fetchall()]
+
+    async def folded_texts(self, meeting_id: int, area_id: str) -> list[tuple[int, str]]:
+        cursor = await self._db.execute(
+            "SELECT id, text_folded FROM concerns WHERE meeting_id = ? AND area_id = ? AND status = 'open' "
+            "AND merged_into IS NULL ORDER BY id",
+            (meeting_id, area_id),
+        )
+        return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+
+    async def merged_children(self, concern_id: int) -> list[Concern]:
+        cursor = await self._db.execute("SELECT * FROM concerns WHERE merged_into = ? ORDER BY id", (concern_id,))
+        return [_concern(row, ()) for row in await cursor.fetchall()]
+
+    async def ancestors(self, concern_id: int) -> list[int]:
+        """The chain of concerns this one is merged into, nearest first."""
+        chain: list[int] = []
+        current = await self.get(concern_id)
+        while current is not None and current.merged_into is not None and current.merged_into not in chain:
+            chain.append(current.merged_into)
+            current = await self.get(current.merged_into)
+        return chain
+
+    async def update(self, concern: Concern, **changes: object) -> Concern | None:
+        """Write `changes` if nobody changed the concern since it was read; else None."""
+        unknown = set(changes) - _EDITABLE
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        cursor = await self._db.execute(
+            f"UPDATE concerns SET {assignments}, version = version + 1 WHERE id = ? AND version = ?",
+            (*changes.values(), concern.id, concern.version),
+        )
+        if cursor.rowcount != 1:
+            return None
+        return await self.get(concern.id)
+
     async def count_by_status(self, meeting_id: int) -> dict[str, int]:
         cursor = await self._db.execute(
             "SELECT status, count(*) FROM concerns WHERE meeting_id = ? GROUP BY status", (meeting_id,)
@@ -129,6 +211,14 @@ class ConcernRepository:
             "SELECT file_ref FROM concern_photos WHERE concern_id = ? ORDER BY position", (concern_id,)
         )
         return tuple(row[0] for row in await cursor.fetchall())
+
+
+# Column names are never taken from input: only these may be written by `update`.
+_EDITABLE = frozenset({"topic_id", "area_id", "status", "merged_into", "reject_reason"})
+
+_MERGE_TREE = (
+    "WITH RECURSIVE tree(id) AS (SELECT ? UNION ALL SELECT c.id FROM concerns c JOIN tree t ON c.merged_into = t.id) "
+)
 
 
 def format_code(prefix: str, concern_id: int) -> str:

@@ -22,7 +22,17 @@ def _meeting(row: sqlite3.Row) -> Meeting:
         intake_closes_at=parse_time(row["intake_closes_at"]),  # type: ignore[arg-type]
         status=row["status"],
         created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
+        announced_at=parse_time(row["announced_at"]),
+        cancelled_reason=row["cancelled_reason"],
+        version=row["version"],
     )
+
+
+# Column names are never taken from input: only these may be written by `update`.
+_EDITABLE = frozenset(
+    {"title", "area_id", "starts_at", "place", "format", "intake_opens_at", "intake_closes_at", "status",
+     "announced_at", "cancelled_reason"}
+)
 
 
 class MeetingRepository:
@@ -40,10 +50,11 @@ class MeetingRepository:
         intake_opens_at: datetime,
         intake_closes_at: datetime,
         now: datetime,
+        status: str = "announced",
     ) -> Meeting:
         cursor = await self._db.execute(
-            "INSERT INTO meetings (title, area_id, starts_at, place, format, intake_opens_at, intake_closes_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO meetings (title, area_id, starts_at, place, format, intake_opens_at, intake_closes_at, "
+            "created_at, status, announced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 title,
                 area_id,
@@ -53,6 +64,8 @@ class MeetingRepository:
                 store_time(intake_opens_at),
                 store_time(intake_closes_at),
                 store_time(now),
+                status,
+                store_time(now) if status == "announced" else None,
             ),
         )
         meeting = await self.get(cursor.lastrowid)  # type: ignore[arg-type]
@@ -71,7 +84,7 @@ class MeetingRepository:
     async def list_accepting(self, now: datetime) -> list[Meeting]:
         stamp = store_time(now)
         cursor = await self._db.execute(
-            "SELECT * FROM meetings WHERE status != 'cancelled' AND intake_opens_at <= ? AND ? < intake_closes_at "
+            "SELECT * FROM meetings WHERE status = 'announced' AND intake_opens_at <= ? AND ? < intake_closes_at "
             "ORDER BY starts_at, id",
             (stamp, stamp),
         )
@@ -79,7 +92,22 @@ class MeetingRepository:
 
     async def list_upcoming(self, now: datetime) -> list[Meeting]:
         cursor = await self._db.execute(
-            "SELECT * FROM meetings WHERE status != 'cancelled' AND starts_at > ? ORDER BY starts_at, id",
+            "SELECT * FROM meetings WHERE status IN ('draft', 'announced') AND starts_at > ? ORDER BY starts_at, id",
             (store_time(now),),
         )
         return [_meeting(row) for row in await cursor.fetchall()]
+
+    async def update(self, meeting: Meeting, **changes: object) -> Meeting | None:
+        """Write `changes` if nobody changed the meeting since `meeting` was read; else None."""
+        unknown = set(changes) - _EDITABLE
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        columns = {key: store_time(value) if isinstance(value, datetime) else value for key, value in changes.items()}
+        assignments = ", ".join(f"{column} = ?" for column in columns)
+        cursor = await self._db.execute(
+            f"UPDATE meetings SET {assignments}, version = version + 1 WHERE id = ? AND version = ?",
+            (*columns.values(), meeting.id, meeting.version),
+        )
+        if cursor.rowcount != 1:
+            return None
+        return await self.get(meeting.id)

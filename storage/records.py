@@ -48,9 +48,28 @@ class Meeting:
     intake_closes_at: datetime
     status: str
     created_at: datetime
+    announced_at: datetime | None = None
+    cancelled_reason: str | None = None
+    version: int = 1
+
+    def phase(self, now: datetime) -> str:
+        """draft → announced → intake_open → intake_closed → held → published; or cancelled.
+
+        Only draft, announced, published and cancelled are stored; the phases in between
+        follow from the clock, so a late or missed job can never leave intake open too long.
+        """
+        if self.status != "announced":
+            return self.status
+        if now < self.intake_opens_at:
+            return "announced"
+        if now < self.intake_closes_at:
+            return "intake_open"
+        if now < self.starts_at:
+            return "intake_closed"
+        return "held"
 
     def accepts_concerns_at(self, now: datetime) -> bool:
-        return self.status != "cancelled" and self.intake_opens_at <= now < self.intake_closes_at
+        return self.phase(now) == "intake_open"
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,8 @@ class NewConcern:
     latitude: float | None = None
     longitude: float | None = None
     photos: tuple[str, ...] = ()
+    text_folded: str = ""
+    proxy: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +110,10 @@ class Concern:
     submitted_at: datetime
     withdrawn_at: datetime | None
     photos: tuple[str, ...]
+    version: int = 1
+    merged_into: int | None = None
+    reject_reason: str | None = None
+    proxy: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from bot.app import build_services
 from bot.clock import ManualClock
 from bot.config import Secrets, Settings
 from bot.intake import Intake
@@ -26,8 +27,9 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 
 @pytest.fixture
-async def bot(settings: Settings, api: FakeBotApi, intake: Intake, meeting) -> AsyncIterator[None]:
-    async with running_channel(settings, api, intake.handle):
+async def bot(settings: Settings, api: FakeBotApi, database: Database, clock: ManualClock, meeting) -> AsyncIterator[None]:
+    services = build_services(settings, database, clock)
+    async with running_channel(settings, api, services.router.handle):
         yield
 
 

@@ -1,0 +1,267 @@
+"""The chair's agenda: items built from similar concerns, ordered, edited, turned into a document.
+
+Suggested items come from similarity clusters within each topic; staff can then include,
+exclude, reorder, rename, retime, and move concerns between items. Order: by topic (as the
+config lists them), then by the number of residents behind each item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.areas import AreaTree, TopicList
+from bot.clock import Clock, format_local
+from bot.codes import normalise_code
+from bot.config import Settings
+from bot.export import AgendaConcern, AgendaDocument, AgendaEntry
+from bot.similar import cluster
+from bot.text import Catalog
+from storage.agenda import AgendaItem, AgendaRepository
+from storage.audit import AuditRepository
+from storage.concerns import ConcernRepository
+from storage.db import Database
+from storage.meetings import MeetingRepository
+from storage.records import Concern, Meeting
+
+TITLE_CHARS = 90
+
+
+class AgendaError(ValueError):
+    """Why an agenda change was refused, for staff."""
+
+
+@dataclass(frozen=True)
+class AgendaLine:
+    item: AgendaItem
+    concerns: tuple[Concern, ...]
+    residents: int
+    topic: str
+    agency: str
+    areas: tuple[str, ...]
+
+
+class AgendaService:
+    def __init__(self, settings: Settings, database: Database, clock: Clock, catalog: Catalog | None = None) -> None:
+        self._settings = settings
+        self._database = database
+        self._clock = clock
+        self._catalog = catalog or Catalog.load()
+        self._areas = AreaTree(settings)
+        self._topics = TopicList(settings)
+        self._topic_order = {t.id: n for n, t in enumerate(self._topics.all())}
+
+    async def build(self, meeting_id: int, actor: str) -> int:
+        """Add an item for every group of similar concerns not yet on the agenda; returns how many."""
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            meeting = await self._meeting(MeetingRepository(connection), meeting_id)
+            concerns = ConcernRepository(connection)
+            agenda = AgendaRepository(connection)
+            assigned = await agenda.assigned_concerns(meeting.id)
+            waiting = [c for c in await concerns.live(meeting.id) if c.id not in assigned]
+            residents = await concerns.resident_counts(meeting.id)
+            groups = self._suggest(waiting, residents)
+            for group in groups:
+                lead = max(group, key=lambda c: (residents.get(c.id, 1), -c.id))
+                await agenda.add(
+                    meeting.id, _title(lead.text), lead.topic_id, self._minutes(len(group)), [c.id for c in group], now
+                )
+            await AuditRepository(connection).record(
+                actor=actor, action="agenda.build", subject=f"meeting:{meeting.id}", now=now, after={"new_items": len(groups)}
+            )
+        return len(groups)
+
+    async def lines(self, meeting_id: int, included_only: bool = False) -> list[AgendaLine]:
+        async with self._database.transaction() as connection:
+            await self._meeting(MeetingRepository(connection), meeting_id)
+            concerns = ConcernRepository(connection)
+            residents = await concerns.resident_counts(meeting_id)
+            lines = []
+            for item in await AgendaRepository(connection).items(meeting_id):
+                if included_only and not item.included:
+                    continue
+                members = tuple([c for c in [await concerns.get(i) for i in item.concern_ids] if c is not None])
+                topic = self._topics.get(item.topic_id)
+                areas = tuple(dict.fromkeys(self._areas.path_label(c.area_id, "vi") for c in members))
+                lines.append(
+                    AgendaLine(
+                        item=item,
+                        concerns=members,
+                        residents=sum(residents.get(c.id, 1) for c in members),
+                        topic=topic.name if topic else item.topic_id,
+                        agency=topic.agency if topic else "",
+                        areas=areas,
+                    )
+                )
+        return lines
+
+    async def move(self, meeting_id: int, number: int, to: int, actor: str) -> None:
+        """Move the item at position `number` (1-based, as shown) to position `to`."""
+        await self._edit_order(meeting_id, actor, lambda ids: _moved(ids, number, to))
+
+    async def sort(self, meeting_id: int, actor: str) -> None:
+        """Back to the suggested order: topic, then number of residents."""
+        lines = await self.lines(meeting_id)
+        ordered = sorted(lines, key=lambda line: (self._topic_order.get(line.item.topic_id, 99), -line.residents, line.item.id))
+        await self._edit_order(meeting_id, actor, lambda ids: [line.item.id for line in ordered])
+
+    async def set_included(self, meeting_id: int, number: int, included: bool, actor: str) -> None:
+        await self._edit_item(meeting_id, number, actor, "agenda.include" if included else "agenda.exclude", included=int(included))
+
+    async def set_minutes(self, meeting_id: int, number: int, minutes: int, actor: str) -> None:
+        if not 1 <= minutes <= 240:
+            raise AgendaError("minutes must be between 1 and 240")
+        await self._edit_item(meeting_id, number, actor, "agenda.minutes", minutes=minutes)
+
+    async def rename(self, meeting_id: int, number: int, title: str, actor: str) -> None:
+        if not title.strip():
+            raise AgendaError("the title cannot be empty")
+        await self._edit_item(meeting_id, number, actor, "agenda.rename", title=title.strip()[:300])
+
+    async def detach(self, code: str, actor: str) -> None:
+        """Take a concern out of its item into an item of its own, at the end."""
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            concern = await self._concern(ConcernRepository(connection), code)
+            agenda = AgendaRepository(connection)
+            if await agenda.detach(concern.id) is None:
+                raise AgendaError(f"{concern.code} is not on the agenda")
+            await agenda.add(concern.meeting_id, _title(concern.text), concern.topic_id, self._minutes(1), [concern.id], now)
+            await agenda.delete_empty(concern.meeting_id)
+            await AuditRepository(connection).record(
+                actor=actor, action="agenda.detach", subject=f"concern:{concern.code}", now=now
+            )
+
+    async def attach(self, code: str, meeting_id: int, number: int, actor: str) -> None:
+        """Put a concern into the item at position `number` (taking it out of any other)."""
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            concern = await self._concern(ConcernRepository(connection), code)
+            if concern.meeting_id != meeting_id:
+                raise AgendaError(f"{concern.code} belongs to another meeting")
+            if concern.status != "open" or concern.merged_into is not None:
+                raise AgendaError(f"{concern.code} is {concern.status}: only open concerns go on the agenda")
+            agenda = AgendaRepository(connection)
+            item = _at(await agenda.items(meeting_id), number)
+            await agenda.detach(concern.id)
+            await agenda.attach(item.id, [concern.id])
+            await agenda.delete_empty(meeting_id)
+            await AuditRepository(connection).record(
+                actor=actor, action="agenda.attach", subject=f"concern:{concern.code}", now=now, after={"item": item.id}
+            )
+
+    async def document(self, meeting_id: int) -> AgendaDocument:
+        """What the chair reads: included items, no phone numbers, no names (residents were promised that)."""
+        async with self._database.transaction() as connection:
+            meeting = await self._meeting(MeetingRepository(connection), meeting_id)
+        lines = await self.lines(meeting_id, included_only=True)
+        zone = self._settings.zone
+        entries = tuple(
+            AgendaEntry(
+                number=number,
+                item_id=line.item.id,
+                title=line.item.title,
+                topic=line.topic,
+                areas=line.areas,
+                agency=line.agency,
+                residents=line.residents,
+                minutes=line.item.minutes,
+                concerns=tuple(
+                    AgendaConcern(c.code, c.text, self._areas.path_label(c.area_id, "vi"), None) for c in line.concerns
+                ),
+            )
+            for number, line in enumerate(lines, start=1)
+        )
+        return AgendaDocument(
+            unit_name=self._settings.unit.name,
+            chair_title=self._settings.unit.chair_title,
+            meeting_id=meeting.id,
+            meeting_title=meeting.title,
+            starts_at=format_local(meeting.starts_at, zone),
+            place=meeting.place,
+            format_label=self._catalog.t("vi", f"format.{meeting.format}"),
+            generated_at=format_local(self._clock.now(), zone),
+            entries=entries,
+        )
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _suggest(self, waiting: list[Concern], residents: dict[int, int]) -> list[list[Concern]]:
+        by_id = {c.id: c for c in waiting}
+        groups: list[list[Concern]] = []
+        for topic_id in sorted({c.topic_id for c in waiting}, key=lambda t: self._topic_order.get(t, 99)):
+            same_topic = [(c.id, c_text) for c in waiting if c.topic_id == topic_id for c_text in [_folded(c)]]
+            clusters = [[by_id[i] for i in ids] for ids in cluster(same_topic)]
+            clusters.sort(key=lambda g: (-sum(residents.get(c.id, 1) for c in g), min(c.id for c in g)))
+            groups.extend(clusters)
+        return groups
+
+    def _minutes(self, concerns: int) -> int:
+        agenda = self._settings.agenda
+        return min(agenda.max_item_minutes, agenda.minutes_per_item + concerns - 1)
+
+    async def _edit_item(self, meeting_id: int, number: int, actor: str, action: str, **changes: object) -> None:
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            await self._meeting(MeetingRepository(connection), meeting_id)
+            agenda = AgendaRepository(connection)
+            item = _at(await agenda.items(meeting_id), number)
+            if not await agenda.update(item, **changes):
+                raise AgendaError("someone else changed this item just now; show the agenda again")
+            await AuditRepository(connection).record(
+                actor=actor, action=action, subject=f"agenda_item:{item.id}", now=now,
+                before={key: getattr(item, key) for key in changes}, after=dict(changes),
+            )
+
+    async def _edit_order(self, meeting_id: int, actor: str, reorder: object) -> None:
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            await self._meeting(MeetingRepository(connection), meeting_id)
+            agenda = AgendaRepository(connection)
+            ids = [item.id for item in await agenda.items(meeting_id)]
+            new_ids = reorder(ids)  # type: ignore[operator]
+            await agenda.reorder(meeting_id, new_ids)
+            await AuditRepository(connection).record(
+                actor=actor, action="agenda.reorder", subject=f"meeting:{meeting_id}", now=now,
+                before={"order": ids}, after={"order": new_ids},
+            )
+
+    async def _meeting(self, meetings: MeetingRepository, meeting_id: int) -> Meeting:
+        meeting = await meetings.get(meeting_id)
+        if meeting is None:
+            raise AgendaError(f"no meeting {meeting_id}")
+        if meeting.status == "cancelled":
+            raise AgendaError(f"meeting {meeting_id} is cancelled")
+        return meeting
+
+    async def _concern(self, concerns: ConcernRepository, code: str) -> Concern:
+        normalised = normalise_code(code, self._settings.unit.code_prefix)
+        concern = None if normalised is None else await concerns.by_code(normalised)
+        if concern is None:
+            raise AgendaError(f"no concern {code.strip()!r}")
+        return concern
+
+
+def _at(items: list[AgendaItem], number: int) -> AgendaItem:
+    if not 1 <= number <= len(items):
+        raise AgendaError(f"there is no item {number} (the agenda has {len(items)})")
+    return items[number - 1]
+
+
+def _moved(ids: list[int], number: int, to: int) -> list[int]:
+    if not 1 <= number <= len(ids) or not 1 <= to <= len(ids):
+        raise AgendaError(f"positions go from 1 to {len(ids)}")
+    moved = list(ids)
+    moved.insert(to - 1, moved.pop(number - 1))
+    return moved
+
+
+def _title(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1].rstrip() + "…"
+
+
+def _folded(concern: Concern) -> str:
+    from bot.textnorm import fold
+
+    return fold(concern.text)

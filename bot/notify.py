@@ -1,0 +1,434 @@
+"""The outbox dispatcher: sends queued pushes, paced under the platform's limits, and survives
+rate limits, network trouble, blocked users and crashes.
+
+Producers write a row with `OutboxRepository.enqueue(key, channel, address, encode_body(reply), now)`
+inside their own transaction, then call `OutboxDispatcher.notify()` so it is sent at once
+rather than at the next poll.
+
+Every wait is measured on the injected clock and spent in the injected `sleep`, so tests and
+benchmarks drive time themselves. Logs carry message ids, channels and statuses only: the
+address may be derived from a phone number and the body is a resident's business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import random as _random
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
+
+from bot.clock import Clock
+from bot.config import NotifySettings
+from bot.messages import Button, Reply
+from storage.db import Database
+from storage.outbox import OutboxMessage, OutboxRepository
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0
+CONCURRENCY = 8
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_CAP_SECONDS = 300.0
+BACKOFF_JITTER = 0.2
+# Idle chats are forgotten past this many, so a year of pushes does not grow the pacer forever.
+_PACER_MEMORY = 10_000
+
+T = TypeVar("T")
+
+
+class DeliveryError(Exception):
+    """What a `Sender` raises to tell the dispatcher how a send failed."""
+
+
+class RetryAfter(DeliveryError):
+    """The platform says "too many requests" (HTTP 429): the whole bot waits `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds:g} s")
+        self.seconds = max(0.0, float(seconds))
+
+
+class TransientError(DeliveryError):
+    """Network error, timeout, 5xx: the same message may well go through later."""
+
+
+class Undeliverable(DeliveryError):
+    """Blocked by the user, chat not found, account deactivated: trying again cannot help."""
+
+
+class Sender(Protocol):
+    async def send(self, address: str, reply: Reply) -> None:
+        """Deliver one message, or raise a `DeliveryError` saying what went wrong."""
+        ...
+
+
+def encode_body(reply: Reply) -> str:
+    return json.dumps(
+        {
+            "text": reply.text,
+            "buttons": [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons],
+            "ask": reply.ask,
+            "ask_label": reply.ask_label,
+            "remove_keyboard": reply.remove_keyboard,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_body(body: str) -> Reply:
+    """The `Reply` a body was made from; ValueError when the body is not one."""
+    try:
+        data: Any = json.loads(body)
+        text = data["text"]
+        ask = data.get("ask")
+        ask_label = data.get("ask_label")
+        if not isinstance(text, str) or ask not in (None, "contact", "location"):
+            raise ValueError("outbox body has a bad text or ask")
+        if ask_label is not None and not isinstance(ask_label, str):
+            raise ValueError("outbox body has a bad ask_label")
+        buttons = tuple(
+            tuple(Button(label=str(button["label"]), payload=str(button["payload"])) for button in row)
+            for row in data.get("buttons", ())
+        )
+        return Reply(
+            text=text,
+            buttons=buttons,
+            ask=ask,
+            ask_label=ask_label,
+            remove_keyboard=bool(data.get("remove_keyboard", False)),
+        )
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError("not an outbox body") from error
+
+
+def backoff_delay(attempt: int, random: Callable[[], float]) -> timedelta:
+    """How long to wait after the `attempt`-th failed try: 1 s, 2 s, 4 s, … capped at 5 min.
+
+    The ±20% jitter (applied after the cap) spreads out messages that failed together, say
+    during a network outage, so they do not all come back in the same instant.
+    """
+    doubling = BACKOFF_BASE_SECONDS * 2 ** min(max(attempt - 1, 0), 30)
+    seconds = min(BACKOFF_CAP_SECONDS, doubling)
+    return timedelta(seconds=seconds * (1 + BACKOFF_JITTER * (2 * random() - 1)))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Messages handled by one `drain`, and how many are still pending on the channels it serves."""
+
+    sent: int
+    undeliverable: int
+    failed: int
+    remaining: int
+
+
+class _Outcome(StrEnum):
+    SENT = "sent"
+    UNDELIVERABLE = "undeliverable"
+    FAILED = "failed"
+    RETRYING = "retrying"
+    GIVEN_BACK = "given_back"
+
+
+def _interval(per_second: float) -> timedelta:
+    # Rounded up to the microsecond: rounding down would exceed the limit, if only slightly.
+    return timedelta(microseconds=math.ceil(1_000_000 / per_second))
+
+
+class Pacer:
+    """Spaces the sends of one bot (one channel): a fixed gap between any two sends, a longer
+    one between two sends to one chat, and nothing at all while a 429 pause lasts.
+
+    Fixed spacing rather than a token bucket: the platform counts bursts, not averages.
+    Slots are taken at the moment of sending, never reserved ahead, so a late wake-up can
+    only make the gaps longer.
+    """
+
+    def __init__(self, clock: Clock, settings: NotifySettings, sleep: Callable[[float], Awaitable[None]]) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._gap = _interval(settings.per_second)
+        self._chat_gap = _interval(settings.per_chat_per_second)
+        self._next_any: datetime | None = None
+        self._next_for: dict[str, datetime] = {}
+        self.paused_until: datetime | None = None
+
+    def paused(self, now: datetime) -> bool:
+        return self.paused_until is not None and now < self.paused_until
+
+    def pause(self, seconds: float) -> None:
+        until = self._clock.now() + timedelta(seconds=seconds)
+        if self.paused_until is None or until > self.paused_until:
+            self.paused_until = until
+
+    async def acquire(self, address: str) -> bool:
+        """Wait for this chat's turn; False if a pause began meanwhile (do not hold the
+        message through it: give it back)."""
+        while True:
+            now = self._clock.now()
+            if self.paused(now):
+                return False
+            wait = self._ready_at(address, now) - now
+            if wait <= timedelta(0):
+                break
+            await self._sleep(wait.total_seconds())
+        # No await between the check above and this: in asyncio the slot is taken atomically.
+        self._next_any = now + self._gap
+        self._next_for[address] = now + self._chat_gap
+        if len(self._next_for) > _PACER_MEMORY:
+            self._forget_idle(now)
+        return True
+
+    def _ready_at(self, address: str, now: datetime) -> datetime:
+        limits = (self._next_any, self._next_for.get(address))
+        return max([now, *(limit for limit in limits if limit is not None)])
+
+    def _forget_idle(self, now: datetime) -> None:
+        for address in [a for a, at in self._next_for.items() if at <= now]:
+            del self._next_for[address]
+
+
+async def _first_of(*waits: Awaitable[object]) -> None:
+    """Wait until one of `waits` finishes; the others are cancelled and awaited."""
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _describe(error: BaseException) -> str:
+    """For the row's last_error (the row already holds the address, so the text may stay)."""
+    detail = str(error)
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+
+
+class OutboxDispatcher:
+    """Sends due outbox rows through the sender of their channel.
+
+    One pacer per channel: each channel is a different bot account with its own limits, and
+    a 429 from Telegram has no reason to hold up the console. Messages for a channel with no
+    sender stay pending (and are reported once) until a process that has one runs.
+    Run one dispatcher per database: `run` starts by taking back every in-flight row.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        senders: Mapping[str, Sender],
+        clock: Clock,
+        settings: NotifySettings,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        random: Callable[[], float] = _random.random,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
+        self._database = database
+        self._senders = dict(senders)
+        self._clock = clock
+        self._settings = settings
+        self._sleep = sleep
+        self._random = random
+        self._concurrency = max(1, concurrency)
+        # About two seconds of sends per batch: big enough to keep the pace, small enough that a
+        # crash leaves few rows in flight and a newly queued message waits little.
+        self._batch_size = max(self._concurrency, math.ceil(2 * settings.per_second))
+        self._pacers = {channel: Pacer(clock, settings, sleep) for channel in self._senders}
+        self._wake = asyncio.Event()
+        self._reported_channels: set[str] = set()
+
+    def notify(self) -> None:
+        """Something was enqueued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until `stop` is set; a batch under way gives its unstarted messages back."""
+        await self._recover()
+        while not stop.is_set():
+            # Cleared before claiming, so a notify() during the batch is not lost.
+            self._wake.clear()
+            if await self._round(stop):
+                continue
+            await _first_of(self._sleep(POLL_SECONDS), self._wake.wait(), stop.wait())
+
+    async def drain(
+        self,
+        until_empty: bool = True,
+        on_progress: Callable[[int, int, int, int], object] | None = None,
+    ) -> Progress:
+        """Send what is due now and return. With `until_empty`, also wait for retries and
+        rate-limit pauses until no message of a served channel is pending (retries end, at
+        the latest, after `max_attempts`). The `sleep` given must let the clock advance.
+
+        `on_progress(sent, undeliverable, failed, remaining)` is called after every batch.
+        """
+        await self._report_unsendable()
+        totals: Counter[_Outcome] = Counter()
+        while True:
+            batch = await self._send_batch()
+            remaining = await self._with_outbox(lambda outbox: outbox.pending_count(self._senders))
+            if batch is not None:
+                totals.update(batch)
+                if on_progress is not None:
+                    on_progress(
+                        totals[_Outcome.SENT], totals[_Outcome.UNDELIVERABLE], totals[_Outcome.FAILED], remaining
+                    )
+                continue
+            wake = await self._next_wake() if until_empty and remaining else None
+            if wake is None:
+                return Progress(
+                    sent=totals[_Outcome.SENT],
+                    undeliverable=totals[_Outcome.UNDELIVERABLE],
+                    failed=totals[_Outcome.FAILED],
+                    remaining=remaining,
+                )
+            await self._sleep(max(0.0, (wake - self._clock.now()).total_seconds()))
+
+    async def _round(self, stop: asyncio.Event) -> bool:
+        """One batch; True when it claimed anything."""
+        try:
+            if await self._send_batch(stop) is not None:
+                return True
+            await self._report_unsendable()
+        except Exception:
+            # Senders' errors never get here: this is the database or a bug. Keep going.
+            log.exception("outbox: a dispatch round failed; retrying at the next poll")
+        return False
+
+    async def _send_batch(self, stop: asyncio.Event | None = None) -> Counter[_Outcome] | None:
+        """Claim one batch and send it; None when nothing was due.
+
+        Once `stop` is set no further message is started: those in flight finish (a send cut
+        off half-way might be sent again), the rest go back to pending.
+        """
+        now = self._clock.now()
+        open_channels = [channel for channel, pacer in self._pacers.items() if not pacer.paused(now)]
+        messages = await self._with_outbox(
+            lambda outbox: outbox.claim_due(now, self._batch_size, channels=open_channels, one_per_address=True)
+        )
+        if not messages:
+            return None
+        outcomes: Counter[_Outcome] = Counter()
+        queue = deque(messages)
+        try:
+            async with asyncio.TaskGroup() as workers:
+                for _ in range(min(self._concurrency, len(queue))):
+                    workers.create_task(self._work(queue, outcomes, stop))
+        finally:
+            # Stopped, cancelled or broken before these were started: they were never sent.
+            if queue:
+                unsent = list(queue)
+                queue.clear()
+                await self._give_back(unsent, self._clock.now())
+        return outcomes
+
+    async def _work(self, queue: deque[OutboxMessage], outcomes: Counter[_Outcome], stop: asyncio.Event | None) -> None:
+        while queue and (stop is None or not stop.is_set()):
+            message = queue.popleft()
+            outcomes[await self._deliver(message)] += 1
+
+    async def _deliver(self, message: OutboxMessage) -> _Outcome:
+        try:
+            reply = decode_body(message.body)
+        except ValueError:
+            log.error("outbox %d: body unreadable, marked failed", message.id)
+            await self._with_outbox(lambda outbox: outbox.mark_failed(message.id, "unreadable body"))
+            return _Outcome.FAILED
+        pacer = self._pacers[message.channel]
+        try:
+            turn = await pacer.acquire(message.address)
+        except asyncio.CancelledError:
+            await self._give_back([message], self._clock.now())
+            raise
+        if not turn:
+            await self._give_back([message], pacer.paused_until or self._clock.now())
+            return _Outcome.GIVEN_BACK
+        try:
+            await self._senders[message.channel].send(message.address, reply)
+        except RetryAfter as error:
+            return await self._rate_limited(message, pacer, error)
+        except Undeliverable as error:
+            return await self._undeliverable(message, error)
+        except Exception as error:  # noqa: BLE001 - any other failure of a sender is worth a retry
+            return await self._failed_attempt(message, error)
+        sent_at = self._clock.now()
+        await self._with_outbox(lambda outbox: outbox.mark_sent(message.id, sent_at))
+        log.debug("outbox %d sent", message.id)
+        return _Outcome.SENT
+
+    async def _rate_limited(self, message: OutboxMessage, pacer: Pacer, error: RetryAfter) -> _Outcome:
+        pacer.pause(error.seconds)
+        log.warning("outbox %d: %s rate limit, every send on it waits %g s", message.id, message.channel, error.seconds)
+        await self._give_back([message], pacer.paused_until or self._clock.now())
+        return _Outcome.GIVEN_BACK
+
+    async def _undeliverable(self, message: OutboxMessage, error: Undeliverable) -> _Outcome:
+        await self._with_outbox(lambda outbox: outbox.mark_undeliverable(message.id, _describe(error)))
+        log.info("outbox %d undeliverable", message.id)
+        return _Outcome.UNDELIVERABLE
+
+    async def _failed_attempt(self, message: OutboxMessage, error: Exception) -> _Outcome:
+        if not isinstance(error, TransientError):
+            # The type only: an exception's text may quote the address or the message.
+            log.warning("outbox %d: unexpected %s from the %s sender, retried as transient",
+                        message.id, type(error).__name__, message.channel)
+        reason = _describe(error)
+        if message.attempts >= self._settings.max_attempts:
+            await self._with_outbox(lambda outbox: outbox.mark_failed(message.id, reason))
+            log.warning("outbox %d failed after %d attempts", message.id, message.attempts)
+            return _Outcome.FAILED
+        delay = backoff_delay(message.attempts, self._random)
+        next_at = self._clock.now() + delay
+        await self._with_outbox(lambda outbox: outbox.reschedule(message.id, next_at, reason))
+        log.info("outbox %d: attempt %d failed (%s), next in %.1f s",
+                 message.id, message.attempts, type(error).__name__, delay.total_seconds())
+        return _Outcome.RETRYING
+
+    async def _give_back(self, messages: list[OutboxMessage], next_at: datetime) -> None:
+        async def release_all(outbox: OutboxRepository) -> None:
+            for message in messages:
+                await outbox.release(message.id, next_at)
+
+        await self._with_outbox(release_all)
+
+    async def _recover(self) -> None:
+        recovered = await self._with_outbox(lambda outbox: outbox.recover_in_flight())
+        if recovered:
+            log.warning("outbox: %d message(s) were in flight when the last run stopped; sending them again", recovered)
+
+    async def _next_wake(self) -> datetime | None:
+        """When something pending on a served channel can next be sent (due, and not paused)."""
+
+        async def earliest(outbox: OutboxRepository) -> datetime | None:
+            times: list[datetime] = []
+            for channel, pacer in self._pacers.items():
+                due = await outbox.next_due_at([channel])
+                if due is not None:
+                    times.append(max(due, pacer.paused_until) if pacer.paused_until is not None else due)
+            return min(times, default=None)
+
+        return await self._with_outbox(earliest)
+
+    async def _report_unsendable(self) -> None:
+        pending = await self._with_outbox(lambda outbox: outbox.pending_channels())
+        for channel, count in pending.items():
+            if channel not in self._senders and channel not in self._reported_channels:
+                self._reported_channels.add(channel)
+                log.warning("outbox: %d message(s) for channel %r wait: this process has no sender for it",
+                            count, channel)
+
+    async def _with_outbox(self, action: Callable[[OutboxRepository], Awaitable[T]]) -> T:
+        # Reads too go through a transaction: the Database's lock is what keeps them out of
+        # another coroutine's half-done transaction on the shared connection.
+        async with self._database.transaction() as connection:
+            return await action(OutboxRepository(connection))

@@ -1,0 +1,192 @@
+"""Scheduled work, derived from the database: announce, remind before intake closes, report the close.
+
+Nothing about jobs is stored but the marks of what was done. On start and after every
+change the jobs are computed again from the meetings; an action whose time has passed and
+that was not done (the bot was down) runs at once. Each action writes its messages to the
+outbox with dedupe keys and sets its mark in the same transaction, so running twice sends
+nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import aiosqlite
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.areas import AreaTree, TopicList
+from bot.clock import Clock, format_local
+from bot.config import Settings
+from bot.notices import Notices
+from storage.concerns import ConcernRepository
+from storage.db import Database
+from storage.meetings import MeetingRepository
+from storage.records import Meeting
+from storage.subscriptions import ScheduleMarks, SubscriptionRepository
+
+log = logging.getLogger(__name__)
+
+REMIND_BEFORE_CLOSE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Action:
+    key: str          # also the mark written when done, and the APScheduler job id
+    kind: str         # announce | remind | close
+    meeting_id: int
+    when: datetime
+
+
+class Schedule:
+    def __init__(self, settings: Settings, database: Database, clock: Clock, notices: Notices) -> None:
+        self._settings = settings
+        self._database = database
+        self._clock = clock
+        self._notices = notices
+        self._areas = AreaTree(settings)
+        self._topics = TopicList(settings)
+        self._scheduler: AsyncIOScheduler | None = None
+        # Told after an action queued messages, so the dispatcher sends them without waiting.
+        self.after_action: list[Callable[[], Awaitable[None] | None]] = []
+
+    # --- what should happen ------------------------------------------------------------
+
+    async def actions(self) -> list[Action]:
+        """Every action not yet done, with the time it is due."""
+        async with self._database.transaction() as connection:
+            meetings = await MeetingRepository(connection).list_all()
+            done = await ScheduleMarks(connection).all()
+        now = self._clock.now()
+        pending = []
+        for meeting in meetings:
+            for action in self._actions_of(meeting, now):
+                if action.key not in done:
+                    pending.append(action)
+        return sorted(pending, key=lambda a: (a.when, a.key))
+
+    def _actions_of(self, meeting: Meeting, now: datetime) -> list[Action]:
+        if meeting.status != "announced":
+            return []
+        actions = []
+        if now < meeting.starts_at:
+            actions.append(Action(f"announce:{meeting.id}", "announce", meeting.id, meeting.announced_at or meeting.created_at))
+        remind_at = meeting.intake_closes_at - REMIND_BEFORE_CLOSE
+        if remind_at > meeting.intake_opens_at and now < meeting.intake_closes_at:
+            actions.append(Action(f"remind:{meeting.id}", "remind", meeting.id, remind_at))
+        # A close missed while the bot was down is still reported: staff need the count.
+        actions.append(Action(f"close:{meeting.id}", "close", meeting.id, meeting.intake_closes_at))
+        return actions
+
+    async def run_due(self) -> list[str]:
+        """Carry out every action that is due now; returns their keys."""
+        now = self._clock.now()
+        ran = []
+        for action in await self.actions():
+            if action.when <= now and await self.run(action):
+                ran.append(action.key)
+        return ran
+
+    async def run(self, action: Action) -> bool:
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            marks = ScheduleMarks(connection)
+            if await marks.done(action.key):
+                return False
+            meeting = await MeetingRepository(connection).get(action.meeting_id)
+            if meeting is None or meeting.status != "announced":
+                await marks.mark(action.key, now)
+                return False
+            if action.kind == "announce":
+                count = await self._announce(connection, meeting, now)
+            elif action.kind == "remind":
+                count = await self._remind(connection, meeting, now)
+            else:
+                count = await self._report_close(connection, meeting, now)
+            await marks.mark(action.key, now)
+        log.info("scheduled %s done: %s messages queued", action.key, count)
+        for callback in self.after_action:
+            result = callback()
+            if result is not None:
+                await result
+        return True
+
+    # --- the actions --------------------------------------------------------------------
+
+    async def _announce(self, connection: aiosqlite.Connection, meeting: Meeting, now: datetime) -> int:
+        zone = self._settings.zone
+        sent = 0
+        for resident_id in await self._audience(connection, meeting):
+            sent += await self._notices.to_resident(
+                connection, resident_id, f"announce:{meeting.id}:{resident_id}", "notice.announce", now,
+                title=meeting.title, when=format_local(meeting.starts_at, zone), place=meeting.place,
+                opens=format_local(meeting.intake_opens_at, zone), closes=format_local(meeting.intake_closes_at, zone),
+            )
+        return sent
+
+    async def _remind(self, connection: aiosqlite.Connection, meeting: Meeting, now: datetime) -> int:
+        zone = self._settings.zone
+        concerns = ConcernRepository(connection)
+        authors = {c.author_id for c in await concerns.live(meeting.id)}
+        sent = 0
+        for resident_id in await self._audience(connection, meeting):
+            if resident_id in authors:
+                continue
+            sent += await self._notices.to_resident(
+                connection, resident_id, f"remind:{meeting.id}:{resident_id}", "notice.remind", now,
+                title=meeting.title, closes=format_local(meeting.intake_closes_at, zone),
+            )
+        return sent
+
+    async def _report_close(self, connection: aiosqlite.Connection, meeting: Meeting, now: datetime) -> int:
+        live = await ConcernRepository(connection).live(meeting.id)
+        by_topic: dict[str, int] = {}
+        for concern in live:
+            by_topic[concern.topic_id] = by_topic.get(concern.topic_id, 0) + 1
+        summary = ", ".join(
+            f"{self._topic_name(t)}: {n}" for t, n in sorted(by_topic.items(), key=lambda kv: -kv[1])
+        ) or "—"
+        return int(await self._notices.to_staff(
+            connection, f"close:{meeting.id}", "notice.staff_closed", now,
+            id=meeting.id, title=meeting.title, count=len(live), topics=summary,
+        ))
+
+    def _topic_name(self, topic_id: str) -> str:
+        topic = self._topics.get(topic_id)
+        return topic.name if topic else topic_id
+
+    async def _audience(self, connection: aiosqlite.Connection, meeting: Meeting) -> list[int]:
+        # Someone following a tổ dân phố hears of a ward-wide meeting, and someone following
+        # the ward hears of a meeting for one khu phố.
+        areas = self._areas.descendants(meeting.area_id) + self._areas.ancestors(meeting.area_id)
+        return await SubscriptionRepository(connection).subscribers(areas)
+
+    # --- APScheduler ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    async def rebuild(self) -> list[str]:
+        """Recompute every job from the database; due ones run now. Returns the job ids."""
+        assert self._scheduler is not None, "start() first"
+        self._scheduler.remove_all_jobs()
+        now = self._clock.now()
+        for action in await self.actions():
+            self._scheduler.add_job(
+                self.run,
+                trigger=DateTrigger(run_date=max(action.when, now)),
+                args=[action],
+                id=action.key,
+                replace_existing=True,
+                misfire_grace_time=None,
+                coalesce=True,
+            )
+        return sorted(job.id for job in self._scheduler.get_jobs())

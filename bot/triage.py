@@ -1,0 +1,232 @@
+"""Triage for staff: the queue, one concern, topic and area fixes, rejection, merge and unmerge.
+
+Plain async functions over the database; the staff chat and the CLI both call these.
+Every change is audited with who, what, when, before and after. Edits carry the version
+the staff member saw: if someone else changed the concern meanwhile, the edit is refused
+and says so, rather than silently overwriting.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.areas import AreaTree, TopicList
+from bot.clock import Clock
+from bot.codes import normalise_code
+from bot.config import Settings
+from bot.notices import Notices
+from bot.similar import find_similar
+from storage.agenda import AgendaRepository
+from storage.audit import AuditRepository
+from storage.concerns import ConcernRepository
+from storage.db import Database
+from storage.meetings import MeetingRepository
+from storage.records import Concern
+
+class TriageError(ValueError):
+    """Why a triage action was refused, for staff."""
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    concern: Concern
+    residents: int
+
+
+@dataclass(frozen=True)
+class Queue:
+    meeting_id: int
+    entries: tuple[QueueEntry, ...]
+    by_topic: tuple[tuple[str, int], ...]
+    by_area: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class ConcernView:
+    concern: Concern
+    residents: int
+    merged_children: tuple[Concern, ...]
+    merged_into_code: str | None
+    agenda_item: int | None
+    similar: tuple[tuple[Concern, float], ...]
+
+
+class TriageService:
+    def __init__(self, settings: Settings, database: Database, clock: Clock, notices: Notices) -> None:
+        self._settings = settings
+        self._database = database
+        self._clock = clock
+        self._notices = notices
+        self.areas = AreaTree(settings)
+        self.topics = TopicList(settings)
+
+    # --- reading ------------------------------------------------------------------------
+
+    async def queue(self, meeting_id: int, topic_id: str | None = None, area_id: str | None = None) -> Queue:
+        async with self._database.transaction() as connection:
+            if await MeetingRepository(connection).get(meeting_id) is None:
+                raise TriageError(f"no meeting {meeting_id}")
+            concerns = ConcernRepository(connection)
+            live = await concerns.live(meeting_id)
+            residents = await concerns.resident_counts(meeting_id)
+        by_topic = Counter(c.topic_id for c in live)
+        by_area = Counter(c.area_id for c in live)
+        chosen = [
+            c for c in live
+            if (topic_id is None or c.topic_id == topic_id)
+            and (area_id is None or self.areas.is_within(c.area_id, area_id))
+        ]
+        topic_order = {t.id: n for n, t in enumerate(self.topics.all())}
+        chosen.sort(key=lambda c: (topic_order.get(c.topic_id, 99), c.area_id, c.id))
+        return Queue(
+            meeting_id,
+            tuple(QueueEntry(c, residents.get(c.id, 1)) for c in chosen),
+            tuple(sorted(by_topic.items(), key=lambda kv: (topic_order.get(kv[0], 99), kv[0]))),
+            tuple(sorted(by_area.items())),
+        )
+
+    async def view(self, code: str) -> ConcernView:
+        async with self._database.transaction() as connection:
+            concerns = ConcernRepository(connection)
+            concern = await self._find(concerns, code)
+            residents = len(await concerns.followers(concern.id))
+            children = await concerns.merged_children(concern.id)
+            parent = await concerns.get(concern.merged_into) if concern.merged_into else None
+            item = await AgendaRepository(connection).item_of(concern.id)
+            candidates = [(i, t) for i, t in await concerns.folded_texts(concern.meeting_id, concern.area_id) if i != concern.id]
+            matches = find_similar(concern.text, candidates, limit=3)
+            similar = []
+            for match in matches:
+                other = await concerns.get(match.concern_id)
+                if other is not None:
+                    similar.append((other, match.score))
+        return ConcernView(
+            concern, residents, tuple(children), parent.code if parent else None, item, tuple(similar)
+        )
+
+    # --- changes ------------------------------------------------------------------------
+
+    async def set_topic(self, code: str, topic_id: str, actor: str, seen_version: int | None = None) -> Concern:
+        if self.topics.get(topic_id) is None:
+            raise TriageError(f"unknown topic {topic_id!r}")
+        return await self._edit(code, actor, "concern.topic", seen_version, topic_id=topic_id)
+
+    async def set_area(self, code: str, area_id: str, actor: str, seen_version: int | None = None) -> Concern:
+        if self.areas.get(area_id) is None:
+            raise TriageError(f"unknown area {area_id!r}")
+        return await self._edit(code, actor, "concern.area", seen_version, area_id=area_id)
+
+    async def reject(self, code: str, reason: str, actor: str, seen_version: int | None = None) -> Concern:
+        reason = reason.strip()
+        if not reason:
+            raise TriageError("give a reason: the resident is told why")
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            concerns = ConcernRepository(connection)
+            concern = await self._find(concerns, code)
+            if concern.status != "open" or concern.merged_into is not None:
+                raise TriageError(f"{concern.code} is {concern.status}: only open concerns can be rejected")
+            updated = await self._write(connection, concern, actor, "concern.reject", seen_version, now,
+                                        status="rejected", reject_reason=reason)
+            await AgendaRepository(connection).detach(concern.id)
+            for resident_id, _ in await concerns.followers(concern.id):
+                await self._notices.to_resident(
+                    connection, resident_id, f"reject:{concern.id}:{resident_id}", "notice.rejected", now,
+                    code=concern.code, reason=reason,
+                )
+        return updated
+
+    async def merge(self, source_code: str, target_code: str, actor: str) -> Concern:
+        """Merge `source` into `target`: the target survives and every follower of both follows it."""
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            concerns = ConcernRepository(connection)
+            source = await self._find(concerns, source_code)
+            target = await self._find(concerns, target_code)
+            await self._check_merge(concerns, source, target)
+            updated = await self._write(connection, source, actor, "concern.merge", None, now,
+                                        status="merged", merged_into=target.id)
+            agenda = AgendaRepository(connection)
+            item_id = await agenda.detach(source.id)
+            if item_id is not None and await agenda.item_of(target.id) is None:
+                # The item the staff built stays: the survivor takes the merged concern's place.
+                await agenda.attach(item_id, [target.id])
+            await agenda.delete_empty(source.meeting_id)
+            for resident_id, _ in await concerns.followers(source.id):
+                await self._notices.to_resident(
+                    connection, resident_id, f"merge:{source.id}:{target.id}:{resident_id}", "notice.merged", now,
+                    code=source.code, target=target.code,
+                )
+        return updated
+
+    async def unmerge(self, code: str, actor: str) -> Concern:
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            concerns = ConcernRepository(connection)
+            concern = await self._find(concerns, code)
+            if concern.merged_into is None:
+                raise TriageError(f"{concern.code} is not merged into another concern")
+            return await self._write(connection, concern, actor, "concern.unmerge", None, now,
+                                     status="open", merged_into=None)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    async def _check_merge(self, concerns: ConcernRepository, source: Concern, target: Concern) -> None:
+        if source.id == target.id:
+            raise TriageError("a concern cannot be merged into itself")
+        if source.meeting_id != target.meeting_id:
+            raise TriageError(f"{source.code} and {target.code} belong to different meetings")
+        if source.merged_into is not None:
+            parent = await concerns.get(source.merged_into)
+            raise TriageError(f"{source.code} is already merged into {parent.code if parent else '?'}: unmerge it first")
+        if target.merged_into is not None:
+            chain = await concerns.ancestors(target.id)
+            if source.id in chain:
+                raise TriageError(f"{target.code} is merged into {source.code}: merging back would make a cycle")
+            root = await concerns.get(chain[-1])
+            raise TriageError(f"{target.code} is merged into {root.code if root else '?'}: merge into that one instead")
+        for concern in (source, target):
+            if concern.status != "open":
+                raise TriageError(f"{concern.code} is {concern.status}: only open concerns can be merged")
+
+    async def _edit(self, code: str, actor: str, action: str, seen_version: int | None, **changes: object) -> Concern:
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            concern = await self._find(ConcernRepository(connection), code)
+            return await self._write(connection, concern, actor, action, seen_version, now, **changes)
+
+    async def _write(
+        self,
+        connection: aiosqlite.Connection,
+        concern: Concern,
+        actor: str,
+        action: str,
+        seen_version: int | None,
+        now: datetime,
+        **changes: object,
+    ) -> Concern:
+        audit = AuditRepository(connection)
+        subject = f"concern:{concern.code}"
+        if seen_version is not None and seen_version != concern.version:
+            await audit.record(actor=actor, action=action, subject=subject, now=now, after=dict(changes), outcome="conflict")
+            raise TriageError(
+                f"{concern.code} was changed by someone else after you opened it; open it again to see the current state"
+            )
+        updated = await ConcernRepository(connection).update(concern, **changes)
+        if updated is None:
+            raise TriageError(f"{concern.code} was changed by someone else just now; try again")
+        before = {key: getattr(concern, key) for key in changes}
+        await audit.record(actor=actor, action=action, subject=subject, now=now, before=before, after=dict(changes))
+        return updated
+
+    async def _find(self, concerns: ConcernRepository, code: str) -> Concern:
+        normalised = normalise_code(code, self._settings.unit.code_prefix)
+        concern = None if normalised is None else await concerns.by_code(normalised)
+        if concern is None:
+            raise TriageError(f"no concern {code.strip()!r}")
+        return concern
+

@@ -1,0 +1,209 @@
+"""The outbox: every push that is not a direct reply, one row per message, keyed for idempotence.
+
+A row moves pending -> sending -> sent | pending (retry) | failed | undeliverable. 'sending'
+only ever means "claimed by a dispatcher that may have crashed": `recover_in_flight` turns
+those back into pending, so after a crash at most the messages that were in flight are sent
+again, and everything else exactly once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.records import parse_time, store_time
+
+STATUSES = ("pending", "sending", "sent", "failed", "undeliverable")
+
+# A sender's error text can be long (a whole HTTP body); the row only needs the gist.
+_ERROR_CHARS = 500
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    dedupe_key: str
+    channel: str
+    address: str
+    body: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def _message(row: sqlite3.Row) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        dedupe_key=row["dedupe_key"],
+        channel=row["channel"],
+        address=row["address"],
+        body=row["body"],
+        status=row["status"],
+        attempts=row["attempts"],
+        next_attempt_at=parse_time(row["next_attempt_at"]),  # type: ignore[arg-type]
+        last_error=row["last_error"],
+        created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
+        sent_at=parse_time(row["sent_at"]),
+    )
+
+
+def _error(text: str) -> str:
+    return text[:_ERROR_CHARS]
+
+
+def _channel_filter(channels: Collection[str] | None) -> tuple[str, tuple[str, ...]]:
+    if channels is None:
+        return "", ()
+    names = tuple(sorted(channels))
+    return f" AND channel IN ({', '.join('?' for _ in names)})", names
+
+
+class OutboxRepository:
+    """Times are compared as stored strings: `store_time` writes UTC ISO 8601 whose
+    lexicographic order is chronological (with or without microseconds, since '+' < '.')."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    async def enqueue(self, dedupe_key: str, channel: str, address: str, body: str, now: datetime) -> bool:
+        """Queue a message; False when the key was queued before (it is then left untouched)."""
+        stamp = store_time(now)
+        cursor = await self._db.execute(
+            "INSERT INTO outbox (dedupe_key, channel, address, body, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+            (dedupe_key, channel, address, body, stamp, stamp),
+        )
+        return cursor.rowcount == 1
+
+    async def find(self, dedupe_key: str) -> OutboxMessage | None:
+        cursor = await self._db.execute("SELECT * FROM outbox WHERE dedupe_key = ?", (dedupe_key,))
+        row = await cursor.fetchone()
+        return None if row is None else _message(row)
+
+    async def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        channels: Collection[str] | None = None,
+        one_per_address: bool = False,
+    ) -> list[OutboxMessage]:
+        """Take due pending messages, oldest (first enqueued) first, and mark them 'sending'.
+
+        The attempt is counted here, in the same statement, so that a crash during the send
+        still counts it. `channels` limits the claim to channels someone can send on;
+        `one_per_address` takes only the oldest due message of each address, so that one
+        batch never holds two messages for one chat (they would race and could arrive out
+        of order).
+        """
+        if limit <= 0 or (channels is not None and not channels):
+            return []
+        where, names = _channel_filter(channels)
+        chosen = (
+            f"SELECT MIN(id) FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?{where} "
+            "GROUP BY channel, address ORDER BY MIN(id) LIMIT ?"
+            if one_per_address
+            else f"SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?{where} ORDER BY id LIMIT ?"
+        )
+        cursor = await self._db.execute(
+            f"UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ({chosen}) RETURNING *",
+            (store_time(now), *names, limit),
+        )
+        rows = await cursor.fetchall()
+        # RETURNING gives no order guarantee.
+        return sorted((_message(row) for row in rows), key=lambda message: message.id)
+
+    async def mark_sent(self, message_id: int, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'sending'",
+            (store_time(now), message_id),
+        )
+
+    async def reschedule(self, message_id: int, next_at: datetime, error: str) -> None:
+        """A failed attempt that may succeed later: pending again from `next_at`."""
+        await self._db.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ? "
+            "WHERE id = ? AND status = 'sending'",
+            (store_time(next_at), _error(error), message_id),
+        )
+
+    async def release(self, message_id: int, next_at: datetime) -> None:
+        """Give a claimed message back unsent, its attempt not counted (rate limited, shutting down)."""
+        await self._db.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, attempts = MAX(attempts - 1, 0) "
+            "WHERE id = ? AND status = 'sending'",
+            (store_time(next_at), message_id),
+        )
+
+    async def mark_failed(self, message_id: int, error: str) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ? AND status = 'sending'",
+            (_error(error), message_id),
+        )
+
+    async def mark_undeliverable(self, message_id: int, error: str) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = 'undeliverable', last_error = ? WHERE id = ? AND status = 'sending'",
+            (_error(error), message_id),
+        )
+
+    async def recover_in_flight(self) -> int:
+        """Rows a crashed dispatcher left 'sending' become pending; returns how many.
+
+        Only for a dispatcher starting up: another process's in-flight rows would be sent twice.
+        """
+        cursor = await self._db.execute("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
+        return cursor.rowcount
+
+    async def retry_failed(self, now: datetime) -> int:
+        """Staff's "retry": failed messages get a fresh set of attempts, due at once."""
+        cursor = await self._db.execute(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'failed'",
+            (store_time(now),),
+        )
+        return cursor.rowcount
+
+    async def counts(self, prefix: str | None = None) -> dict[str, int]:
+        """Messages per status (every status present, zeros included), optionally only the
+        dedupe keys starting with `prefix`, e.g. "answer:12:" for one publish."""
+        if prefix is None:
+            cursor = await self._db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        else:
+            # substr rather than LIKE: keys may contain '%' or '_', and LIKE ignores case.
+            cursor = await self._db.execute(
+                "SELECT status, COUNT(*) FROM outbox WHERE substr(dedupe_key, 1, length(?)) = ? GROUP BY status",
+                (prefix, prefix),
+            )
+        found = {status: 0 for status in STATUSES}
+        for status, count in await cursor.fetchall():
+            found[status] = count
+        return found
+
+    async def pending_count(self, channels: Collection[str] | None = None) -> int:
+        where, names = _channel_filter(channels)
+        cursor = await self._db.execute(f"SELECT COUNT(*) FROM outbox WHERE status = 'pending'{where}", names)
+        row = await cursor.fetchone()
+        return int(row[0]) if row is not None else 0
+
+    async def next_due_at(self, channels: Collection[str] | None = None) -> datetime | None:
+        """When the earliest pending message becomes due (possibly already past)."""
+        where, names = _channel_filter(channels)
+        cursor = await self._db.execute(
+            f"SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'{where}", names
+        )
+        row = await cursor.fetchone()
+        return None if row is None else parse_time(row[0])
+
+    async def pending_channels(self) -> dict[str, int]:
+        """Pending messages per channel, to notice a channel nobody sends on."""
+        cursor = await self._db.execute(
+            "SELECT channel, COUNT(*) FROM outbox WHERE status = 'pending' GROUP BY channel"
+        )
+        return {str(channel): int(count) for channel, count in await cursor.fetchall()}

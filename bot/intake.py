@@ -24,6 +24,7 @@ from bot.codes import normalise_code
 from bot.config import LANGUAGES, Settings
 from bot.messages import Button, Inbound, InboundKind, Reply
 from bot.ratelimit import FloodGuard
+from bot.roles import Roles
 from bot.similar import find_similar
 from bot.text import Catalog
 from bot.textnorm import clean, fold, letter_count
@@ -58,6 +59,8 @@ class Draft:
     phone_verified: bool = False
     # Back from the summary to rewrite the text: the other answers stay.
     editing: bool = False
+    # A head of a residential group submitting for a resident without a smartphone.
+    proxy: bool = False
 
 
 @dataclass
@@ -85,7 +88,9 @@ class Conversation:
         return cls(draft=Draft(**draft) if draft else None, **data)
 
 
-FLOW_STEPS = ("meeting", "area", "topic", "text", "photos", "location", "contact", "phone", "confirm")
+FLOW_STEPS = (
+    "meeting", "area", "topic", "text", "photos", "location", "contact", "phone", "proxy_name", "proxy_phone", "confirm"
+)
 
 
 class Intake:
@@ -103,6 +108,7 @@ class Intake:
         self.areas = AreaTree(settings)
         self.topics = TopicList(settings)
         self.flood = FloodGuard(settings.limits.messages_per_minute)
+        self.roles = Roles(settings)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         now = self.clock.now()
@@ -233,6 +239,7 @@ class _Turn:
             "language": self.cmd_language,
             "lang": self.cmd_language,
             "unsubscribe": self.cmd_unsubscribe,
+            "proxy": self.cmd_proxy,
         }
         handler = handlers.get(command.lower())
         if handler is None:
@@ -254,6 +261,17 @@ class _Turn:
         if self.in_flow:
             return [Reply(self.t("new.busy"))] + await self.resume()
         return await self.start_draft()
+
+    async def cmd_proxy(self, args: str) -> list[Reply]:
+        if not self.is_head:
+            return [Reply(self.t("proxy.not_head"))] + await self.resume()
+        if self.in_flow:
+            return [Reply(self.t("new.busy"))] + await self.resume()
+        return await self.start_draft(proxy=True)
+
+    @property
+    def is_head(self) -> bool:
+        return self.inbound.channel == "telegram" and bool(self.intake.roles.head_areas(self.inbound.user_id))
 
     async def cmd_cancel(self, args: str) -> list[Reply]:
         busy = self.in_flow or self.state.step == "consent" or self.state.delete_pending or self.state.withdraw_pending
@@ -386,6 +404,8 @@ class _Turn:
             "location": self.on_location_button,
             "contact": self.on_contact_button,
             "phone": self.on_phone_button,
+            "proxy_name": self.on_no_button,
+            "proxy_phone": self.on_proxy_phone_button,
             "confirm": self.on_confirm_button,
         }[self.state.step]
         replies = await handler(action, arg)
@@ -397,6 +417,8 @@ class _Turn:
     async def on_global(self, action: str, arg: str) -> list[Reply]:
         if action == "new":
             return await self.cmd_new("")
+        if action == "proxy":
+            return await self.cmd_proxy("")
         if action == "my":
             return await self.cmd_my("")
         if action == "help":
@@ -439,6 +461,8 @@ class _Turn:
             "location": self.on_location_input,
             "contact": self.on_contact_input,
             "phone": self.on_phone_input,
+            "proxy_name": self.on_proxy_name,
+            "proxy_phone": self.on_proxy_phone,
         }.get(self.state.step if self.in_flow or self.state.step == "consent" else "idle")
         if handler is None:
             return self.idle_input()
@@ -448,6 +472,9 @@ class _Turn:
         if self.inbound.kind is InboundKind.UNSUPPORTED:
             return [Reply(self.t("idle.unsupported")), self.menu()]
         return [Reply(self.t("idle.hint")), self.menu()]
+
+    async def on_no_button(self, action: str, arg: str) -> list[Reply] | None:
+        return None
 
     async def expect_button(self) -> list[Reply]:
         return [Reply(self.t("input.use_buttons"))] + await self.resume()
@@ -493,11 +520,11 @@ class _Turn:
 
     # --- the submission flow ------------------------------------------------------------
 
-    async def start_draft(self) -> list[Reply]:
+    async def start_draft(self, proxy: bool = False) -> list[Reply]:
         open_meetings = await self.accepting_meetings()
         if not open_meetings:
             return [Reply(self.t("meeting.none")), self.menu()]
-        self.state.draft = Draft(key=uuid.uuid4().hex)
+        self.state.draft = Draft(key=uuid.uuid4().hex, proxy=proxy)
         if len(open_meetings) == 1:
             return self.choose_meeting(open_meetings[0])
         self.advance("meeting")
@@ -527,7 +554,6 @@ class _Turn:
         draft.meeting_id = meeting.id
         draft.meeting_area = meeting.area_id
         draft.area_node = meeting.area_id
-        self.advance("area")
         intro = Reply(
             self.t(
                 "meeting.chosen",
@@ -537,7 +563,21 @@ class _Turn:
                 closes=format_local(meeting.intake_closes_at, self.settings.zone),
             )
         )
+        if draft.proxy:
+            areas = self.proxy_areas()
+            if not areas:
+                self.state.draft = None
+                self.advance("idle")
+                return [intro, Reply(self.t("proxy.no_area")), self.menu()]
+            if len(areas) == 1:
+                return [intro] + self.choose_area(areas[0])
+        self.advance("area")
         return [intro, self.area_prompt()]
+
+    def proxy_areas(self) -> list[str]:
+        """The head's own areas that lie within the meeting's area."""
+        heads = self.intake.roles.head_areas(self.inbound.user_id) if self.inbound.channel == "telegram" else ()
+        return [a for a in heads if self.intake.areas.is_within(a, self.draft.meeting_area or "")]
 
     @property
     def draft(self) -> Draft:
@@ -546,6 +586,9 @@ class _Turn:
 
     def area_prompt(self) -> Reply:
         tree = self.intake.areas
+        if self.draft.proxy:
+            rows = tuple((self.step_button(self.intake.areas.path_label(a, self.language), "a", a),) for a in self.proxy_areas())
+            return Reply(self.t("proxy.area"), buttons=rows)
         node = tree.get(self.draft.area_node)
         assert node is not None
         children = tree.children(node.id)
@@ -568,6 +611,9 @@ class _Turn:
 
     async def on_area_button(self, action: str, arg: str) -> list[Reply] | None:
         tree = self.intake.areas
+        if self.draft.proxy:
+            # Heads submit only for their own groups, whatever the button says.
+            return self.choose_area(arg) if action == "a" and arg in self.proxy_areas() else None
         node = tree.get(self.draft.area_node)
         if node is None:
             return None
@@ -705,8 +751,41 @@ class _Turn:
         return [Reply(self.t("location.skipped"), remove_keyboard=True)] + await self.contact_next()
 
     async def contact_next(self) -> list[Reply]:
+        if self.draft.proxy:
+            self.advance("proxy_name")
+            return [self.proxy_name_prompt()]
         self.advance("contact")
         return [await self.contact_prompt()]
+
+    def proxy_name_prompt(self) -> Reply:
+        return Reply(self.t("proxy.name"))
+
+    async def on_proxy_name(self) -> list[Reply]:
+        name = self.inbound.text or ""
+        if self.inbound.kind is not InboundKind.TEXT or len(name) > self.settings.limits.name_max_chars or letter_count(name) < 2:
+            return [Reply(self.t("contact.bad_name", max=self.settings.limits.name_max_chars))]
+        self.draft.contact_name = name
+        self.advance("proxy_phone")
+        return [self.proxy_phone_prompt()]
+
+    def proxy_phone_prompt(self) -> Reply:
+        return Reply(
+            self.t("proxy.phone", name=self.draft.contact_name),
+            buttons=((self.step_button(self.t("phone.skip"), "pp", "skip"),),),
+        )
+
+    async def on_proxy_phone(self) -> list[Reply]:
+        phone = normalise_phone(self.inbound.text or "") if self.inbound.kind is InboundKind.TEXT else None
+        if phone is None:
+            return [Reply(self.t("contact.bad_phone")), self.proxy_phone_prompt()]
+        self.draft.contact_phone = phone
+        return await self.confirm_next()
+
+    async def on_proxy_phone_button(self, action: str, arg: str) -> list[Reply] | None:
+        if action != "pp" or arg != "skip":
+            return None
+        self.draft.contact_phone = None
+        return await self.confirm_next()
 
     async def contact_prompt(self) -> Reply:
         if await self.has_consent():
@@ -832,6 +911,8 @@ class _Turn:
             if draft.latitude is not None and draft.longitude is not None
             else self.t("summary.no_location")
         )
+        if draft.proxy:
+            contact = self.t("proxy.summary", contact=contact)
         text = self.t(
             "summary.text",
             area=self.intake.areas.path_label(draft.area_id or "", self.language),
@@ -904,10 +985,11 @@ class _Turn:
                 language=self.language,
                 contact_name=draft.contact_name,
                 contact_phone=draft.contact_phone,
-                phone_verified=draft.phone_verified,
+                phone_verified=draft.phone_verified and not draft.proxy,
                 latitude=draft.latitude,
                 longitude=draft.longitude,
                 photos=tuple(draft.photos),
+                proxy=draft.proxy,
             ),
             self.settings.unit.code_prefix,
             self.now,
@@ -916,7 +998,7 @@ class _Turn:
         self.advance("idle")
         log.info("concern %s submitted for meeting %s", concern.code, meeting.id)
         receipt = self.t(
-            "submit.receipt",
+            "submit.receipt_proxy" if draft.proxy else "submit.receipt",
             code=concern.code,
             title=meeting.title,
             when=format_local(meeting.starts_at, self.settings.zone),
@@ -1002,10 +1084,12 @@ class _Turn:
     # --- helpers ----------------------------------------------------------------------
 
     def menu(self) -> Reply:
+        proxy = ((Button(self.t("menu.proxy"), "g:proxy:"),),) if self.is_head else ()
         return Reply(
             self.t("menu.text"),
             buttons=(
                 (Button(self.t("menu.new"), "g:new:"),),
+                *proxy,
                 (Button(self.t("menu.my"), "g:my:"), Button(self.t("menu.help"), "g:help:")),
                 (Button(self.t("menu.language"), "g:lang:"),),
             ),
@@ -1029,6 +1113,8 @@ class _Turn:
             "photos": self.photos_prompt,
             "location": self.location_prompt,
             "phone": self.phone_prompt,
+            "proxy_name": self.proxy_name_prompt,
+            "proxy_phone": self.proxy_phone_prompt,
             "confirm": self.summary,
         }[step]
         return [prompt()]

@@ -58,7 +58,7 @@ class MeetingService:
         now = self._clock.now()
         area_id = draft.area_id or self._areas.roots[0].id
         opens = draft.intake_opens_at or now
-        closes = draft.intake_closes_at or draft.starts_at - timedelta(days=2)
+        closes = draft.intake_closes_at or _default_close(opens, draft.starts_at)
         self._check(draft.title, draft.place, draft.format, area_id, draft.starts_at, opens, closes, now)
         async with self._database.transaction() as connection:
             meeting = await MeetingRepository(connection).create(
@@ -131,7 +131,9 @@ class MeetingService:
         meeting = await self.get_or_fail(meeting_id)
         if meeting.phase(now) != "intake_open":
             raise MeetingError(f"the intake of meeting {meeting_id} is not open")
-        return (await self.edit(meeting_id, actor, intake_closes_at=now)).meeting
+        # The window must stay a window: an intake opened this very instant closes a moment after.
+        opens = min(meeting.intake_opens_at, now - timedelta(seconds=1))
+        return (await self.edit(meeting_id, actor, intake_opens_at=opens, intake_closes_at=now)).meeting
 
     async def cancel(self, meeting_id: int, actor: str, reason: str) -> Meeting:
         now = self._clock.now()
@@ -245,6 +247,13 @@ class MeetingService:
     async def _changed(self) -> None:
         for callback in self.on_change:
             await callback()
+
+
+def _default_close(opens: datetime, starts: datetime) -> datetime:
+    """Two days before the meeting leaves staff time to build the agenda; a meeting at short
+    notice closes halfway instead."""
+    closes = starts - timedelta(days=2)
+    return closes if closes > opens else opens + (starts - opens) / 2
 
 
 def _snapshot(meeting: Meeting) -> dict[str, object]:

@@ -154,6 +154,12 @@ class StaffDesk:
         named = int(args[position]) if len(args) > position and args[position].isdigit() else None
         return await self.meetings.current(named)
 
+    def _parse_time(self, raw: str) -> datetime:
+        try:
+            return parse_local(raw, self.settings.zone)
+        except ValueError as error:
+            raise MeetingError(str(error)) from None
+
     def _when(self, instant: datetime) -> str:
         return format_local(instant, self.settings.zone)
 
@@ -189,7 +195,7 @@ class StaffDesk:
         parts = [p.strip() for p in " ".join(args).split("|")]
         if len(parts) != 3 or not all(parts):
             return [Reply(self.t("staff.meeting_new_usage"))]
-        starts = parse_local(parts[0], self.settings.zone)
+        starts = self._parse_time(parts[0])
         created = await self.meetings.create(
             MeetingDraft(title=parts[2], starts_at=starts, place=parts[1]), actor=f"{inbound.channel}:{inbound.user_id}"
         )
@@ -208,7 +214,7 @@ class StaffDesk:
                   "opens": "intake_opens_at", "closes": "intake_closes_at", "area": "area_id"}
         if field not in fields:
             return [Reply(self.t("staff.meeting_edit_usage"))]
-        value: object = parse_local(raw, self.settings.zone) if field in ("starts", "opens", "closes") else raw
+        value: object = self._parse_time(raw) if field in ("starts", "opens", "closes") else raw
         edited = await self.meetings.edit(int(args[0]), f"{inbound.channel}:{inbound.user_id}", **{fields[field]: value})
         replies = [Reply(self.t("staff.meeting_edited", id=edited.meeting.id))]
         if edited.warnings:

@@ -9,6 +9,8 @@ and says so, rather than silently overwriting.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +31,16 @@ from storage.records import Concern
 
 class TriageError(ValueError):
     """Why a triage action was refused, for staff."""
+
+
+class _VersionConflict(Exception):
+    """Someone changed the concern after this staff member looked at it."""
+
+    def __init__(self, concern: Concern, action: str, changes: dict[str, object]) -> None:
+        super().__init__(concern.code)
+        self.concern = concern
+        self.action = action
+        self.changes = changes
 
 
 @dataclass(frozen=True)
@@ -125,7 +137,7 @@ class TriageService:
         if not reason:
             raise TriageError("give a reason: the resident is told why")
         now = self._clock.now()
-        async with self._database.transaction() as connection:
+        async with self._change(actor) as connection:
             concerns = ConcernRepository(connection)
             concern = await self._find(concerns, code)
             if concern.status != "open" or concern.merged_into is not None:
@@ -143,7 +155,7 @@ class TriageService:
     async def merge(self, source_code: str, target_code: str, actor: str) -> Concern:
         """Merge `source` into `target`: the target survives and every follower of both follows it."""
         now = self._clock.now()
-        async with self._database.transaction() as connection:
+        async with self._change(actor) as connection:
             concerns = ConcernRepository(connection)
             source = await self._find(concerns, source_code)
             target = await self._find(concerns, target_code)
@@ -165,7 +177,7 @@ class TriageService:
 
     async def unmerge(self, code: str, actor: str) -> Concern:
         now = self._clock.now()
-        async with self._database.transaction() as connection:
+        async with self._change(actor) as connection:
             concerns = ConcernRepository(connection)
             concern = await self._find(concerns, code)
             if concern.merged_into is None:
@@ -195,9 +207,26 @@ class TriageService:
 
     async def _edit(self, code: str, actor: str, action: str, seen_version: int | None, **changes: object) -> Concern:
         now = self._clock.now()
-        async with self._database.transaction() as connection:
+        async with self._change(actor) as connection:
             concern = await self._find(ConcernRepository(connection), code)
             return await self._write(connection, concern, actor, action, seen_version, now, **changes)
+
+    @asynccontextmanager
+    async def _change(self, actor: str) -> AsyncIterator[aiosqlite.Connection]:
+        """A transaction for one change; a version conflict rolls it back, then is audited on its own."""
+        try:
+            async with self._database.transaction() as connection:
+                yield connection
+        except _VersionConflict as conflict:
+            async with self._database.transaction() as connection:
+                await AuditRepository(connection).record(
+                    actor=actor, action=conflict.action, subject=f"concern:{conflict.concern.code}",
+                    now=self._clock.now(), after=conflict.changes, outcome="conflict",
+                )
+            raise TriageError(
+                f"{conflict.concern.code} was changed by someone else after you opened it; "
+                "open it again to see the current state"
+            ) from None
 
     async def _write(
         self,
@@ -209,18 +238,15 @@ class TriageService:
         now: datetime,
         **changes: object,
     ) -> Concern:
-        audit = AuditRepository(connection)
-        subject = f"concern:{concern.code}"
         if seen_version is not None and seen_version != concern.version:
-            await audit.record(actor=actor, action=action, subject=subject, now=now, after=dict(changes), outcome="conflict")
-            raise TriageError(
-                f"{concern.code} was changed by someone else after you opened it; open it again to see the current state"
-            )
+            raise _VersionConflict(concern, action, dict(changes))
         updated = await ConcernRepository(connection).update(concern, **changes)
         if updated is None:
-            raise TriageError(f"{concern.code} was changed by someone else just now; try again")
+            raise _VersionConflict(concern, action, dict(changes))
         before = {key: getattr(concern, key) for key in changes}
-        await audit.record(actor=actor, action=action, subject=subject, now=now, before=before, after=dict(changes))
+        await AuditRepository(connection).record(
+            actor=actor, action=action, subject=f"concern:{concern.code}", now=now, before=before, after=dict(changes)
+        )
         return updated
 
     async def _find(self, concerns: ConcernRepository, code: str) -> Concern:

@@ -57,33 +57,47 @@ def build_services(settings: Settings, database: Database, clock: Clock) -> Serv
     )
 
 
-async def run_bot(settings: Settings, secrets: Secrets, clock: Clock | None = None) -> None:
-    """Run every enabled channel, the schedule and the outbox until SIGINT or SIGTERM."""
-    clock = clock or SystemClock()
-    database = await Database.open(settings.database_path)
-    try:
-        services = build_services(settings, database, clock)
+class Runtime:
+    """Everything a running bot does: channels, the schedule and the outbox, started and stopped together."""
+
+    def __init__(self, settings: Settings, secrets: Secrets, database: Database, clock: Clock) -> None:
         if not settings.telegram.enabled:
             raise SystemExit("no channel is enabled in the config (telegram.enabled = false)")
-        telegram = TelegramChannel(settings, secrets, services.router.handle, services.catalog)
-        dispatcher = OutboxDispatcher(
-            database, {"telegram": telegram.sender()}, clock, settings.notify
-        )
-        services.schedule.after_action.append(dispatcher.notify)
-        services.meetings.on_change.append(services.schedule.rebuild)
+        self.services = build_services(settings, database, clock)
+        self.telegram = TelegramChannel(settings, secrets, self.services.router.handle, self.services.catalog)
+        self.dispatcher = OutboxDispatcher(database, {"telegram": self.telegram.sender()}, clock, settings.notify)
+        self.services.schedule.after_action.append(self.dispatcher.notify)
+        self.services.meetings.on_change.append(self.services.schedule.rebuild)
+        self._stop = asyncio.Event()
+        self._sending: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.telegram.start()
+        self.services.schedule.start()
+        await self.services.schedule.rebuild()
+        self._sending = asyncio.create_task(self.dispatcher.run(self._stop), name="outbox")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        self.services.schedule.shutdown()
+        if self._sending is not None:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._sending, timeout=10)
+        await self.telegram.stop()
+
+
+async def run_bot(settings: Settings, secrets: Secrets, clock: Clock | None = None) -> None:
+    """Run every enabled channel, the schedule and the outbox until SIGINT or SIGTERM."""
+    database = await Database.open(settings.database_path)
+    try:
+        runtime = Runtime(settings, secrets, database, clock or SystemClock())
         stop = _stop_on_signals()
-        await telegram.start()
-        services.schedule.start()
-        await services.schedule.rebuild()
-        sending = asyncio.create_task(dispatcher.run(stop), name="outbox")
+        await runtime.start()
         log.info("doithoai is running; database %s", settings.database_path)
         try:
             await stop.wait()
         finally:
-            services.schedule.shutdown()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(sending, timeout=10)
-            await telegram.stop()
+            await runtime.stop()
     finally:
         await database.close()
 

@@ -9,6 +9,7 @@ nothing twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 import aiosqlite
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.areas import AreaTree, TopicList
 from bot.clock import Clock, format_local
@@ -31,6 +33,8 @@ from storage.subscriptions import ScheduleMarks, SubscriptionRepository
 log = logging.getLogger(__name__)
 
 REMIND_BEFORE_CLOSE = timedelta(hours=24)
+REBUILD_JOB = "rebuild"
+REBUILD_MINUTES = 5
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Schedule:
         self._areas = AreaTree(settings)
         self._topics = TopicList(settings)
         self._scheduler: AsyncIOScheduler | None = None
+        self._rebuilding = asyncio.Lock()
         # Told after an action queued messages, so the dispatcher sends them without waiting.
         self.after_action: list[Callable[[], Awaitable[None] | None]] = []
 
@@ -99,6 +104,11 @@ class Schedule:
             meeting = await MeetingRepository(connection).get(action.meeting_id)
             if meeting is None or meeting.status != "announced":
                 await marks.mark(action.key, now)
+                return False
+            # A job carries the action as it was when jobs were last computed; the meeting may
+            # have changed since (from the CLI, another process): act only on what holds now.
+            current = {a.key: a for a in self._actions_of(meeting, now)}.get(action.key)
+            if current is None or current.when > now:
                 return False
             if action.kind == "announce":
                 count = await self._announce(connection, meeting, now)
@@ -168,6 +178,8 @@ class Schedule:
 
     def start(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        # Staff may change meetings from the command line, another process: look again now and then.
+        self._scheduler.add_job(self.rebuild, IntervalTrigger(minutes=REBUILD_MINUTES), id=REBUILD_JOB)
         self._scheduler.start()
 
     def shutdown(self) -> None:
@@ -177,10 +189,17 @@ class Schedule:
     async def rebuild(self) -> list[str]:
         """Recompute every job from the database; due ones run now. Returns the job ids."""
         assert self._scheduler is not None, "start() first"
-        self._scheduler.remove_all_jobs()
+        async with self._rebuilding:
+            return await self._rebuild(self._scheduler)
+
+    async def _rebuild(self, scheduler: AsyncIOScheduler) -> list[str]:
+        actions = await self.actions()
+        for job in scheduler.get_jobs():
+            if job.id != REBUILD_JOB:
+                job.remove()
         now = self._clock.now()
-        for action in await self.actions():
-            self._scheduler.add_job(
+        for action in actions:
+            scheduler.add_job(
                 self.run,
                 trigger=DateTrigger(run_date=max(action.when, now)),
                 args=[action],
@@ -189,4 +208,4 @@ class Schedule:
                 misfire_grace_time=None,
                 coalesce=True,
             )
-        return sorted(job.id for job in self._scheduler.get_jobs())
+        return sorted(job.id for job in scheduler.get_jobs() if job.id != REBUILD_JOB)

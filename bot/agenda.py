@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.areas import AreaTree, TopicList
 from bot.clock import Clock, format_local
-from bot.codes import normalise_code
+from bot.codes import find_by_typed_code
 from bot.config import Settings
 from bot.export import AgendaConcern, AgendaDocument, AgendaEntry
 from bot.similar import cluster
@@ -235,8 +235,7 @@ class AgendaService:
         return meeting
 
     async def _concern(self, concerns: ConcernRepository, code: str) -> Concern:
-        normalised = normalise_code(code, self._settings.unit.code_prefix)
-        concern = None if normalised is None else await concerns.by_code(normalised)
+        concern = await find_by_typed_code(concerns, code, self._settings.unit.code_prefix)
         if concern is None:
             raise AgendaError(f"no concern {code.strip()!r}")
         return concern

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from storage.concerns import format_code
+from storage.concerns import ConcernRepository, format_code
+from storage.records import Concern
 
 
 def normalise_code(text: str, prefix: str) -> str | None:
@@ -12,3 +13,8 @@ def normalise_code(text: str, prefix: str) -> str | None:
     if not cleaned.isdigit() or len(cleaned) > 9:
         return None
     return format_code(prefix, int(cleaned))
+
+
+async def find_by_typed_code(concerns: ConcernRepository, text: str, prefix: str) -> Concern | None:
+    code = normalise_code(text, prefix)
+    return None if code is None else await concerns.by_code(code)

@@ -18,7 +18,7 @@ import aiosqlite
 
 from bot.areas import AreaTree, TopicList
 from bot.clock import Clock
-from bot.codes import normalise_code
+from bot.codes import find_by_typed_code
 from bot.config import Settings
 from bot.notices import Notices
 from bot.similar import find_similar
@@ -250,8 +250,7 @@ class TriageService:
         return updated
 
     async def _find(self, concerns: ConcernRepository, code: str) -> Concern:
-        normalised = normalise_code(code, self._settings.unit.code_prefix)
-        concern = None if normalised is None else await concerns.by_code(normalised)
+        concern = await find_by_typed_code(concerns, code, self._settings.unit.code_prefix)
         if concern is None:
             raise TriageError(f"no concern {code.strip()!r}")
         return concern

@@ -9,6 +9,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.records import store_time
+from storage.versioned import update_if_unchanged
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,7 @@ class AgendaRepository:
         return {int(row[0]) for row in await cursor.fetchall()}
 
     async def update(self, item: AgendaItem, **changes: object) -> bool:
-        unknown = set(changes) - _EDITABLE
-        if unknown:
-            raise ValueError(f"not editable: {sorted(unknown)}")
-        assignments = ", ".join(f"{column} = ?" for column in changes)
-        cursor = await self._db.execute(
-            f"UPDATE agenda_items SET {assignments}, version = version + 1 WHERE id = ? AND version = ?",
-            (*changes.values(), item.id, item.version),
-        )
-        return cursor.rowcount == 1
+        return await update_if_unchanged(self._db, "agenda_items", _EDITABLE, item.id, item.version, changes)
 
     async def reorder(self, meeting_id: int, item_ids: list[int]) -> None:
         """Positions 1..n in the given order."""

@@ -8,6 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.records import Concern, FollowedConcern, NewConcern, parse_time, store_time
+from storage.versioned import update_if_unchanged
 
 
 def _concern(row: sqlite3.Row, photos: tuple[str, ...]) -> Concern:
@@ -183,15 +184,7 @@ class ConcernRepository:
 
     async def update(self, concern: Concern, **changes: object) -> Concern | None:
         """Write `changes` if nobody changed the concern since it was read; else None."""
-        unknown = set(changes) - _EDITABLE
-        if unknown:
-            raise ValueError(f"not editable: {sorted(unknown)}")
-        assignments = ", ".join(f"{column} = ?" for column in changes)
-        cursor = await self._db.execute(
-            f"UPDATE concerns SET {assignments}, version = version + 1 WHERE id = ? AND version = ?",
-            (*changes.values(), concern.id, concern.version),
-        )
-        if cursor.rowcount != 1:
+        if not await update_if_unchanged(self._db, "concerns", _EDITABLE, concern.id, concern.version, changes):
             return None
         return await self.get(concern.id)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.records import Meeting, parse_time, store_time
+from storage.versioned import update_if_unchanged
 
 
 def _meeting(row: sqlite3.Row) -> Meeting:
@@ -99,15 +100,6 @@ class MeetingRepository:
 
     async def update(self, meeting: Meeting, **changes: object) -> Meeting | None:
         """Write `changes` if nobody changed the meeting since `meeting` was read; else None."""
-        unknown = set(changes) - _EDITABLE
-        if unknown:
-            raise ValueError(f"not editable: {sorted(unknown)}")
-        columns = {key: store_time(value) if isinstance(value, datetime) else value for key, value in changes.items()}
-        assignments = ", ".join(f"{column} = ?" for column in columns)
-        cursor = await self._db.execute(
-            f"UPDATE meetings SET {assignments}, version = version + 1 WHERE id = ? AND version = ?",
-            (*columns.values(), meeting.id, meeting.version),
-        )
-        if cursor.rowcount != 1:
+        if not await update_if_unchanged(self._db, "meetings", _EDITABLE, meeting.id, meeting.version, changes):
             return None
         return await self.get(meeting.id)

@@ -13,7 +13,7 @@ from bot.areas import AreaTree, TopicList
 from bot.clock import Clock, format_local
 from bot.codes import find_by_typed_code
 from bot.config import Settings
-from bot.export import AgendaConcern, AgendaDocument, AgendaEntry
+from bot.export import AgendaConcern, AgendaDocument, AgendaEntry, redact_phones
 from bot.similar import cluster
 from bot.text import Catalog
 from storage.agenda import AgendaItem, AgendaRepository
@@ -75,19 +75,24 @@ class AgendaService:
         async with self._database.transaction() as connection:
             await self._meeting(MeetingRepository(connection), meeting_id)
             concerns = ConcernRepository(connection)
-            residents = await concerns.resident_counts(meeting_id)
             lines = []
             for item in await AgendaRepository(connection).items(meeting_id):
                 if included_only and not item.included:
                     continue
-                members = tuple([c for c in [await concerns.get(i) for i in item.concern_ids] if c is not None])
+                # Only what still stands: a concern withdrawn, rejected or merged since the build is not presented.
+                members = tuple(
+                    c for c in [await concerns.get(i) for i in item.concern_ids]
+                    if c is not None and c.status == "open" and c.merged_into is None
+                )
+                if not members:
+                    continue
                 topic = self._topics.get(item.topic_id)
                 areas = tuple(dict.fromkeys(self._areas.path_label(c.area_id, "vi") for c in members))
                 lines.append(
                     AgendaLine(
                         item=item,
                         concerns=members,
-                        residents=sum(residents.get(c.id, 1) for c in members),
+                        residents=await concerns.residents_behind([c.id for c in members]),
                         topic=topic.name if topic else item.topic_id,
                         agency=topic.agency if topic else "",
                         areas=areas,
@@ -123,6 +128,7 @@ class AgendaService:
         now = self._clock.now()
         async with self._database.transaction() as connection:
             concern = await self._concern(ConcernRepository(connection), code)
+            await self._meeting(MeetingRepository(connection), concern.meeting_id)
             agenda = AgendaRepository(connection)
             if await agenda.detach(concern.id) is None:
                 raise AgendaError(f"{concern.code} is not on the agenda")
@@ -137,6 +143,7 @@ class AgendaService:
         now = self._clock.now()
         async with self._database.transaction() as connection:
             concern = await self._concern(ConcernRepository(connection), code)
+            await self._meeting(MeetingRepository(connection), meeting_id)
             if concern.meeting_id != meeting_id:
                 raise AgendaError(f"{concern.code} belongs to another meeting")
             if concern.status != "open" or concern.merged_into is not None:
@@ -256,7 +263,8 @@ def _moved(ids: list[int], number: int, to: int) -> list[int]:
 
 
 def _title(text: str) -> str:
-    flat = " ".join(text.split())
+    # Hidden before cutting: half a phone number is no longer recognisable as one.
+    flat = " ".join(redact_phones(text).split())
     return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1].rstrip() + "…"
 
 

@@ -28,6 +28,8 @@ from bot.roles import Roles
 from bot.similar import find_similar
 from bot.text import Catalog
 from bot.textnorm import clean, fold, letter_count
+from storage.agenda import AgendaRepository
+from storage.answers import AnswerRepository, SatisfactionRepository
 from storage.concerns import ConcernRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
@@ -72,6 +74,8 @@ class Conversation:
     choices: list[list[str]] = field(default_factory=list)
     delete_pending: bool = False
     withdraw_pending: int | None = None
+    # A concern the resident said they were not satisfied with: the next text is their comment.
+    comment_pending: int | None = None
     # What the last event produced, sent again if the channel delivers that event twice.
     last_event: str | None = None
     last_replies: list[dict] = field(default_factory=list)  # type: ignore[type-arg]
@@ -150,7 +154,11 @@ class _Turn:
         self.concerns = ConcernRepository(connection)
         self.conversations = ConversationRepository(connection)
         self.subscriptions = SubscriptionRepository(connection)
+        self.answers = AnswerRepository(connection)
+        self.agenda = AgendaRepository(connection)
+        self.satisfaction = SatisfactionRepository(connection)
         self.duplicate = False
+        self._pending_comment: tuple[int, str] | None = None
 
     @classmethod
     async def begin(cls, intake: Intake, connection: aiosqlite.Connection, inbound: Inbound, now: datetime) -> _Turn:
@@ -189,6 +197,9 @@ class _Turn:
         return await self.on_input()
 
     async def finish(self, replies: list[Reply]) -> None:
+        if self._pending_comment is not None:
+            concern_id, comment = self._pending_comment
+            await self.satisfaction.comment(concern_id, self.resident.id, comment)
         if not self.duplicate and self.inbound.event_id is not None:
             self.state.last_event = self.inbound.event_id
             self.state.last_replies = [asdict(r) for r in replies]
@@ -294,7 +305,7 @@ class _Turn:
                 self.t(
                     "my.line",
                     code=concern.code,
-                    status=self.t(f"status.{concern.status}"),
+                    status=await self.status_label(concern),
                     role=self.t(f"role.{item.role}"),
                     text=_shorten(concern.text, 80),
                 )
@@ -306,6 +317,28 @@ class _Turn:
         if len(followed) > 20:
             lines.append(self.t("my.more", count=len(followed) - 20))
         return [Reply("\n".join(lines), buttons=tuple(buttons))] + await self.resume()
+
+    async def status_label(self, concern: Concern) -> str:
+        """Where a concern stands, answers included (a merged concern shows its survivor's)."""
+        chain = await self.concerns.ancestors(concern.id)
+        answer = await self.answers.get(chain[-1] if chain else concern.id)
+        if answer is None or concern.status not in ("open", "merged"):
+            return self.t(f"status.{concern.status}")
+        if answer.awaiting_agency:
+            due = answer.due_date.strftime("%d/%m/%Y") if answer.due_date else ""
+            return self.t("status.forwarded", agency=answer.agency, due=due)
+        return self.t("status.answered")
+
+    async def answer_lines(self, concern: Concern) -> str:
+        chain = await self.concerns.ancestors(concern.id)
+        answer = await self.answers.get(chain[-1] if chain else concern.id)
+        if answer is None:
+            return ""
+        text = "\n" + self.t("status.answer", disposition=self.t(f"disposition.{answer.disposition}"),
+                              answer=answer.answer, by=answer.answered_by)
+        if answer.final_answer:
+            text += "\n" + self.t("status.final", agency=answer.agency, answer=answer.final_answer)
+        return text
 
     async def cmd_status(self, args: str) -> list[Reply]:
         code = self.parse_code(args)
@@ -320,7 +353,7 @@ class _Turn:
         text = self.t(
             "status.detail",
             code=concern.code,
-            status=self.t(f"status.{concern.status}"),
+            status=await self.status_label(concern),
             meeting=meeting.title,
             when=format_local(meeting.starts_at, self.settings.zone),
             place=meeting.place,
@@ -328,7 +361,7 @@ class _Turn:
             topic=self.topic_label(concern.topic_id),
             text=concern.text,
             submitted=format_local(concern.submitted_at, self.settings.zone),
-        )
+        ) + await self.answer_lines(concern)
         buttons: tuple[tuple[Button, ...], ...] = ()
         if role == "author" and self.can_withdraw(concern, meeting):
             buttons = ((Button(self.t("my.withdraw_button", code=concern.code), f"g:wd:{concern.id}"),),)
@@ -441,6 +474,13 @@ class _Turn:
             return [Reply(self.t("delete.kept"))] + await self.resume()
         if action == "sub":
             return await self.subscribe(arg)
+        if action == "sat":
+            concern_id, _, verdict = arg.partition(":")
+            if concern_id.isdigit() and verdict in ("0", "1"):
+                return await self.rate(int(concern_id), verdict == "1")
+        if action == "satskip":
+            self.state.comment_pending = None
+            return [Reply(self.t("satisfaction.thanks"))] + await self.resume()
         if action == "consent" and arg == "yes":
             await self.record_consent(True)
             return [Reply(self.t("consent.thanks"))] + await self.resume()
@@ -469,6 +509,8 @@ class _Turn:
         return await handler()
 
     def idle_input(self) -> list[Reply]:
+        if self.state.comment_pending is not None and self.inbound.kind is InboundKind.TEXT:
+            return self.take_comment()
         if self.inbound.kind is InboundKind.UNSUPPORTED:
             return [Reply(self.t("idle.unsupported")), self.menu()]
         return [Reply(self.t("idle.hint")), self.menu()]
@@ -1006,6 +1048,28 @@ class _Turn:
         )
         return [Reply(receipt), await self.subscribe_offer(concern.area_id) or self.menu()]
 
+    # --- satisfaction -----------------------------------------------------------------
+
+    async def rate(self, concern_id: int, satisfied: bool) -> list[Reply]:
+        followers = dict(await self.concerns.followers(concern_id))
+        if self.resident.id not in followers:
+            return [Reply(self.t("satisfaction.not_yours"))] + await self.resume()
+        answer = await self.answers.get(concern_id)
+        if answer is None or answer.awaiting_agency:
+            return [Reply(self.t("satisfaction.not_yet"))] + await self.resume()
+        await self.satisfaction.record(concern_id, self.resident.id, satisfied, self.now)
+        if satisfied:
+            return [Reply(self.t("satisfaction.thanks"))] + await self.resume()
+        self.state.comment_pending = concern_id
+        return [Reply(self.t("satisfaction.ask_comment"), buttons=((Button(self.t("satisfaction.skip"), "g:satskip:"),),))]
+
+    def take_comment(self) -> list[Reply]:
+        concern_id = self.state.comment_pending
+        assert concern_id is not None
+        self.state.comment_pending = None
+        self._pending_comment = (concern_id, (self.inbound.text or "")[: self.settings.limits.text_max_chars])
+        return [Reply(self.t("satisfaction.comment_thanks")), self.menu()]
+
     # --- subscriptions ----------------------------------------------------------------
 
     async def subscribe_offer(self, area_id: str) -> Reply | None:
@@ -1061,6 +1125,8 @@ class _Turn:
         if not self.can_withdraw(concern, await self.meetings.get(concern.meeting_id)):
             return [Reply(self.t("withdraw.too_late", code=concern.code))] + await self.resume()
         await self.concerns.withdraw(concern.id, self.now)
+        await self.agenda.detach(concern.id)
+        await self.agenda.delete_empty(concern.meeting_id)
         return [Reply(self.t("withdraw.done", code=concern.code))] + await self.resume()
 
     async def do_delete(self) -> list[Reply]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
@@ -11,6 +12,13 @@ from bot.notify import encode_body
 from bot.text import Catalog
 from storage.outbox import OutboxRepository
 from storage.residents import ResidentRepository
+
+
+@dataclass(frozen=True)
+class Localised:
+    """A value that is itself a catalog key, rendered in each recipient's language."""
+
+    key: str
 
 
 class Notices:
@@ -26,16 +34,22 @@ class Notices:
         dedupe_key: str,
         key: str,
         now: datetime,
-        buttons: tuple[tuple[Button, ...], ...] = (),
+        buttons: tuple[tuple[tuple[str, str], ...], ...] = (),
         **values: object,
     ) -> bool:
-        """Queue one message in the resident's own language; False if that key was queued before."""
+        """Queue one message in the resident's own language; False if that key was queued before.
+
+        `buttons` are rows of (catalog key of the label, payload), labelled in that language too.
+        """
         resident = await ResidentRepository(connection).get(resident_id)
         if resident is None:
             return False
-        text = self._catalog.t(resident.language, key, **values)
+        language = resident.language
+        rendered = {k: self._catalog.t(language, v.key) if isinstance(v, Localised) else v for k, v in values.items()}
+        text = self._catalog.t(language, key, **rendered)
+        rows = tuple(tuple(Button(self._catalog.t(resident.language, label), payload) for label, payload in row) for row in buttons)
         return await OutboxRepository(connection).enqueue(
-            dedupe_key, resident.channel, resident.channel_user_id, encode_body(Reply(text, buttons=buttons)), now
+            dedupe_key, resident.channel, resident.channel_user_id, encode_body(Reply(text, buttons=rows)), now
         )
 
     async def to_staff(

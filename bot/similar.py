@@ -6,38 +6,41 @@ and before a meeting, concerns are grouped so that one agenda item can answer se
 
 "The same thing" is judged on words, not meaning. Texts are compared as sets of content
 words (folded, filler removed), so diacritics, case, punctuation and word order do not
-count. Each word weighs by how rare it is among the concerns being compared (IDF): in one
+count. A word weighs by how rare it is among the concerns being compared (IDF): among one
 area's concerns the street and alley appear everywhere, so they weigh little and the words
 naming the problem ("đèn", "rác", "ngập") decide. The score is the weighted Dice overlap,
-0-100. Numbers are identifiers (alley 48 is not alley 84): two texts that both carry numbers
-but share none never match.
+0-100: twice the weight of the shared words over the weight of both texts. Numbers are
+identifiers (alley 48 is not alley 84): two texts that both carry numbers but share none
+never match.
 
-Because folding merges words (đèn/đến -> den, chợ/chó/cho -> cho, ổ/ở/ô -> o, tổ/to -> to),
-the filler list leaves out any folded word that also spells a word that matters here.
+Folding merges words (đèn/đến -> den, chợ/chó/cho -> cho, ổ/ở/ô -> o, tổ/to -> to), so the
+filler list leaves out any folded word that also spells a word that matters here.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import accumulate, chain
 
 from rapidfuzz import fuzz, process
 
 from bot.textnorm import fold
 
-# Defaults, 0-100. Justified by tests/test_similar.py: lamp paraphrases of one alley score
-# 65-100 against each other, the same alley with a different problem 40-55, different
-# alleys with the same problem 0 (numbers).
+# Defaults, on the 0-100 scale of Match.score; tests/test_similar.py pins what they let
+# through and what they keep out.
 FIND_THRESHOLD = 60.0
-# Clustering links pairs transitively, so one loose link merges two agenda items; the bar is
-# a little higher than for the intake lookup, where a wrong suggestion costs one tap.
-CLUSTER_THRESHOLD = 62.0
+# A group is built around one concern that every member resembles (see cluster()), so the
+# bar can be the same as for the lookup.
+CLUSTER_THRESHOLD = 60.0
 
-# Multi-word filler, removed first so that "ở tổ dân phố 5" loses "tổ dân phố" before "ở tô"
-# could be read as a car. Each phrase is what every concern could say, whatever its subject.
+# Multi-word filler, removed before anything else so that "ở tổ dân phố 5" loses "tổ dân
+# phố" before "ở tổ" could be read as "ô tô". Each is something any concern could say,
+# whatever its subject.
 _STOP_PHRASES: tuple[str, ...] = (
     "uy ban nhan dan",
     "co quan chuc nang",
@@ -68,7 +71,7 @@ _STOP_PHRASES: tuple[str, ...] = (
 # Single filler syllables. Left out on purpose although they are filler too: "cho" (chợ,
 # chó), "den" (đèn), "toi" (tối), "chua" (chữa), "roi" (rơi), "the" (thẻ), "anh" (ánh
 # sáng), "ong" (Ông Ích Khiêm), "ba" (three), "so" (sổ đỏ), "xuong" (xuống cấp), "ma" (ma
-# túy), "khi" (khí thải), "ve" (vệ sinh).
+# túy), "khi" (khí thải), "ve" (vệ sinh), "thang" (Lãnh Binh Thăng).
 _STOP_SINGLE: frozenset[str] = frozenset(
     """
     a ai bi cac co cua da dang duoc em giup hon khong kinh la lam lau len mong mot nao nay
@@ -77,22 +80,26 @@ _STOP_SINGLE: frozenset[str] = frozenset(
     """.split()
 )
 
-# Compounds whose first syllable folds onto a filler ("ở"): kept as one word so that "ổ gà"
-# (pothole) and "ô tô" (car) survive; also makes "oto", often typed so, equal to "ô tô".
+# Compounds whose first syllable folds onto a filler ("ở", "và"): kept as one word so that
+# "ổ gà" (pothole), "ô tô" (car), "ô nhiễm" and "va chạm" survive; "ô tô" then also equals
+# "oto", as it is often typed.
 _COMPOUNDS: dict[str, frozenset[str]] = {
     "o": frozenset({"to", "ga", "voi", "nhiem"}),
     "va": frozenset({"cham"}),
 }
+# How a compound is spelled in folded text, to look for it there.
+_SPELLED: dict[str, str] = {first + second: f"{first} {second}" for first, rest in _COMPOUNDS.items() for second in rest}
 
-# For the intake lookup the rarity of words is estimated on at most this many candidates:
-# counting all 20,000 would use most of the time budget, and a sample this large gives the
-# same weights to a word's first digit.
-_DF_SAMPLE = 2048
-# How many candidates the cheap C-level pass hands to the exact (Python) score.
-_SHORTLIST = 200
-# token_set_ratio of the query's content words against a candidate: anything that shares a
-# few words passes; the exact score decides.
-_SHORTLIST_CUTOFF = 40.0
+# "hư 2 tuần nay", "hơn 1 tháng", "năm 2025": a number next to a unit of time or count says
+# how long, not where, and would otherwise block a match with the same place (see _numbers).
+_UNITS: frozenset[str] = frozenset({"tuan", "thang", "ngay", "nam", "gio", "phut", "tieng", "lan", "h"})
+# ... unless it follows a word that introduces a place: "hẻm 48 tháng nào cũng ngập".
+_PLACE_BEFORE_NUMBER: frozenset[str] = frozenset({"hem", "kiet", "ngo", "ngach", "so", "nha", "to", "lo", "lop", "phong", "duong"})
+
+# For the lookup without an index the rarity of words is estimated on at most this many
+# candidates, spread evenly: reading all 20,000 would spend most of the time budget, and
+# IDF needs orders of magnitude, not exact counts.
+_DF_SAMPLE = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,36 +113,35 @@ def stop_words() -> frozenset[str]:
     return _STOP_SINGLE | frozenset(_STOP_PHRASES)
 
 
-_PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+_PHRASE_TAILS: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in sorted(_STOP_PHRASES, key=lambda p: -len(p.split())):
-    _words = tuple(_phrase.split())
-    _PHRASES_BY_FIRST.setdefault(_words[0], []).append(_words[1:])
+    _first, *_tail = _phrase.split()
+    _PHRASE_TAILS.setdefault(_first, []).append(tuple(_tail))
 
 
 def keywords(folded: str) -> tuple[str, ...]:
-    """Content words of an already folded text, in order, filler removed, duplicates kept."""
+    """Content words of an already folded text, in order: filler and durations removed."""
     words = folded.split()
     n = len(words)
     kept: list[str] = []
     i = 0
     while i < n:
         word = words[i]
-        tails = _PHRASES_BY_FIRST.get(word)
+        tails = _PHRASE_TAILS.get(word)
         if tails is not None:
-            matched = next((t for t in tails if tuple(words[i + 1 : i + 1 + len(t)]) == t), None)
-            if matched is not None:
-                i += 1 + len(matched)
+            tail = next((t for t in tails if tuple(words[i + 1 : i + 1 + len(t)]) == t), None)
+            if tail is not None:
+                i += 1 + len(tail)
                 continue
+        following = words[i + 1] if i + 1 < n else ""
         seconds = _COMPOUNDS.get(word)
-        # "ở tổ 5" is a place, not a car: a compound never swallows a following number.
-        if (
-            seconds is not None
-            and i + 1 < n
-            and words[i + 1] in seconds
-            and not (i + 2 < n and words[i + 2].isdigit())
-        ):
-            kept.append(word + words[i + 1])
+        # "ở tổ 5" is a place, not a car: a compound never swallows a word before a number.
+        if seconds is not None and following in seconds and not (i + 2 < n and words[i + 2].isdigit()):
+            kept.append(word + following)
             i += 2
+            continue
+        if word.isdigit() and following in _UNITS and (i == 0 or words[i - 1] not in _PLACE_BEFORE_NUMBER):
+            i += 1
             continue
         if word not in _STOP_SINGLE:
             kept.append(word)
@@ -144,8 +150,8 @@ def keywords(folded: str) -> tuple[str, ...]:
 
 
 def _numbers(words: Iterable[str]) -> frozenset[str]:
-    # "48a" and "48" are different sub-alleys, so any word with a digit is an identifier.
-    return frozenset(w for w in words if any(c.isdigit() for c in w))
+    # "48a" and "48" are different sub-alleys: any word with a digit is an identifier.
+    return frozenset(w for w in words if not w.isalpha())
 
 
 def _numbers_agree(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -154,45 +160,77 @@ def _numbers_agree(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def _weight(df: int, pool: int) -> int:
-    # Smoothed IDF, in half units and rounded: integers let clustering compute the very same
-    # score in C (see _encode), and half a unit is finer than the estimate is good anyway.
-    # A word in every text weighs 1; in a pool of two, a word only one text has weighs 2.
+    # Smoothed IDF in half units, rounded: integer weights let cluster() compute the very
+    # same score in C (see _encode), and half a unit is finer than the estimate deserves.
+    # A word every text has weighs 1; in a pool of two, a word one text lacks weighs 2.
     return 1 + round(2.0 * math.log((1 + pool) / (1 + df)))
 
 
-def _dice(a: frozenset[str], b: frozenset[str], weight: dict[str, int]) -> float:
-    shared = sum(weight[w] for w in a & b)
-    total = sum(weight[w] for w in a) + sum(weight[w] for w in b)
-    return 200.0 * shared / total if total else 0.0
+class _Weights:
+    """Word weights for one pool of texts, computed once per word."""
+
+    def __init__(self, df: Callable[[str], int], pool: int) -> None:
+        self._df = df
+        self._pool = pool
+        self._cache: dict[str, int] = {}
+
+    def __call__(self, word: str) -> int:
+        weight = self._cache.get(word)
+        if weight is None:
+            weight = self._cache[word] = _weight(self._df(word), self._pool)
+        return weight
+
+
+def _dice(a: frozenset[str], b: frozenset[str], weight: Callable[[str], int]) -> float:
+    total = sum(map(weight, a)) + sum(map(weight, b))
+    return 200.0 * sum(map(weight, a & b)) / total if total else 0.0
+
+
+def _prefix(words: Iterable[str], weight: Callable[[str], int], rank: Callable[[str], object], threshold: float) -> list[str]:
+    """The rarest words of a text, up to where the rest could no longer carry a match.
+
+    A text scoring at least `threshold` against this one shares at least
+    need = t * W / (2 - t) of its weight W (t = threshold / 100: the shared weight is also
+    at most the other text's weight). So what is shared cannot lie entirely among the words
+    after the prefix, whose weight is below `need`: looking only at texts that hold a prefix
+    word loses no match. Two texts whose prefixes use the same `rank` order even share a
+    prefix word: the rarest word they share is in both prefixes.
+    """
+    ranked = sorted(words, key=rank)
+    left = sum(map(weight, ranked))
+    t = threshold / 100.0
+    need = t * left / (2.0 - t)
+    prefix: list[str] = []
+    for word in ranked:
+        # The margin keeps a pair that sits exactly on the threshold despite float rounding.
+        if left < need - 1e-9:
+            break
+        prefix.append(word)
+        left -= weight(word)
+    return prefix
 
 
 def _check(threshold: float, limit: int | None = None) -> None:
-    # Zero would make everything match each other, and the clustering's candidate pruning
-    # relies on a positive bar.
+    # Zero would let every pair match, and the prefix pruning needs a positive bar.
     if not 0.0 < threshold <= 100.0:
         raise ValueError(f"threshold must be in (0, 100], got {threshold}")
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
 
 
-def _rank(
+def _best(
     query: frozenset[str],
-    shortlist: Iterable[tuple[int, frozenset[str]]],
-    df: Callable[[str], int],
-    pool: int,
+    candidates: Iterable[tuple[int, frozenset[str]]],
+    weight: _Weights,
     limit: int,
     threshold: float,
 ) -> list[Match]:
-    weights: dict[str, int] = {}
     query_numbers = _numbers(query)
     matches: list[Match] = []
-    for concern_id, words in shortlist:
-        if not words or not _numbers_agree(query_numbers, _numbers(words)):
+    for concern_id, words in candidates:
+        if not _numbers_agree(query_numbers, _numbers(words)):
             continue
-        for w in words | query:
-            if w not in weights:
-                weights[w] = _weight(df(w), pool)
-        score = _dice(query, words, weights)
+        score = _dice(query, words, weight)
         if score >= threshold:
             matches.append(Match(concern_id, score))
     matches.sort(key=lambda m: (-m.score, m.concern_id))
@@ -206,7 +244,7 @@ def find_similar(
     limit: int = 3,
     threshold: float = FIND_THRESHOLD,
 ) -> list[Match]:
-    """Candidates that say what `query` says, best first.
+    """Candidates that say what `query` says, best first (ties: smaller id first).
 
     `query` is raw or folded text; `candidates` are (concern_id, folded text), typically the
     open concerns of the same meeting and area. Word rarity is taken from the candidates, so
@@ -217,36 +255,35 @@ def find_similar(
     if not words or not candidates:
         return []
     texts = [text for _, text in candidates]
-    # The cheap pass runs in C on the raw folded texts (nothing to precompute per call);
-    # token_set_ratio is 100 whenever the candidate holds all the query's content words, so
-    # filler in the candidate does not hide it.
-    hits = process.extract(
-        " ".join(sorted(words)),
-        texts,
-        scorer=fuzz.token_set_ratio,
-        processor=None,
-        score_cutoff=_SHORTLIST_CUTOFF,
-        limit=_SHORTLIST,
-    )
-    if not hits:
-        return []
-    step = -(-len(texts) // _DF_SAMPLE)
-    sample = texts[::step]
+    sample = texts[:: -(-len(texts) // _DF_SAMPLE)]
     df: Counter[str] = Counter(chain.from_iterable(frozenset(keywords(t)) for t in sample))
+    # The query is one more text of the pool, as in SimilarityIndex.find.
     df.update(words)
-    shortlist = ((candidates[index][0], frozenset(keywords(text))) for text, _, index in hits)
-    return _rank(words, shortlist, df.__getitem__, len(sample) + 1, limit, threshold)
+    weight = _Weights(df.__getitem__, len(sample) + 1)
+    prefix = _prefix(words, weight, lambda w: (df[w], w), threshold)
+    # Only candidates holding a prefix word can match: find them with one C-level regex scan
+    # over all texts at once instead of splitting 20,000 texts in Python.
+    spellings = chain(prefix, (_SPELLED[w] for w in prefix if w in _SPELLED))
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, spellings)) + r")\b")
+    joined = "\n".join(texts)
+    starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+    hits: list[int] = []
+    position = 0
+    while (found := pattern.search(joined, position)) is not None:
+        index = bisect_right(starts, found.start()) - 1
+        hits.append(index)
+        position = starts[index + 1] if index + 1 < len(starts) else len(joined)
+    shortlist = ((candidates[i][0], frozenset(keywords(texts[i]))) for i in hits)
+    return _best(words, shortlist, weight, limit, threshold)
 
 
 class SimilarityIndex:
-    """Concerns kept folded and split, for repeated lookups without redoing that work."""
+    """Concerns kept folded, split and indexed by word, for repeated lookups."""
 
     def __init__(self, items: Iterable[tuple[int, str]] = ()) -> None:
         self._words: dict[int, frozenset[str]] = {}
-        # What the C-level shortlist pass compares: content words only, so filler typed into
-        # many concerns cannot crowd the shortlist.
-        self._strings: dict[int, str] = {}
-        self._df: Counter[str] = Counter()
+        # Which concerns hold each word; its size is the word's document frequency.
+        self._postings: dict[str, set[int]] = {}
         for concern_id, text in items:
             self.add(concern_id, text)
 
@@ -262,17 +299,16 @@ class SimilarityIndex:
             self.remove(concern_id)
         words = frozenset(keywords(fold(text)))
         self._words[concern_id] = words
-        self._strings[concern_id] = " ".join(sorted(words))
-        self._df.update(words)
+        for word in words:
+            self._postings.setdefault(word, set()).add(concern_id)
 
     def remove(self, concern_id: int) -> None:
         """Forget a concern; KeyError if it is not indexed."""
-        words = self._words.pop(concern_id)
-        del self._strings[concern_id]
-        self._df.subtract(words)
-        for w in words:
-            if self._df[w] <= 0:
-                del self._df[w]
+        for word in self._words.pop(concern_id):
+            holders = self._postings[word]
+            holders.discard(concern_id)
+            if not holders:
+                del self._postings[word]
 
     def find(self, query: str, limit: int = 3, threshold: float = FIND_THRESHOLD) -> list[Match]:
         """Indexed concerns that say what `query` (raw or folded) says, best first."""
@@ -280,82 +316,61 @@ class SimilarityIndex:
         words = frozenset(keywords(fold(query)))
         if not words or not self._words:
             return []
-        hits = process.extract(
-            " ".join(sorted(words)),
-            self._strings,
-            scorer=fuzz.token_set_ratio,
-            processor=None,
-            score_cutoff=_SHORTLIST_CUTOFF,
-            limit=_SHORTLIST,
-        )
-        shortlist = ((concern_id, self._words[concern_id]) for _, _, concern_id in hits)
-        # The query counts as one more text of the pool, as in find_similar.
-        index_df = self._df
+        postings = self._postings
 
         def df(word: str) -> int:
-            return index_df[word] + (word in words)
+            return len(postings.get(word, ())) + (word in words)
 
-        return _rank(words, shortlist, df, len(self._words) + 1, limit, threshold)
+        weight = _Weights(df, len(self._words) + 1)
+        prefix = _prefix(words, weight, lambda w: (df(w), w), threshold)
+        ids = set().union(*(postings.get(w, ()) for w in prefix))
+        return _best(words, ((i, self._words[i]) for i in ids), weight, limit, threshold)
 
 
 def cluster(items: Sequence[tuple[int, str]], *, threshold: float = CLUSTER_THRESHOLD) -> list[list[int]]:
-    """Group concerns (id, folded text) that say the same thing.
+    """Group concerns (id, folded text) that say the same thing, for agenda items.
 
-    Pairs scoring at least `threshold` are linked and linked groups merged. Every id appears
-    in exactly one group, alone if nothing matches it; groups are sorted largest first, then
-    by smallest id, ids ascending inside. Word rarity is taken from `items`.
+    Each group is built around one concern that every other member scores at least
+    `threshold` against; the concern most others resemble is taken first. Linking any two
+    similar concerns instead (single linkage) lets chains of near-misses merge unrelated
+    groups: on 20,000 concerns it put nearly all of them in one group. Every id appears in
+    exactly one group, alone if nothing matches it; groups are sorted largest first, then by
+    smallest id, ids ascending inside. Word rarity is taken from `items`.
     """
     _check(threshold)
-    n = len(items)
-    if n == 0:
+    ids = [concern_id for concern_id, _ in items]
+    if len(set(ids)) != len(ids):
+        raise ValueError("each concern id may appear only once")
+    if not items:
         return []
-    words = [frozenset(keywords(text)) for _, text in items]
-    df: Counter[str] = Counter(chain.from_iterable(words))
-    weight = {w: _weight(count, n) for w, count in df.items()}
-    # Rarest first: the order both the prefixes and the encodings below rely on.
-    order = {w: rank for rank, w in enumerate(sorted(df, key=lambda w: (df[w], w)))}
+    word_sets = [frozenset(keywords(text)) for _, text in items]
+    # Identical texts (after folding and filler) are one node: petitions copied by many
+    # residents would otherwise cost a comparison for every pair of copies.
+    members: dict[frozenset[str], list[int]] = {}
+    for concern_id, words in zip(ids, word_sets):
+        members.setdefault(words, []).append(concern_id)
+    nodes = list(members)
+    df: Counter[str] = Counter(chain.from_iterable(word_sets))
+    weights = {w: _weight(count, len(items)) for w, count in df.items()}
+    weight = weights.__getitem__
+    rank = {w: r for r, w in enumerate(sorted(df, key=lambda w: (df[w], w)))}
 
-    # Prefix filtering: a pair scoring >= threshold shares at least `need` weight with each
-    # side, so its rarest shared word lies in each side's prefix (the rarest words up to the
-    # point where what is left weighs less than `need`). Only texts sharing a prefix word are
-    # compared, which keeps 20,000 items far from 200 million pairs.
-    ratio = threshold / 100.0
     postings: dict[str, list[int]] = {}
     encoded: list[str] = []
-    for index, ws in enumerate(words):
-        ranked = sorted(ws, key=order.__getitem__)
-        encoded.append(_encode(ranked, order, weight))
-        left = sum(weight[w] for w in ranked)
-        need = ratio * left / (2.0 - ratio)
-        for w in ranked:
-            if left < need - 1e-9:
-                break
-            postings.setdefault(w, []).append(index)
-            left -= weight[w]
+    for node, words in enumerate(nodes):
+        encoded.append(_encode(sorted(words, key=rank.__getitem__), rank, weights))
+        for word in _prefix(words, weight, rank.__getitem__, threshold):
+            postings.setdefault(word, []).append(node)
 
-    parent = list(range(n))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def join(i: int, j: int) -> None:
-        a, b = root(i), root(j)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-
-    numbers = [_numbers(ws) for ws in words]
-    # Slightly under the bar in C, exact check in Python: float rounding in the two must not
-    # decide a pair that sits right on the threshold.
+    numbers = [_numbers(words) for words in nodes]
+    neighbours: list[set[int]] = [set() for _ in nodes]
+    # Slightly under the bar in C, then the exact score in Python: float rounding in either
+    # must not decide a pair that sits right on the threshold.
     cutoff = max(threshold - 1e-6, 0.0)
     for block in postings.values():
-        if len(block) < 2:
-            continue
-        strings = [encoded[i] for i in block]
+        strings = [encoded[node] for node in block]
         for position in range(len(block) - 1):
-            i = block[position]
+            a = block[position]
             hits = process.extract(
                 strings[position],
                 strings[position + 1 :],
@@ -365,35 +380,41 @@ def cluster(items: Sequence[tuple[int, str]], *, threshold: float = CLUSTER_THRE
                 limit=None,
             )
             for _, _, offset in hits:
-                j = block[position + 1 + offset]
-                if root(i) == root(j) or not _numbers_agree(numbers[i], numbers[j]):
+                b = block[position + 1 + offset]
+                if b in neighbours[a] or not _numbers_agree(numbers[a], numbers[b]):
                     continue
-                if _dice(words[i], words[j], weight) >= threshold:
-                    join(i, j)
+                if _dice(nodes[a], nodes[b], weight) >= threshold:
+                    neighbours[a].add(b)
+                    neighbours[b].add(a)
 
-    # The same id given twice is one concern.
-    first: dict[int, int] = {}
-    for index, (concern_id, _) in enumerate(items):
-        if concern_id in first:
-            join(first[concern_id], index)
-        else:
-            first[concern_id] = index
-    groups: dict[int, set[int]] = {}
-    for index, (concern_id, _) in enumerate(items):
-        groups.setdefault(root(index), set()).add(concern_id)
-    result = [sorted(group) for group in groups.values()]
-    result.sort(key=lambda g: (-len(g), g[0]))
-    return result
+    size = [len(members[words]) for words in nodes]
+    smallest = [min(members[words]) for words in nodes]
+    # Texts with no content word at all (only filler) resemble nothing.
+    degree = [size[n] - 1 + sum(size[m] for m in neighbours[n]) if nodes[n] else -1 for n in range(len(nodes))]
+    taken = [False] * len(nodes)
+    groups: list[list[int]] = []
+    for centre in sorted(range(len(nodes)), key=lambda n: (-degree[n], smallest[n])):
+        if taken[centre]:
+            continue
+        taken[centre] = True
+        group = list(members[nodes[centre]])
+        for other in neighbours[centre]:
+            if not taken[other]:
+                taken[other] = True
+                group.extend(members[nodes[other]])
+        groups.append(sorted(group))
+    groups.sort(key=lambda g: (-len(g), g[0]))
+    return groups
 
 
-def _encode(ranked: Sequence[str], order: dict[str, int], weight: dict[str, int]) -> str:
+def _encode(ranked: Sequence[str], rank: dict[str, int], weights: dict[str, int]) -> str:
     # One character per word, repeated by its weight, words in one global order: the longest
     # common subsequence of two such strings is then exactly their shared weight, so
-    # fuzz.ratio (2 * LCS / total length) is the weighted Dice score, computed in C.
-    return "".join(_char(order[w]) * weight[w] for w in ranked)
+    # fuzz.ratio (2 * LCS / total length, in C) is the weighted Dice score.
+    return "".join(_char(rank[w]) * weights[w] for w in ranked)
 
 
 def _char(rank: int) -> str:
-    # Any code point will do as long as it is a valid one: skip the surrogate block.
+    # Any valid code point will do: skip the surrogate block.
     code = 0x100 + rank
     return chr(code + 0x800 if code >= 0xD800 else code)

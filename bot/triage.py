@@ -144,7 +144,9 @@ class TriageService:
                 raise TriageError(f"{concern.code} is {concern.status}: only open concerns can be rejected")
             updated = await self._write(connection, concern, actor, "concern.reject", seen_version, now,
                                         status="rejected", reject_reason=reason)
-            await AgendaRepository(connection).detach(concern.id)
+            agenda = AgendaRepository(connection)
+            await agenda.detach(concern.id)
+            await agenda.delete_empty(concern.meeting_id)
             for resident_id, _ in await concerns.followers(concern.id):
                 await self._notices.to_resident(
                     connection, resident_id, f"reject:{concern.id}:{resident_id}", "notice.rejected", now,

@@ -34,6 +34,7 @@ def _concern(row: sqlite3.Row, photos: tuple[str, ...]) -> Concern:
         merged_into=row["merged_into"],
         reject_reason=row["reject_reason"],
         proxy=bool(row["proxy"]),
+        carried_from=row["carried_from"],
     )
 
 
@@ -52,8 +53,8 @@ class ConcernRepository:
         stamp = store_time(now)
         cursor = await self._db.execute(
             "INSERT INTO concerns (code, meeting_id, area_id, topic_id, text, author_id, contact_name, contact_phone, "
-            "phone_verified, latitude, longitude, language, submitted_at, draft_key, text_folded, proxy) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "phone_verified, latitude, longitude, language, submitted_at, draft_key, text_folded, proxy, carried_from) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 new.draft_key,  # replaced below once the id is known
                 new.meeting_id,
@@ -71,6 +72,7 @@ class ConcernRepository:
                 new.draft_key,
                 new.text_folded,
                 int(new.proxy),
+                new.carried_from,
             ),
         )
         concern_id = cursor.lastrowid
@@ -151,6 +153,20 @@ class ConcernRepository:
         )
         return {int(row[0]): int(row[1]) for row in await cursor.fetchall()}
 
+    async def residents_behind(self, concern_ids: list[int]) -> int:
+        """Distinct residents behind some concerns and everything merged into them."""
+        if not concern_ids:
+            return 0
+        marks = ",".join("?" * len(concern_ids))
+        cursor = await self._db.execute(
+            f"WITH RECURSIVE tree(id) AS (SELECT id FROM concerns WHERE id IN ({marks}) "
+            "UNION SELECT c.id FROM concerns c JOIN tree t ON c.merged_into = t.id) "
+            "SELECT count(DISTINCT f.resident_id) FROM followers f JOIN tree t ON f.concern_id = t.id",
+            concern_ids,
+        )
+        row = await cursor.fetchone()
+        return int(row[0])  # type: ignore[index]
+
     async def live(self, meeting_id: int, area_id: str | None = None) -> list[Concern]:
         """Open concerns not merged into another: the staff queue, and what residents may support."""
         sql = "SELECT * FROM concerns WHERE meeting_id = ? AND status = 'open' AND merged_into IS NULL"
@@ -187,6 +203,29 @@ class ConcernRepository:
         if not await update_if_unchanged(self._db, "concerns", _EDITABLE, concern.id, concern.version, changes):
             return None
         return await self.get(concern.id)
+
+    async def folded_text(self, concern_id: int) -> str:
+        cursor = await self._db.execute("SELECT text_folded FROM concerns WHERE id = ?", (concern_id,))
+        row = await cursor.fetchone()
+        return "" if row is None else str(row[0])
+
+    async def all(self, meeting_id: int | None = None) -> list[Concern]:
+        if meeting_id is None:
+            cursor = await self._db.execute("SELECT * FROM concerns ORDER BY id")
+        else:
+            cursor = await self._db.execute("SELECT * FROM concerns WHERE meeting_id = ? ORDER BY id", (meeting_id,))
+        return [_concern(row, ()) for row in await cursor.fetchall()]
+
+    async def count_residents(self, meeting_id: int | None = None) -> int:
+        """Distinct residents who sent or supported anything (of one meeting, or at all)."""
+        sql = "SELECT count(DISTINCT f.resident_id) FROM followers f JOIN concerns c ON c.id = f.concern_id"
+        params: tuple[object, ...] = ()
+        if meeting_id is not None:
+            sql += " WHERE c.meeting_id = ?"
+            params = (meeting_id,)
+        cursor = await self._db.execute(sql, params)
+        row = await cursor.fetchone()
+        return int(row[0])  # type: ignore[index]
 
     async def count_by_status(self, meeting_id: int) -> dict[str, int]:
         cursor = await self._db.execute(

@@ -26,13 +26,15 @@ def _meeting(row: sqlite3.Row) -> Meeting:
         announced_at=parse_time(row["announced_at"]),
         cancelled_reason=row["cancelled_reason"],
         version=row["version"],
+        published_at=parse_time(row["published_at"]),
+        results_exported_at=parse_time(row["results_exported_at"]),
     )
 
 
 # Column names are never taken from input: only these may be written by `update`.
 _EDITABLE = frozenset(
     {"title", "area_id", "starts_at", "place", "format", "intake_opens_at", "intake_closes_at", "status",
-     "announced_at", "cancelled_reason"}
+     "announced_at", "cancelled_reason", "published_at", "results_exported_at"}
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -51,6 +51,8 @@ class Meeting:
     announced_at: datetime | None = None
     cancelled_reason: str | None = None
     version: int = 1
+    published_at: datetime | None = None
+    results_exported_at: datetime | None = None
 
     def phase(self, now: datetime) -> str:
         """draft → announced → intake_open → intake_closed → held → published; or cancelled.
@@ -89,6 +91,7 @@ class NewConcern:
     photos: tuple[str, ...] = ()
     text_folded: str = ""
     proxy: bool = False
+    carried_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,33 @@ class Concern:
     merged_into: int | None = None
     reject_reason: str | None = None
     proxy: bool = False
+    carried_from: int | None = None
+
+
+DISPOSITIONS = ("answered", "explained", "forwarded", "not_accepted")
+
+
+@dataclass(frozen=True)
+class Answer:
+    concern_id: int
+    disposition: str
+    answer: str
+    answered_by: str
+    agency: str | None
+    due_date: date | None
+    recorded_at: datetime
+    recorded_by: str
+    final_answer: str | None
+    final_at: datetime | None
+    final_by: str | None
+    version: int
+
+    @property
+    def awaiting_agency(self) -> bool:
+        return self.disposition == "forwarded" and self.final_answer is None
+
+    def overdue_on(self, today: date) -> bool:
+        return self.awaiting_agency and self.due_date is not None and today > self.due_date
 
 
 @dataclass(frozen=True)

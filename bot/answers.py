@@ -1,0 +1,423 @@
+"""After the meeting: record answers, publish them to every follower, follow forwarded concerns
+until the agency answers, carry unsatisfied concerns over, count what happened.
+
+Every push goes through the outbox with a dedupe key per concern and resident, so
+publishing twice, or a restart in the middle, never sends one answer twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import aiosqlite
+
+from bot.areas import AreaTree, TopicList
+from bot.clock import Clock, format_local
+from bot.codes import find_by_typed_code
+from bot.config import Settings
+from bot.notices import Localised, Notices
+from bot.text import Catalog
+from storage.agenda import AgendaRepository
+from storage.answers import AnswerRepository, SatisfactionRepository
+from storage.audit import AuditRepository
+from storage.concerns import ConcernRepository
+from storage.db import Database
+from storage.meetings import MeetingRepository
+from storage.outbox import OutboxRepository
+from storage.records import DISPOSITIONS, Answer, Concern, Meeting, NewConcern
+
+ANSWERABLE_PHASES = ("intake_closed", "held", "published")
+
+
+class AnswerError(ValueError):
+    """Why an answer, a publish or a carry-over was refused, for staff."""
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    disposition: str
+    answer: str
+    answered_by: str
+    agency: str | None = None
+    due_date: date | None = None
+
+    def problems(self, today: date) -> list[str]:
+        found = []
+        if self.disposition not in DISPOSITIONS:
+            found.append(f"disposition must be one of {', '.join(DISPOSITIONS)}")
+        if not self.answer.strip():
+            found.append("the answer is empty")
+        if not self.answered_by.strip():
+            found.append("say who answered (e.g. the chair)")
+        if self.disposition == "forwarded":
+            if not (self.agency or "").strip():
+                found.append("a forwarded concern needs the agency it went to")
+            if self.due_date is None:
+                found.append("a forwarded concern needs a due date")
+            elif self.due_date < today:
+                found.append("the due date has passed")
+        return found
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    applied: int
+    unchanged: int
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    queued: int
+    concerns: int
+    unanswered: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    concern: Concern
+    answer: Answer
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Stats:
+    concerns: int
+    residents: int
+    by_topic: tuple[tuple[str, int], ...]
+    by_area: tuple[tuple[str, int], ...]
+    by_disposition: tuple[tuple[str, int], ...]
+    forwarded: int
+    forwarded_on_time: int
+    forwarded_late: int
+    forwarded_open: int
+    forwarded_overdue: int
+    satisfied: int
+    unsatisfied: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        closed = self.forwarded_on_time + self.forwarded_late
+        return None if closed == 0 else self.forwarded_on_time / closed
+
+
+class AnswerService:
+    def __init__(
+        self, settings: Settings, database: Database, clock: Clock, notices: Notices, catalog: Catalog | None = None
+    ) -> None:
+        self._settings = settings
+        self._database = database
+        self._clock = clock
+        self._notices = notices
+        self._catalog = catalog or Catalog.load()
+        self._areas = AreaTree(settings)
+        self._topics = TopicList(settings)
+
+    # --- recording ----------------------------------------------------------------------
+
+    async def record(self, code: str, given: AnswerInput, actor: str) -> Concern:
+        """The answer to one concern."""
+        self._check(given)
+        async with self._database.transaction() as connection:
+            concern = await self._concern(ConcernRepository(connection), code)
+            await self._answerable(connection, concern)
+            await self._put(connection, concern, given, actor)
+        return concern
+
+    async def record_item(self, meeting_id: int, number: int, given: AnswerInput, actor: str) -> list[Concern]:
+        """One answer for every concern of agenda item `number` (as numbered on the agenda)."""
+        self._check(given)
+        async with self._database.transaction() as connection:
+            concerns = await self._item_concerns(connection, meeting_id, number)
+            for concern in concerns:
+                await self._answerable(connection, concern)
+                await self._put(connection, concern, given, actor)
+        return concerns
+
+    async def import_rows(self, meeting_id: int, rows: list[tuple[int, int, AnswerInput]], actor: str) -> ImportReport:
+        """Rows of (sheet row, agenda item id, answer): all are checked first; nothing changes if any is wrong.
+
+        Running the same file twice changes nothing the second time.
+        """
+        today = self._today()
+        problems = [f"row {row}: {problem}" for row, _, given in rows for problem in given.problems(today)]
+        applied = unchanged = 0
+        async with self._database.transaction() as connection:
+            meeting = await self._meeting(MeetingRepository(connection), meeting_id)
+            items = {item.id: item for item in await AgendaRepository(connection).items(meeting.id)}
+            concerns = ConcernRepository(connection)
+            plan: list[tuple[Concern, AnswerInput]] = []
+            for row, item_id, given in rows:
+                item = items.get(item_id)
+                if item is None:
+                    problems.append(f"row {row}: agenda item {item_id} is not on the agenda of meeting {meeting.id}")
+                    continue
+                for concern_id in item.concern_ids:
+                    concern = await concerns.get(concern_id)
+                    if concern is not None and concern.status == "open" and concern.merged_into is None:
+                        plan.append((concern, given))
+            if problems:
+                return ImportReport(0, 0, tuple(problems))
+            for concern, given in plan:
+                await self._answerable(connection, concern)
+                if await self._put(connection, concern, given, actor):
+                    applied += 1
+                else:
+                    unchanged += 1
+        return ImportReport(applied, unchanged, ())
+
+    # --- publishing ---------------------------------------------------------------------
+
+    async def publish(self, meeting_id: int, actor: str) -> PublishReport:
+        """Queue one message per follower per answered concern; the outbox sends them."""
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            meetings = MeetingRepository(connection)
+            meeting = await self._meeting(meetings, meeting_id)
+            if meeting.phase(now) not in ("held", "published"):
+                raise AnswerError(f"meeting {meeting.id} has not been held yet: answers are published after it")
+            concerns = ConcernRepository(connection)
+            answers = await AnswerRepository(connection).of_meeting(meeting.id)
+            queued = answered = 0
+            unanswered = []
+            for concern in await concerns.live(meeting.id):
+                answer = answers.get(concern.id)
+                if answer is None:
+                    unanswered.append(concern.code)
+                    continue
+                answered += 1
+                for resident_id, _ in await concerns.followers(concern.id):
+                    queued += await self._tell_answer(connection, meeting, concern, answer, resident_id, now)
+            if meeting.status != "published":
+                await meetings.update(meeting, status="published", published_at=now)
+            await AuditRepository(connection).record(
+                actor=actor, action="answers.publish", subject=f"meeting:{meeting.id}", now=now,
+                after={"queued": queued, "concerns": answered, "unanswered": len(unanswered)},
+            )
+        return PublishReport(queued, answered, tuple(unanswered))
+
+    async def progress(self, meeting_id: int) -> dict[str, int]:
+        async with self._database.transaction() as connection:
+            outbox = OutboxRepository(connection)
+            answers = await outbox.counts(f"answer:{meeting_id}:")
+            finals = await outbox.counts(f"final:{meeting_id}:")
+        return {status: answers.get(status, 0) + finals.get(status, 0) for status in set(answers) | set(finals)}
+
+    async def _tell_answer(
+        self, connection: aiosqlite.Connection, meeting: Meeting, concern: Concern, answer: Answer,
+        resident_id: int, now: datetime,
+    ) -> int:
+        zone_due = answer.due_date.strftime("%d/%m/%Y") if answer.due_date else ""
+        key = "answer.forwarded" if answer.disposition == "forwarded" else "answer.given"
+        buttons = () if answer.awaiting_agency else self._satisfaction_buttons(concern)
+        return int(await self._notices.to_resident(
+            connection, resident_id, f"answer:{meeting.id}:{concern.id}:{resident_id}", key, now, buttons=buttons,
+            code=concern.code, title=meeting.title, text=_short(concern.text, 300),
+            disposition=Localised(f"disposition.{answer.disposition}"),
+            answer=answer.answer, by=answer.answered_by, agency=answer.agency or "", due=zone_due,
+        ))
+
+    @staticmethod
+    def _satisfaction_buttons(concern: Concern) -> tuple[tuple[tuple[str, str], ...], ...]:
+        return ((("satisfaction.yes", f"g:sat:{concern.id}:1"), ("satisfaction.no", f"g:sat:{concern.id}:0")),)
+
+    # --- forwarded concerns -------------------------------------------------------------
+
+    async def follow_ups(self) -> list[FollowUp]:
+        today = self._today()
+        async with self._database.transaction() as connection:
+            concerns = ConcernRepository(connection)
+            found = []
+            for answer in await AnswerRepository(connection).awaiting_agencies():
+                concern = await concerns.get(answer.concern_id)
+                if concern is not None:
+                    found.append(FollowUp(concern, answer, answer.overdue_on(today)))
+        return found
+
+    async def finalise(self, code: str, final_answer: str, actor: str) -> Concern:
+        """The agency's final answer to a forwarded concern, pushed to its followers."""
+        if not final_answer.strip():
+            raise AnswerError("the final answer is empty")
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            concerns = ConcernRepository(connection)
+            concern = await self._concern(concerns, code)
+            answers = AnswerRepository(connection)
+            answer = await answers.get(concern.id)
+            if answer is None or answer.disposition != "forwarded":
+                raise AnswerError(f"{concern.code} was not forwarded to an agency")
+            if answer.final_answer is not None:
+                raise AnswerError(f"{concern.code} already has its final answer")
+            await answers.finalise(concern.id, final_answer.strip(), actor, now)
+            meeting = await MeetingRepository(connection).get(concern.meeting_id)
+            assert meeting is not None
+            for resident_id, _ in await concerns.followers(concern.id):
+                await self._notices.to_resident(
+                    connection, resident_id, f"final:{meeting.id}:{concern.id}:{resident_id}", "answer.final", now,
+                    buttons=self._satisfaction_buttons(concern),
+                    code=concern.code, agency=answer.agency or "", answer=final_answer.strip(),
+                )
+            await AuditRepository(connection).record(
+                actor=actor, action="answers.final", subject=f"concern:{concern.code}", now=now,
+                after={"final_answer": final_answer.strip(), "due": str(answer.due_date)},
+            )
+        return concern
+
+    # --- carry-over ---------------------------------------------------------------------
+
+    async def carry_over(self, code: str, actor: str, meeting_id: int | None = None) -> Concern:
+        """Take a concern (typically one residents were not satisfied with) to a later meeting."""
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            concerns = ConcernRepository(connection)
+            source = await self._concern(concerns, code)
+            if source.merged_into is not None or source.status not in ("open", "carried"):
+                raise AnswerError(f"{source.code} is {source.status}: it cannot be carried over")
+            meetings = MeetingRepository(connection)
+            target = await self._next_meeting(meetings, source, meeting_id, now)
+            carried = await concerns.submit(
+                NewConcern(
+                    draft_key=f"carry:{source.id}:{target.id}",
+                    meeting_id=target.id,
+                    area_id=source.area_id,
+                    topic_id=source.topic_id,
+                    text=source.text,
+                    text_folded=await concerns.folded_text(source.id),
+                    author_id=source.author_id,
+                    language=source.language,
+                    contact_name=source.contact_name,
+                    contact_phone=source.contact_phone,
+                    phone_verified=source.phone_verified,
+                    latitude=source.latitude,
+                    longitude=source.longitude,
+                    photos=source.photos,
+                    proxy=source.proxy,
+                    carried_from=source.id,
+                ),
+                self._settings.unit.code_prefix,
+                now,
+            )
+            for resident_id, _ in await concerns.followers(source.id):
+                await concerns.add_supporter(carried.id, resident_id, now)
+                await self._notices.to_resident(
+                    connection, resident_id, f"carry:{source.id}:{resident_id}", "notice.carried", now,
+                    code=source.code, new=carried.code, title=target.title,
+                    when=format_local(target.starts_at, self._settings.zone),
+                )
+            if source.status != "carried":
+                await concerns.update(source, status="carried")
+            await AuditRepository(connection).record(
+                actor=actor, action="concern.carry", subject=f"concern:{source.code}", now=now,
+                after={"to": carried.code, "meeting": target.id},
+            )
+        return carried
+
+    async def _next_meeting(self, meetings: MeetingRepository, source: Concern, meeting_id: int | None, now: datetime) -> Meeting:
+        if meeting_id is not None:
+            target = await meetings.get(meeting_id)
+            if target is None:
+                raise AnswerError(f"no meeting {meeting_id}")
+        else:
+            later = [m for m in await meetings.list_upcoming(now) if m.id != source.meeting_id and m.status == "announced"]
+            if not later:
+                raise AnswerError("there is no later meeting to carry it to: create the next meeting first")
+            target = later[0]
+        if target.id == source.meeting_id or target.phase(now) in ("held", "published", "cancelled"):
+            raise AnswerError(f"meeting {target.id} cannot take carried-over concerns")
+        return target
+
+    # --- statistics ---------------------------------------------------------------------
+
+    async def stats(self, meeting_id: int | None = None) -> Stats:
+        today = self._today()
+        async with self._database.transaction() as connection:
+            concerns = ConcernRepository(connection)
+            all_concerns = await concerns.all(meeting_id)
+            answers = {a.concern_id: a for a in await AnswerRepository(connection).all(meeting_id)}
+            satisfaction = await SatisfactionRepository(connection).counts(meeting_id)
+            residents = await concerns.count_residents(meeting_id)
+        counted = [c for c in all_concerns if c.status in ("open", "carried") and c.merged_into is None]
+        forwarded = [a for a in answers.values() if a.disposition == "forwarded"]
+        closed = [a for a in forwarded if a.final_at is not None]
+        on_time = [a for a in closed if a.due_date is None or a.final_at.astimezone(self._settings.zone).date() <= a.due_date]  # type: ignore[union-attr]
+        still_open = [a for a in forwarded if a.final_at is None]
+        return Stats(
+            concerns=len(counted),
+            residents=residents,
+            by_topic=_counted(c.topic_id for c in counted),
+            by_area=_counted(c.area_id for c in counted),
+            by_disposition=_counted(a.disposition for a in answers.values()),
+            forwarded=len(forwarded),
+            forwarded_on_time=len(on_time),
+            forwarded_late=len(closed) - len(on_time),
+            forwarded_open=len(still_open),
+            forwarded_overdue=sum(1 for a in still_open if a.overdue_on(today)),
+            satisfied=satisfaction.get(True, 0),
+            unsatisfied=satisfaction.get(False, 0),
+        )
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _today(self) -> date:
+        return self._clock.now().astimezone(self._settings.zone).date()
+
+    def _check(self, given: AnswerInput) -> None:
+        problems = given.problems(self._today())
+        if problems:
+            raise AnswerError("; ".join(problems))
+
+    async def _put(self, connection: aiosqlite.Connection, concern: Concern, given: AnswerInput, actor: str) -> bool:
+        now = self._clock.now()
+        answers = AnswerRepository(connection)
+        before = await answers.get(concern.id)
+        changed = await answers.put(
+            concern.id, disposition=given.disposition, answer=given.answer.strip(), answered_by=given.answered_by.strip(),
+            agency=(given.agency or "").strip() or None, due_date=given.due_date, recorded_by=actor, now=now,
+        )
+        if changed:
+            await AuditRepository(connection).record(
+                actor=actor, action="answers.record", subject=f"concern:{concern.code}", now=now,
+                before=None if before is None else {"disposition": before.disposition, "answer": before.answer},
+                after={"disposition": given.disposition, "answer": given.answer, "agency": given.agency,
+                       "due": str(given.due_date) if given.due_date else None},
+            )
+        return changed
+
+    async def _answerable(self, connection: aiosqlite.Connection, concern: Concern) -> None:
+        if concern.status != "open" or concern.merged_into is not None:
+            raise AnswerError(f"{concern.code} is {concern.status}: answer the concern it was merged into, if any")
+        meeting = await MeetingRepository(connection).get(concern.meeting_id)
+        assert meeting is not None
+        if meeting.phase(self._clock.now()) not in ANSWERABLE_PHASES:
+            raise AnswerError(f"meeting {meeting.id} is still {meeting.phase(self._clock.now()).replace('_', ' ')}")
+
+    async def _item_concerns(self, connection: aiosqlite.Connection, meeting_id: int, number: int) -> list[Concern]:
+        items = await AgendaRepository(connection).items(meeting_id)
+        if not 1 <= number <= len(items):
+            raise AnswerError(f"there is no agenda item {number} (the agenda has {len(items)})")
+        concerns = ConcernRepository(connection)
+        found = [c for c in [await concerns.get(i) for i in items[number - 1].concern_ids] if c is not None]
+        return [c for c in found if c.status == "open" and c.merged_into is None]
+
+    async def _meeting(self, meetings: MeetingRepository, meeting_id: int) -> Meeting:
+        meeting = await meetings.get(meeting_id)
+        if meeting is None:
+            raise AnswerError(f"no meeting {meeting_id}")
+        return meeting
+
+    async def _concern(self, concerns: ConcernRepository, code: str) -> Concern:
+        concern = await find_by_typed_code(concerns, code, self._settings.unit.code_prefix)
+        if concern is None:
+            raise AnswerError(f"no concern {code.strip()!r}")
+        return concern
+
+
+def _counted(values: object) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0])))  # type: ignore[arg-type]
+
+
+def _short(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

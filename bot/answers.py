@@ -18,6 +18,17 @@ from bot.clock import Clock, format_local
 from bot.codes import find_by_typed_code
 from bot.config import Settings
 from bot.notices import Localised, Notices
+from bot.results import (
+    ResultConcern,
+    ResultEntry,
+    ResultsDocument,
+    parse_answers_csv,
+    parse_answers_xlsx,
+    result_status,
+    results_docx,
+    results_filename,
+    results_xlsx,
+)
 from bot.text import Catalog
 from storage.agenda import AgendaRepository
 from storage.answers import AnswerRepository, SatisfactionRepository
@@ -168,6 +179,22 @@ class AnswerService:
                     unchanged += 1
         return ImportReport(applied, unchanged, ())
 
+    async def import_sheet(self, meeting_id: int, filename: str, content: bytes, actor: str) -> ImportReport:
+        """The agenda XLSX (or CSV) with its answer columns filled in after the meeting."""
+        parse = parse_answers_csv if filename.lower().endswith(".csv") else parse_answers_xlsx
+        sheet = parse(content, meeting_id=meeting_id, today=self._today())
+        if sheet.problems:
+            return ImportReport(0, 0, tuple(
+                f"dòng {p.row}{', cột ' + p.column if p.column else ''}: {p.message}" for p in sheet.problems
+            ))
+        rows = [
+            (row.row, row.item_id, AnswerInput(row.disposition, row.answer, row.answered_by, row.forwarded_to, row.due_date))
+            for row in sheet.rows
+        ]
+        if not rows:
+            return ImportReport(0, 0, ("no answered row in the file: fill in the answer columns first",))
+        return await self.import_rows(meeting_id, rows, actor)
+
     # --- publishing ---------------------------------------------------------------------
 
     async def publish(self, meeting_id: int, actor: str) -> PublishReport:
@@ -197,6 +224,16 @@ class AnswerService:
                 after={"queued": queued, "concerns": answered, "unanswered": len(unanswered)},
             )
         return PublishReport(queued, answered, tuple(unanswered))
+
+    async def retry_failed(self, actor: str) -> int:
+        """Failed pushes (network trouble that outlasted the retries) go back into the queue."""
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            count = await OutboxRepository(connection).retry_failed(now)
+            await AuditRepository(connection).record(
+                actor=actor, action="outbox.retry", subject="outbox", now=now, after={"count": count}
+            )
+        return count
 
     async def progress(self, meeting_id: int) -> dict[str, int]:
         async with self._database.transaction() as connection:
@@ -327,6 +364,85 @@ class AnswerService:
         if target.id == source.meeting_id or target.phase(now) in ("held", "published", "cancelled"):
             raise AnswerError(f"meeting {target.id} cannot take carried-over concerns")
         return target
+
+    # --- the results report -------------------------------------------------------------
+
+    async def results_document(self, meeting_id: int) -> ResultsDocument:
+        """Every answered concern of the meeting, grouped as on the agenda (law: publish within 10 days)."""
+        now = self._clock.now()
+        today = self._today()
+        zone = self._settings.zone
+        async with self._database.transaction() as connection:
+            meeting = await self._meeting(MeetingRepository(connection), meeting_id)
+            concerns = ConcernRepository(connection)
+            answers = await AnswerRepository(connection).of_meeting(meeting.id)
+            satisfaction = await SatisfactionRepository(connection).counts(meeting.id)
+            items = await AgendaRepository(connection).items(meeting.id)
+            groups: list[tuple[str, list[Concern]]] = []
+            placed: set[int] = set()
+            for item in items:
+                members = [c for c in [await concerns.get(i) for i in item.concern_ids] if c is not None and c.id in answers]
+                if members:
+                    groups.append((item.title, members))
+                    placed.update(c.id for c in members)
+            for concern in await concerns.live(meeting.id):
+                if concern.id in answers and concern.id not in placed:
+                    groups.append((_short(concern.text, 90), [concern]))
+            entries = []
+            for number, (title, members) in enumerate(groups, start=1):
+                answer = answers[members[0].id]
+                final_day = answer.final_at.astimezone(zone).date() if answer.final_at else None
+                entries.append(ResultEntry(
+                    number=number,
+                    title=title,
+                    topic=self._topic(members[0].topic_id),
+                    disposition=answer.disposition,
+                    answer=answer.answer,
+                    answered_by=answer.answered_by,
+                    forwarded_to=answer.agency,
+                    due_date=answer.due_date.strftime("%d/%m/%Y") if answer.due_date else None,
+                    final_answer=answer.final_answer,
+                    final_at=format_local(answer.final_at, zone) if answer.final_at else None,
+                    status=result_status(answer.disposition, due_date=answer.due_date, final_at=final_day, today=today),
+                    concerns=tuple([
+                        ResultConcern(c.code, c.text, self._areas.path_label(c.area_id, "vi"), len(await concerns.followers(c.id)))
+                        for c in members
+                    ]),
+                ))
+        return ResultsDocument(
+            unit_name=self._settings.unit.name,
+            chair_title=self._settings.unit.chair_title,
+            meeting_id=meeting.id,
+            meeting_title=meeting.title,
+            held_at=format_local(meeting.starts_at, zone),
+            place=meeting.place,
+            generated_at=format_local(now, zone),
+            entries=tuple(entries),
+            satisfied=satisfaction.get(True, 0),
+            unsatisfied=satisfaction.get(False, 0),
+        )
+
+    async def export_results(self, meeting_id: int, fmt: str, actor: str) -> tuple[str, bytes]:
+        render = {"docx": results_docx, "xlsx": results_xlsx}.get(fmt)
+        if render is None:
+            raise AnswerError("the results report is DOCX or XLSX")
+        document = await self.results_document(meeting_id)
+        content = render(document)
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            meetings = MeetingRepository(connection)
+            meeting = await self._meeting(meetings, meeting_id)
+            if meeting.results_exported_at is None:
+                await meetings.update(meeting, results_exported_at=now)
+            await AuditRepository(connection).record(
+                actor=actor, action=f"results.export.{fmt}", subject=f"meeting:{meeting_id}", now=now,
+                after={"entries": len(document.entries)},
+            )
+        return results_filename(document, fmt), content
+
+    def _topic(self, topic_id: str) -> str:
+        topic = self._topics.get(topic_id)
+        return topic.name if topic else topic_id
 
     # --- statistics ---------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.agenda import AgendaService
+from bot.answers import AnswerService
 from bot.clock import Clock, SystemClock
 from bot.config import Secrets, Settings
 from bot.intake import Intake
@@ -37,6 +38,7 @@ class Services:
     meetings: MeetingService
     triage: TriageService
     agenda: AgendaService
+    answers: AnswerService
     intake: Intake
     desk: StaffDesk
     router: Router
@@ -49,11 +51,12 @@ def build_services(settings: Settings, database: Database, clock: Clock) -> Serv
     meetings = MeetingService(settings, database, clock, notices)
     triage = TriageService(settings, database, clock, notices)
     agenda = AgendaService(settings, database, clock, catalog)
+    answers = AnswerService(settings, database, clock, notices, catalog)
     intake = Intake(settings, database, clock, catalog)
-    desk = StaffDesk(settings, database, clock, meetings, triage, agenda, catalog)
+    desk = StaffDesk(settings, database, clock, meetings, triage, agenda, answers, catalog)
     schedule = Schedule(settings, database, clock, notices)
     return Services(
-        database, catalog, notices, meetings, triage, agenda, intake, desk, Router(intake, desk), schedule
+        database, catalog, notices, meetings, triage, agenda, answers, intake, desk, Router(intake, desk), schedule
     )
 
 

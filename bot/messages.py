@@ -37,6 +37,12 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Inbound:
     channel: str
     user_id: str
@@ -53,6 +59,8 @@ class Inbound:
     # Where it was said: a private chat with the bot (chat_id == user_id) or a group chat.
     chat_id: str | None = None
     group: bool = False
+    # A file sent to the staff chat (an answers sheet); residents' files are never downloaded.
+    attachment: Document | None = None
 
     @property
     def reply_to(self) -> str:
@@ -63,12 +71,6 @@ class Inbound:
 class Button:
     label: str
     payload: str
-
-
-@dataclass(frozen=True)
-class Document:
-    filename: str
-    content: bytes
 
 
 @dataclass(frozen=True)

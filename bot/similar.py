@@ -96,6 +96,25 @@ _UNITS: frozenset[str] = frozenset({"tuan", "thang", "ngay", "nam", "gio", "phut
 # ... unless it follows a word that introduces a place: "hẻm 48 tháng nào cũng ngập".
 _PLACE_BEFORE_NUMBER: frozenset[str] = frozenset({"hem", "kiet", "ngo", "ngach", "so", "nha", "to", "lo", "lop", "phong", "duong"})
 
+# Administrative units followed by their number ("khu phố 3", "tổ 5", "KP 3") become one
+# word, "kp3", "tdp5": an area the resident names, not a house or alley number (see
+# _places_agree).
+_AREA_CODES: dict[tuple[str, ...], str] = {
+    ("to", "dan", "pho"): "tdp",
+    ("khu", "pho"): "kp",
+    ("to",): "tdp",
+    ("tdp",): "tdp",
+    ("kp",): "kp",
+    ("phuong",): "p",
+    ("quan",): "q",
+    ("ap",): "ap",
+    ("thon",): "thon",
+}
+_AREA_CODE = re.compile(r"(?:tdp|kp|p|q|ap|thon)\d+")
+_AREA_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _words, _code in sorted(_AREA_CODES.items(), key=lambda item: -len(item[0])):
+    _AREA_BY_FIRST.setdefault(_words[0], []).append((_words[1:], _code))
+
 # For the lookup without an index the rarity of words is estimated on at most this many
 # candidates, spread evenly: reading all 20,000 would spend most of the time budget, and
 # IDF needs orders of magnitude, not exact counts.
@@ -127,6 +146,23 @@ def keywords(folded: str) -> tuple[str, ...]:
     i = 0
     while i < n:
         word = words[i]
+        areas = _AREA_BY_FIRST.get(word)
+        if areas is not None:
+            area = next(
+                (
+                    (tail, code)
+                    for tail, code in areas
+                    if tuple(words[i + 1 : i + 1 + len(tail)]) == tail
+                    and i + 1 + len(tail) < n
+                    and words[i + 1 + len(tail)].isdigit()
+                ),
+                None,
+            )
+            if area is not None:
+                tail, code = area
+                kept.append(code + words[i + 1 + len(tail)])
+                i += 2 + len(tail)
+                continue
         tails = _PHRASE_TAILS.get(word)
         if tails is not None:
             tail = next((t for t in tails if tuple(words[i + 1 : i + 1 + len(t)]) == t), None)
@@ -149,14 +185,30 @@ def keywords(folded: str) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def _numbers(words: Iterable[str]) -> frozenset[str]:
+@dataclass(frozen=True, slots=True)
+class _Places:
+    """The identifiers a text carries: house and alley numbers, and numbered areas."""
+
+    numbers: frozenset[str]
+    areas: frozenset[str]
+
+
+def _places(words: Iterable[str]) -> _Places:
     # "48a" and "48" are different sub-alleys: any word with a digit is an identifier.
-    return frozenset(w for w in words if not w.isalpha())
+    ids = [w for w in words if not w.isalpha()]
+    areas = frozenset(w for w in ids if _AREA_CODE.fullmatch(w))
+    return _Places(frozenset(ids) - areas, areas)
 
 
-def _numbers_agree(a: frozenset[str], b: frozenset[str]) -> bool:
-    # Only a clash counts: a text without numbers may well be about the numbered place.
-    return not a or not b or not a.isdisjoint(b)
+def _places_agree(a: _Places, b: _Places) -> bool:
+    # Alley 48 is not alley 84; and a numbered place is not a whole street or a landmark:
+    # "hẻm 48 Tân Hóa" may be any of the street's alleys to someone who wrote "đường Tân
+    # Hóa". Without this, one unnumbered concern sharing a long common phrase ("xe ô tô đậu
+    # hai bên gây cản trở đi lại") gathered the same complaint from every alley of the ward.
+    if bool(a.numbers) != bool(b.numbers) or (a.numbers and a.numbers.isdisjoint(b.numbers)):
+        return False
+    # The resident's own khu phố or tổ is often added in passing: only a clash counts.
+    return not (a.areas and b.areas and a.areas.isdisjoint(b.areas))
 
 
 def _weight(df: int, pool: int) -> int:
@@ -210,6 +262,13 @@ def _prefix(words: Iterable[str], weight: Callable[[str], int], rank: Callable[[
     return prefix
 
 
+def _needles(words: frozenset[str], weight: Callable[[str], int], rank: Callable[[str], object], threshold: float) -> Iterable[str]:
+    """Words of which a matching text must hold at least one."""
+    numbers = _places(words).numbers
+    # A match must share a house or alley number (_places_agree), and numbers are rare.
+    return numbers or _prefix(words, weight, rank, threshold)
+
+
 def _check(threshold: float, limit: int | None = None) -> None:
     # Zero would let every pair match, and the prefix pruning needs a positive bar.
     if not 0.0 < threshold <= 100.0:
@@ -225,10 +284,10 @@ def _best(
     limit: int,
     threshold: float,
 ) -> list[Match]:
-    query_numbers = _numbers(query)
+    query_places = _places(query)
     matches: list[Match] = []
     for concern_id, words in candidates:
-        if not _numbers_agree(query_numbers, _numbers(words)):
+        if not _places_agree(query_places, _places(words)):
             continue
         score = _dice(query, words, weight)
         if score >= threshold:
@@ -260,10 +319,11 @@ def find_similar(
     # The query is one more text of the pool, as in SimilarityIndex.find.
     df.update(words)
     weight = _Weights(df.__getitem__, len(sample) + 1)
-    prefix = _prefix(words, weight, lambda w: (df[w], w), threshold)
-    # Only candidates holding a prefix word can match: find them with one C-level regex scan
-    # over all texts at once instead of splitting 20,000 texts in Python.
-    spellings = chain(prefix, (_SPELLED[w] for w in prefix if w in _SPELLED))
+    # Only candidates holding one of the query's house or alley numbers, or else one of its
+    # prefix words, can match: find them with one C-level regex scan over all texts at once
+    # instead of splitting 20,000 texts in Python.
+    needles = _needles(words, weight, lambda w: (df[w], w), threshold)
+    spellings = chain(needles, (_SPELLED[w] for w in needles if w in _SPELLED))
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, spellings)) + r")\b")
     joined = "\n".join(texts)
     starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
@@ -322,8 +382,8 @@ class SimilarityIndex:
             return len(postings.get(word, ())) + (word in words)
 
         weight = _Weights(df, len(self._words) + 1)
-        prefix = _prefix(words, weight, lambda w: (df(w), w), threshold)
-        ids = set().union(*(postings.get(w, ()) for w in prefix))
+        needles = _needles(words, weight, lambda w: (df(w), w), threshold)
+        ids = set().union(*(postings.get(w, ()) for w in needles))
         return _best(words, ((i, self._words[i]) for i in ids), weight, limit, threshold)
 
 
@@ -355,19 +415,25 @@ def cluster(items: Sequence[tuple[int, str]], *, threshold: float = CLUSTER_THRE
     weight = weights.__getitem__
     rank = {w: r for r, w in enumerate(sorted(df, key=lambda w: (df[w], w)))}
 
-    postings: dict[str, list[int]] = {}
+    # Which nodes can match at all: those sharing a house or alley number (_places_agree
+    # demands one), and among texts without such numbers those sharing a prefix word
+    # (_prefix). Only nodes of the same block are compared, which keeps 20,000 concerns far
+    # from 200 million pairs.
+    places = [_places(words) for words in nodes]
+    blocks: dict[tuple[bool, str], list[int]] = {}
     encoded: list[str] = []
     for node, words in enumerate(nodes):
         encoded.append(_encode(sorted(words, key=rank.__getitem__), rank, weights))
-        for word in _prefix(words, weight, rank.__getitem__, threshold):
-            postings.setdefault(word, []).append(node)
+        numbers = places[node].numbers
+        keys = [(True, n) for n in numbers] if numbers else [(False, w) for w in _prefix(words, weight, rank.__getitem__, threshold)]
+        for key in keys:
+            blocks.setdefault(key, []).append(node)
 
-    numbers = [_numbers(words) for words in nodes]
     neighbours: list[set[int]] = [set() for _ in nodes]
     # Slightly under the bar in C, then the exact score in Python: float rounding in either
     # must not decide a pair that sits right on the threshold.
     cutoff = max(threshold - 1e-6, 0.0)
-    for block in postings.values():
+    for block in blocks.values():
         strings = [encoded[node] for node in block]
         for position in range(len(block) - 1):
             a = block[position]
@@ -381,7 +447,7 @@ def cluster(items: Sequence[tuple[int, str]], *, threshold: float = CLUSTER_THRE
             )
             for _, _, offset in hits:
                 b = block[position + 1 + offset]
-                if b in neighbours[a] or not _numbers_agree(numbers[a], numbers[b]):
+                if b in neighbours[a] or not _places_agree(places[a], places[b]):
                     continue
                 if _dice(nodes[a], nodes[b], weight) >= threshold:
                     neighbours[a].add(b)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.agenda import AgendaError, AgendaService
+from bot.answers import AnswerError, AnswerInput, AnswerService
 from bot.clock import Clock, format_local, parse_local
 from bot.config import Settings
 from bot.export import ExportError, agenda_csv, agenda_docx, agenda_xlsx, export_filename
@@ -33,10 +34,11 @@ STAFF_COMMANDS = frozenset(
         "staffhelp", "meetings", "queue", "c", "concern", "topic", "area", "reject", "merge", "unmerge",
         "agenda", "agenda_build", "agenda_sort", "item", "attach", "detach", "export",
         "meeting_new", "meeting_edit", "meeting_open", "meeting_close", "meeting_announce", "meeting_cancel",
+        "answer", "import", "publish", "progress", "followup", "final", "carry", "stats", "results", "retry",
     }
 )
 ADMIN_COMMANDS = frozenset({"meeting_new", "meeting_edit", "meeting_open", "meeting_close", "meeting_announce", "meeting_cancel"})
-_FAILURES = (TriageError, AgendaError, MeetingError, ExportError)
+_FAILURES = (TriageError, AgendaError, MeetingError, ExportError, AnswerError)
 
 Handler = Callable[[Inbound, list[str]], Awaitable[list[Reply]]]
 
@@ -50,6 +52,7 @@ class StaffDesk:
         meetings: MeetingService,
         triage: TriageService,
         agenda: AgendaService,
+        answers: AnswerService,
         catalog: Catalog | None = None,
     ) -> None:
         self.settings = settings
@@ -58,6 +61,7 @@ class StaffDesk:
         self.meetings = meetings
         self.triage = triage
         self.agenda = agenda
+        self.answers = answers
         self.catalog = catalog or Catalog.load()
         self.roles = Roles(settings)
 
@@ -78,6 +82,9 @@ class StaffDesk:
         if inbound.kind is InboundKind.BUTTON and (inbound.payload or "").startswith("s:"):
             parts = (inbound.payload or "").split(":")
             return await self._guarded(inbound, f"button:{parts[1] if len(parts) > 1 else ''}", parts[2:])
+        if inbound.attachment is not None and inbound.attachment.filename.lower().endswith((".xlsx", ".csv")):
+            # The agenda sheet sent back with its answer columns filled in.
+            return await self._guarded(inbound, "import", (inbound.text or "").split()[1:])
         return []  # chatter in the staff chat is not for the bot
 
     # --- the frame ----------------------------------------------------------------------
@@ -137,6 +144,16 @@ class StaffDesk:
             "meeting_close": self.meeting_close,
             "meeting_announce": self.meeting_announce,
             "meeting_cancel": self.meeting_cancel,
+            "answer": self.answer,
+            "import": self.import_answers,
+            "publish": self.publish,
+            "progress": self.progress,
+            "followup": self.followup,
+            "final": self.final,
+            "carry": self.carry,
+            "stats": self.stats,
+            "results": self.results,
+            "retry": self.retry,
         }
 
     def t(self, key: str, **values: object) -> str:
@@ -457,6 +474,109 @@ class StaffDesk:
             )
         return [Reply(self.t("staff.exported", items=len(document.entries), format=fmt.upper()),
                       document=Document(export_filename(document, fmt), content))]
+
+    # --- answers ------------------------------------------------------------------------
+
+    async def answer(self, inbound: Inbound, args: list[str]) -> list[Reply]:
+        # /answer TT-0012 answered Chủ tịch UBND phường | answer…
+        # /answer item 3 forwarded Chủ tịch UBND phường | Công ty Thoát nước | 31/12/2026 | answer…
+        text = " ".join(args)
+        head, _, rest = text.partition(" ")
+        item = None
+        if head.lower() == "item":
+            number, _, rest = rest.partition(" ")
+            item = int(number)
+        disposition, _, rest = rest.strip().partition(" ")
+        parts = [p.strip() for p in rest.split("|")]
+        if disposition == "forwarded" and len(parts) == 4:
+            by, agency, due, answer = parts
+            given = AnswerInput(disposition, answer, by, agency, self._parse_time(due).astimezone(self.settings.zone).date())
+        elif disposition != "forwarded" and len(parts) == 2:
+            given = AnswerInput(disposition, parts[1], parts[0])
+        else:
+            return [Reply(self.t("staff.answer_usage"))]
+        actor = self._actor(inbound)
+        if item is not None:
+            meeting = await self._meeting([])
+            done = await self.answers.record_item(meeting.id, item, given, actor)
+        else:
+            done = [await self.answers.record(head, given, actor)]
+        return [Reply(self.t("staff.answer_recorded", codes=", ".join(c.code for c in done)))]
+
+    async def import_answers(self, inbound: Inbound, args: list[str]) -> list[Reply]:
+        if inbound.attachment is None:
+            return [Reply(self.t("staff.import_usage"))]
+        meeting = await self._meeting(args)
+        report = await self.answers.import_sheet(meeting.id, inbound.attachment.filename, inbound.attachment.content,
+                                                 self._actor(inbound))
+        if report.problems:
+            shown = "\n".join(f"• {p}" for p in report.problems[:30])
+            return [Reply(self.t("staff.import_refused", count=len(report.problems), problems=shown))]
+        return [Reply(self.t("staff.imported", applied=report.applied, unchanged=report.unchanged, id=meeting.id))]
+
+    async def publish(self, inbound: Inbound, args: list[str]) -> list[Reply]:
+        meeting = await self._meeting(args)
+        report = await self.answers.publish(meeting.id, self._actor(inbound))
+        replies = [Reply(self.t("staff.published", id=meeting.id, queued=report.queued, concerns=report.concerns))]
+        if report.unanswered:
+            replies.append(Reply(self.t("staff.unanswered", codes=", ".join(report.unanswered[:40]), count=len(report.unanswered))))
+        return replies
+
+    async def progress(self, inbound: Inbound, args: list[str]) -> list[Reply]:
+        meeting = await self._meeting(args)
+        counts = await self.answers.progress(meeting.id)
+        return [Reply(self.t("staff.progress", id=meeting.id, sent=counts.get("sent", 0),
+                             pending=counts.get("pending", 0) + counts.get("sending", 0),
+                             undeliverable=counts.get("undeliverable", 0), failed=counts.get("failed", 0)))]
+
+    async def followup(self, inbound: Inbound, args: list[str]) -> list[Reply]:
+        items = await self.answers.follow_ups()
+        if not items:
+            return [Reply(self.t("staff.followup_none"))]
+        lines = [self.t("staff.followup_header", count=len(items))]
+        for entry in items:
+            due = entry.answer.due_date.strftime("%d/%m/%Y") if entry.answer.due_date else "—"
+            lines.append(self.t("staff.followup_overdue" if entry.overdue else "staff.followup_line",
+                                code=entry.concern.code, agency=entry.answer.agency, due=due,
+                                text=_short(entry.concern.text, 70)))
+        return [Reply("\n".join(lines))]
+
+    async def final(self, inbound: Inbound, args: list[str]) -> list[Reply]:
+        if len(args) < 2:
+            return [Reply(self.t("staff.final_usage"))]
+        concern = await self.answers.finalise(args[0], " ".join(args[1:]), self._actor(inbound))
+        return [Reply(self.t("staff.finalised", code=concern.code))]
+
+    async def carry(self, inbound: Inbound, args: list[str]) -> list[Reply]:
+        if not args:
+            return [Reply(self.t("staff.carry_usage"))]
+        target = int(args[1]) if len(args) > 1 and args[1].isdigit() else None
+        carried = await self.answers.carry_over(args[0], self._actor(inbound), target)
+        return [Reply(self.t("staff.carried", code=args[0].upper(), new=carried.code, id=carried.meeting_id))]
+
+    async def stats(self, inbound: Inbound, args: list[str]) -> list[Reply]:
+        meeting_id = int(args[0]) if args and args[0].isdigit() else None
+        stats = await self.answers.stats(meeting_id)
+        rate = "—" if stats.on_time_rate is None else f"{stats.on_time_rate:.0%}"
+        return [Reply(self.t(
+            "staff.stats", concerns=stats.concerns, residents=stats.residents,
+            topics=", ".join(f"{self._topic(t)}: {n}" for t, n in stats.by_topic) or "—",
+            areas=", ".join(f"{self._area(a)}: {n}" for a, n in stats.by_area) or "—",
+            dispositions=", ".join(f"{self.t('disposition.' + d)}: {n}" for d, n in stats.by_disposition) or "—",
+            forwarded=stats.forwarded, on_time=stats.forwarded_on_time, late=stats.forwarded_late,
+            open=stats.forwarded_open, overdue=stats.forwarded_overdue, rate=rate,
+            satisfied=stats.satisfied, unsatisfied=stats.unsatisfied,
+        ))]
+
+    async def results(self, inbound: Inbound, args: list[str]) -> list[Reply]:
+        fmt = (args[0] if args else "docx").lower()
+        meeting = await self._meeting(args, 1)
+        filename, content = await self.answers.export_results(meeting.id, fmt, self._actor(inbound))
+        return [Reply(self.t("staff.results_exported", id=meeting.id), document=Document(filename, content))]
+
+    async def retry(self, inbound: Inbound, args: list[str]) -> list[Reply]:
+        count = await self.answers.retry_failed(self._actor(inbound))
+        return [Reply(self.t("staff.retried", count=count))]
 
     # --- helpers ------------------------------------------------------------------------
 

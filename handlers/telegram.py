@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,7 +30,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import HTTPXRequest
 
 from bot.config import LANGUAGES, Secrets, Settings
-from bot.messages import Contact, Inbound, InboundKind, Location, Reply
+from bot.messages import Contact, Document, Inbound, InboundKind, Location, Reply
 from bot.notify import RetryAfter as DeliveryRetryAfter
 from bot.notify import TransientError, Undeliverable
 from bot.text import Catalog
@@ -129,6 +130,8 @@ class TelegramChannel:
         inbound = to_inbound(update)
         if inbound is None:
             return
+        if inbound.group and update.message is not None and update.message.document is not None:
+            inbound = await _with_attachment(inbound, update.message)
         if update.callback_query is not None:
             await _settle_callback(update)
         replies = await self._handle(inbound)
@@ -218,6 +221,19 @@ class TelegramSender:
             raise
         except (TimedOut, NetworkError) as error:
             raise TransientError(str(error)) from None
+
+
+MAX_ATTACHMENT = 5 * 1024 * 1024
+
+
+async def _with_attachment(inbound: Inbound, message: Message) -> Inbound:
+    document = message.document
+    assert document is not None
+    if document.file_size is not None and document.file_size > MAX_ATTACHMENT:
+        return inbound
+    file = await document.get_file()
+    content = bytes(await file.download_as_bytearray())
+    return replace(inbound, attachment=Document(document.file_name or "file", content))
 
 
 def to_inbound(update: Update) -> Inbound | None:

@@ -132,7 +132,7 @@ def parse_answers_xlsx(content: bytes, *, meeting_id: int, today: date) -> Answe
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except Exception:  # noqa: BLE001 - zipfile has many ways to say "damaged" (even NotImplementedError)
         return _unusable(0, _NOT_XLSX)
     if unzipped > _MAX_UNZIPPED_BYTES:  # a zip bomb, or certainly not our sheet
         return _unusable(0, _TOO_BIG)
@@ -147,10 +147,11 @@ def parse_answers_xlsx(content: bytes, *, meeting_id: int, today: date) -> Answe
         return _unusable(0, _NOT_XLSX)
 
     found = _workbook_meeting(workbook)
+    if isinstance(found, str):
+        return _unusable(1, "Không đọc được mã hội nghị trong tệp; hãy xuất lại bảng chương trình của hội nghị này")
     if found is not None and found != meeting_id:
-        shown = found if isinstance(found, int) else "không đọc được"
         return _unusable(
-            1, f"Tệp này thuộc hội nghị khác (mã {shown}), không phải hội nghị đang nhập (mã {meeting_id})"
+            1, f"Tệp này thuộc hội nghị khác (mã {found}), không phải hội nghị đang nhập (mã {meeting_id})"
         )
 
     sheet = _answer_sheet(workbook)
@@ -179,7 +180,7 @@ def parse_answers_csv(content: bytes, *, meeting_id: int, today: date) -> Answer
         return _unusable(0, "Tệp CSV phải lưu bằng mã UTF-8 (trong Excel chọn “CSV UTF-8”)")
     if "\x00" in text:
         return _unusable(0, _NOT_CSV)
-    first_line = text.split("\n", 1)[0]
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_csv_delimiter(first_line)))
     except csv.Error:
@@ -190,8 +191,8 @@ def parse_answers_csv(content: bytes, *, meeting_id: int, today: date) -> Answer
     return _read_table(records[0], enumerate(records[1:], start=2), today=today)
 
 
-def _unusable(row: Literal[0, 1], message: str, column: str = "") -> AnswerSheet:
-    return AnswerSheet(rows=(), problems=(SheetProblem(row, column, message),))
+def _unusable(row: Literal[0, 1], message: str) -> AnswerSheet:
+    return AnswerSheet(rows=(), problems=(SheetProblem(row, "", message),))
 
 
 def _workbook_meeting(workbook) -> int | str | None:  # type: ignore[no-untyped-def]
@@ -289,6 +290,9 @@ def _read_table(
     header: Sequence[object], rows: Iterable[tuple[int, Sequence[object]]], *, today: date
 ) -> AnswerSheet:
     columns, twice = _columns(header)
+    if not any(key in columns for key in _REQUIRED):
+        # Some other table altogether: one sentence says more than six "missing column" lines.
+        return _unusable(1, "Hàng 1 không có các cột của bảng chương trình; hãy gửi lại tệp chương trình đã điền")
     missing = [key for key in _REQUIRED if key not in columns]
     if missing or twice:
         problems = [SheetProblem(1, _HEADERS[key], f"Thiếu cột “{_HEADERS[key]}”") for key in missing]

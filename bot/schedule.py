@@ -24,9 +24,11 @@ from bot.areas import AreaTree, TopicList
 from bot.clock import Clock, format_local
 from bot.config import Settings
 from bot.notices import Notices
+from storage.answers import AnswerRepository
 from storage.concerns import ConcernRepository
 from storage.db import Database
 from storage.meetings import MeetingRepository
+from storage.outbox import OutboxRepository
 from storage.records import Meeting
 from storage.subscriptions import ScheduleMarks, SubscriptionRepository
 
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 
 REMIND_BEFORE_CLOSE = timedelta(hours=24)
 REBUILD_JOB = "rebuild"
+DIGEST_HOUR = 8
+RESULTS_REMINDERS = (7, 10)
 REBUILD_MINUTES = 5
 
 
@@ -65,15 +69,25 @@ class Schedule:
         async with self._database.transaction() as connection:
             meetings = await MeetingRepository(connection).list_all()
             done = await ScheduleMarks(connection).all()
+            forwarded = bool(await AnswerRepository(connection).awaiting_agencies())
         now = self._clock.now()
-        pending = []
-        for meeting in meetings:
-            for action in self._actions_of(meeting, now):
-                if action.key not in done:
-                    pending.append(action)
-        return sorted(pending, key=lambda a: (a.when, a.key))
+        pending = [action for meeting in meetings for action in self._actions_of(meeting, now)]
+        if forwarded:
+            pending.append(self._next_digest(now))
+        return sorted((a for a in pending if a.key not in done), key=lambda a: (a.when, a.key))
+
+    def _next_digest(self, now: datetime) -> Action:
+        """Today's follow-up digest at 08:00 local time, or tomorrow's if that has passed."""
+        zone = self._settings.zone
+        local = now.astimezone(zone)
+        at = local.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
+        if at < local - timedelta(hours=12):
+            at += timedelta(days=1)
+        return Action(f"followup:{at.date().isoformat()}", "followup", 0, at.astimezone(UTC))
 
     def _actions_of(self, meeting: Meeting, now: datetime) -> list[Action]:
+        if meeting.status == "published":
+            return self._after_meeting(meeting, now)
         if meeting.status != "announced":
             return []
         actions = []
@@ -84,6 +98,18 @@ class Schedule:
             actions.append(Action(f"remind:{meeting.id}", "remind", meeting.id, remind_at))
         # A close missed while the bot was down is still reported: staff need the count.
         actions.append(Action(f"close:{meeting.id}", "close", meeting.id, meeting.intake_closes_at))
+        return actions + self._after_meeting(meeting, now)
+
+    def _after_meeting(self, meeting: Meeting, now: datetime) -> list[Action]:
+        if now < meeting.starts_at:
+            return []
+        actions = []
+        if meeting.results_exported_at is None:
+            # The law gives 10 days to publish results: a warning three days before, and on the day.
+            for days in RESULTS_REMINDERS:
+                actions.append(Action(f"results:{meeting.id}:{days}", "results", meeting.id, meeting.starts_at + timedelta(days=days)))
+        if meeting.status == "published":
+            actions.append(Action(f"published:{meeting.id}", "published", meeting.id, meeting.published_at or meeting.starts_at))
         return actions
 
     async def run_due(self) -> list[str]:
@@ -101,8 +127,12 @@ class Schedule:
             marks = ScheduleMarks(connection)
             if await marks.done(action.key):
                 return False
+            if action.kind == "followup":
+                count = await self._digest(connection, now)
+                await marks.mark(action.key, now)
+                return True
             meeting = await MeetingRepository(connection).get(action.meeting_id)
-            if meeting is None or meeting.status != "announced":
+            if meeting is None or meeting.status not in ("announced", "published"):
                 await marks.mark(action.key, now)
                 return False
             # A job carries the action as it was when jobs were last computed; the meeting may
@@ -114,8 +144,21 @@ class Schedule:
                 count = await self._announce(connection, meeting, now)
             elif action.kind == "remind":
                 count = await self._remind(connection, meeting, now)
-            else:
+            elif action.kind == "close":
                 count = await self._report_close(connection, meeting, now)
+            elif action.kind == "results":
+                count = int(await self._notices.to_staff(
+                    connection, action.key, "notice.staff_results", now, id=meeting.id, title=meeting.title,
+                    deadline=(meeting.starts_at + timedelta(days=10)).astimezone(self._settings.zone).strftime("%d/%m/%Y"),
+                ))
+            else:
+                counts = await OutboxRepository(connection).counts(f"answer:{meeting.id}:")
+                if counts.get("pending", 0) + counts.get("sending", 0):
+                    return False  # still sending: the next rebuild looks again
+                count = int(await self._notices.to_staff(
+                    connection, action.key, "notice.staff_published", now, id=meeting.id,
+                    sent=counts.get("sent", 0), undeliverable=counts.get("undeliverable", 0), failed=counts.get("failed", 0),
+                ))
             await marks.mark(action.key, now)
         log.info("scheduled %s done: %s messages queued", action.key, count)
         for callback in self.after_action:
@@ -162,6 +205,25 @@ class Schedule:
         return int(await self._notices.to_staff(
             connection, f"close:{meeting.id}", "notice.staff_closed", now,
             id=meeting.id, title=meeting.title, count=len(live), topics=summary,
+        ))
+
+    async def _digest(self, connection: aiosqlite.Connection, now: datetime) -> int:
+        """Daily while anything is overdue, otherwise on Mondays: what agencies still owe."""
+        today = now.astimezone(self._settings.zone).date()
+        waiting = await AnswerRepository(connection).awaiting_agencies()
+        overdue = [a for a in waiting if a.overdue_on(today)]
+        if not waiting or (not overdue and today.weekday() != 0):
+            return 0
+        concerns = ConcernRepository(connection)
+        lines = []
+        for answer in waiting:
+            concern = await concerns.get(answer.concern_id)
+            due = answer.due_date.strftime("%d/%m/%Y") if answer.due_date else "—"
+            mark = "⚠️ " if answer in overdue else ""
+            lines.append(f"• {mark}{concern.code if concern else answer.concern_id} – {answer.agency}, {due}")
+        return int(await self._notices.to_staff(
+            connection, f"followup:{today.isoformat()}", "notice.staff_followup", now,
+            count=len(waiting), overdue=len(overdue), lines="\n".join(lines),
         ))
 
     def _topic_name(self, topic_id: str) -> str:

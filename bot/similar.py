@@ -115,6 +115,12 @@ _AREA_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 for _words, _code in sorted(_AREA_CODES.items(), key=lambda item: -len(item[0])):
     _AREA_BY_FIRST.setdefault(_words[0], []).append((_words[1:], _code))
 
+_PHRASE_TAILS: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in sorted(_STOP_PHRASES, key=lambda p: -len(p.split())):
+    _first, *_tail = _phrase.split()
+    _PHRASE_TAILS.setdefault(_first, []).append(tuple(_tail))
+_SPECIAL: frozenset[str] = frozenset(_AREA_BY_FIRST) | frozenset(_PHRASE_TAILS) | frozenset(_COMPOUNDS)
+
 # For the lookup without an index the rarity of words is estimated on at most this many
 # candidates, spread evenly: reading all 20,000 would spend most of the time budget, and
 # IDF needs orders of magnitude, not exact counts.
@@ -132,57 +138,47 @@ def stop_words() -> frozenset[str]:
     return _STOP_SINGLE | frozenset(_STOP_PHRASES)
 
 
-_PHRASE_TAILS: dict[str, list[tuple[str, ...]]] = {}
-for _phrase in sorted(_STOP_PHRASES, key=lambda p: -len(p.split())):
-    _first, *_tail = _phrase.split()
-    _PHRASE_TAILS.setdefault(_first, []).append(tuple(_tail))
-
-
 def keywords(folded: str) -> tuple[str, ...]:
     """Content words of an already folded text, in order: filler and durations removed."""
     words = folded.split()
     n = len(words)
     kept: list[str] = []
     i = 0
+    # Most words are plain; only the few that can start a phrase, a compound, an area code
+    # or a duration take the slow path. This runs for every candidate of a lookup.
     while i < n:
         word = words[i]
-        areas = _AREA_BY_FIRST.get(word)
-        if areas is not None:
-            area = next(
-                (
-                    (tail, code)
-                    for tail, code in areas
-                    if tuple(words[i + 1 : i + 1 + len(tail)]) == tail
-                    and i + 1 + len(tail) < n
-                    and words[i + 1 + len(tail)].isdigit()
-                ),
-                None,
-            )
-            if area is not None:
-                tail, code = area
-                kept.append(code + words[i + 1 + len(tail)])
-                i += 2 + len(tail)
-                continue
-        tails = _PHRASE_TAILS.get(word)
-        if tails is not None:
-            tail = next((t for t in tails if tuple(words[i + 1 : i + 1 + len(t)]) == t), None)
-            if tail is not None:
-                i += 1 + len(tail)
-                continue
-        following = words[i + 1] if i + 1 < n else ""
-        seconds = _COMPOUNDS.get(word)
-        # "ở tổ 5" is a place, not a car: a compound never swallows a word before a number.
-        if seconds is not None and following in seconds and not (i + 2 < n and words[i + 2].isdigit()):
-            kept.append(word + following)
-            i += 2
-            continue
-        if word.isdigit() and following in _UNITS and (i == 0 or words[i - 1] not in _PLACE_BEFORE_NUMBER):
+        if word in _SPECIAL or word.isdigit():
+            i += _special(words, i, kept)
+        else:
+            if word not in _STOP_SINGLE:
+                kept.append(word)
             i += 1
-            continue
-        if word not in _STOP_SINGLE:
-            kept.append(word)
-        i += 1
     return tuple(kept)
+
+
+def _special(words: list[str], i: int, kept: list[str]) -> int:
+    """Handle words[i], which may start a multi-word form; returns how many words it used."""
+    n = len(words)
+    word = words[i]
+    for tail, code in _AREA_BY_FIRST.get(word, ()):
+        end = i + 1 + len(tail)
+        if end < n and words[end].isdigit() and tuple(words[i + 1 : end]) == tail:
+            kept.append(code + words[end])
+            return 2 + len(tail)
+    for tail in _PHRASE_TAILS.get(word, ()):
+        if tuple(words[i + 1 : i + 1 + len(tail)]) == tail:
+            return 1 + len(tail)
+    following = words[i + 1] if i + 1 < n else ""
+    # "ở tổ 5" is a place, not a car: a compound never swallows a word before a number.
+    if following in _COMPOUNDS.get(word, ()) and not (i + 2 < n and words[i + 2].isdigit()):
+        kept.append(word + following)
+        return 2
+    if word.isdigit() and following in _UNITS and (i == 0 or words[i - 1] not in _PLACE_BEFORE_NUMBER):
+        return 1
+    if word not in _STOP_SINGLE:
+        kept.append(word)
+    return 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,18 +319,48 @@ def find_similar(
     # prefix words, can match: find them with one C-level regex scan over all texts at once
     # instead of splitting 20,000 texts in Python.
     needles = _needles(words, weight, lambda w: (df[w], w), threshold)
-    spellings = chain(needles, (_SPELLED[w] for w in needles if w in _SPELLED))
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, spellings)) + r")\b")
-    joined = "\n".join(texts)
-    starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
-    hits: list[int] = []
-    position = 0
-    while (found := pattern.search(joined, position)) is not None:
-        index = bisect_right(starts, found.start()) - 1
-        hits.append(index)
-        position = starts[index + 1] if index + 1 < len(starts) else len(joined)
-    shortlist = ((candidates[i][0], frozenset(keywords(texts[i]))) for i in hits)
+    # Before splitting a candidate, a bound: the query words found in its raw text by
+    # substring search weigh at least what the two share, and a match needs `need` of it.
+    t = threshold / 100.0
+    need = t * sum(map(weight, words)) / (2.0 - t) - 1e-9
+    spelled = [(weight(w), _spellings(w)) for w in words]
+    shortlist: list[tuple[int, frozenset[str]]] = []
+    for index in _holding(texts, chain.from_iterable(map(_spellings, needles))):
+        padded = f" {texts[index]} "
+        if sum(w for w, forms in spelled if any(f" {form} " in padded for form in forms)) >= need:
+            shortlist.append((candidates[index][0], frozenset(keywords(texts[index]))))
     return _best(words, shortlist, weight, limit, threshold)
+
+
+def _spellings(word: str) -> tuple[str, ...]:
+    """How a content word may appear in folded text (a superset is fine: a filter uses it)."""
+    if word in _SPELLED:
+        return (word, _SPELLED[word])
+    if _AREA_CODE.fullmatch(word):
+        return (word, word.lstrip("abcdefghijklmnopqrstuvwxyz"))
+    return (word,)
+
+
+def _holding(texts: Sequence[str], forms: Iterable[str]) -> set[int]:
+    """Indices of the texts in which any of `forms` occurs as whole words.
+
+    One str.find scan over all texts joined runs in C; splitting 20,000 texts in Python, or
+    a regex starting with \b (which disables the literal search), took longer than the whole
+    lookup may.
+    """
+    joined = " " + " \n ".join(texts) + " "
+    # Where each text's first character is.
+    begins = list(accumulate((len(t) + 3 for t in texts[:-1]), initial=1))
+    found: set[int] = set()
+    for form in forms:
+        pattern = f" {form} "
+        position = joined.find(pattern)
+        while position != -1:
+            index = bisect_right(begins, position + 1) - 1
+            found.add(index)
+            # The rest of this text cannot add anything: jump to the next one.
+            position = joined.find(pattern, begins[index + 1] - 1) if index + 1 < len(begins) else -1
+    return found
 
 
 class SimilarityIndex:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.agenda import AgendaError
+from bot.answers import AnswerError, AnswerInput
 from bot.clock import Clock, SystemClock, format_local, parse_local
 from bot.config import ConfigError, Secrets, Settings, load_settings
 from bot.export import ExportError, agenda_csv, agenda_docx, agenda_xlsx, export_filename
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 DEFAULT_CONFIG = "config.toml"
 SANDBOX_CONFIG = "config.example.toml"
 SANDBOX_DATABASE = "sandbox-data/sandbox.db"
-_REFUSALS = (MeetingError, TriageError, AgendaError, ExportError)
+_REFUSALS = (MeetingError, TriageError, AgendaError, ExportError, AnswerError)
 
 Action = Callable[[argparse.Namespace, Clock], int]
 
@@ -152,6 +153,43 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--meeting", type=int)
     export.add_argument("--format", choices=("docx", "xlsx", "csv"), default="docx")
     export.add_argument("--out", help="file or folder to write (default: the current folder)")
+
+    answers = commands.add_parser("answers", help="record the chair's answers after the meeting").add_subparsers(
+        required=True, metavar="ACTION")
+    for name, action, help in (
+        ("record", _answers_record, "answer one concern"),
+        ("item", _answers_item, "answer every concern of agenda item N"),
+    ):
+        sub = command(answers, name, action, help)
+        sub.add_argument("target", help="a concern code (record) or an item number (item)")
+        sub.add_argument("--meeting", type=int)
+        sub.add_argument("--disposition", required=True, choices=("answered", "explained", "forwarded", "not_accepted"))
+        sub.add_argument("--answer", required=True)
+        sub.add_argument("--by", required=True, help="who answered, e.g. 'Chủ tịch UBND phường'")
+        sub.add_argument("--agency", help="forwarded: the agency it went to")
+        sub.add_argument("--due", help="forwarded: dd/mm/yyyy")
+    imported = command(answers, "import", _answers_import, "import the agenda XLSX/CSV with its answer columns filled in")
+    imported.add_argument("file")
+    imported.add_argument("--meeting", type=int)
+    publish = command(commands, "publish", _publish, "send the answers to every resident who raised or supported each concern")
+    publish.add_argument("--meeting", type=int)
+    publish.add_argument("--no-wait", action="store_true", help="queue them and return; the running bot sends them")
+    publish.add_argument("--send", action="store_true",
+                         help="send from this process (only when the bot is not running; needs TELEGRAM_BOT_TOKEN)")
+    command(commands, "followup", _followup, "concerns forwarded to agencies and still waiting for an answer")
+    final = command(commands, "final", _final, "record an agency's final answer; its residents are told")
+    final.add_argument("code")
+    final.add_argument("--answer", required=True)
+    carry = command(commands, "carry", _carry, "carry a concern over to a later meeting, keeping its followers")
+    carry.add_argument("code")
+    carry.add_argument("--to-meeting", type=int)
+    stats = command(commands, "stats", _stats, "counts by topic, area, outcome; on-time rate; satisfaction")
+    stats.add_argument("--meeting", type=int)
+    results = command(commands, "results", _results, "the results report of a meeting (to publish within 10 days)")
+    results.add_argument("--meeting", type=int)
+    results.add_argument("--format", choices=("docx", "xlsx"), default="docx")
+    results.add_argument("--out", help="file or folder (default: the current folder)")
+    command(commands, "retry-failed", _retry_failed, "queue failed pushes again")
 
     audit = command(commands, "audit", _audit, "the latest staff actions")
     audit.add_argument("--subject", help="e.g. concern:TT-0012 or meeting:2")
@@ -519,6 +557,182 @@ async def _print_agenda(services: Services, meeting: Meeting) -> None:
         codes = ", ".join(c.code for c in line.concerns)
         print(f"[{mark}] {number:>2}. {line.item.title}  ({line.topic}; {line.residents} residents; "
               f"{line.item.minutes} min; {codes})")
+
+
+# --- answers and results ------------------------------------------------------------------
+
+
+def _answer_input(args: argparse.Namespace, settings: Settings) -> AnswerInput:
+    due = _time(f"{args.due} 00:00", settings) if args.due else None
+    return AnswerInput(args.disposition, args.answer, args.by, args.agency,
+                       due.astimezone(settings.zone).date() if due else None)
+
+
+def _answers_record(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        concern = await services.answers.record(args.target, _answer_input(args, settings), _actor())
+        print(f"answer recorded for {concern.code}")
+
+    return _with_services(args, clock, work)
+
+
+def _answers_item(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        meeting = await services.meetings.latest_held(args.meeting)
+        done = await services.answers.record_item(meeting.id, int(args.target), _answer_input(args, settings), _actor())
+        print("answer recorded for " + ", ".join(c.code for c in done))
+
+    return _with_services(args, clock, work)
+
+
+def _answers_import(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> int:
+        meeting = await services.meetings.latest_held(args.meeting)
+        path = Path(args.file)
+        report = await services.answers.import_sheet(meeting.id, path.name, path.read_bytes(), _actor())
+        if report.problems:
+            print(f"nothing was recorded: {len(report.problems)} problem(s) to fix in {path.name}:", file=sys.stderr)
+            for problem in report.problems:
+                print(f"  - {problem}", file=sys.stderr)
+            return 1
+        print(f"recorded: {report.applied} new or changed, {report.unchanged} unchanged")
+        return 0
+
+    return _with_services(args, clock, work)
+
+
+def _publish(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> int:
+        meeting = await services.meetings.latest_held(args.meeting)
+        report = await services.answers.publish(meeting.id, _actor())
+        print(f"meeting {meeting.id}: {report.queued} messages queued for {report.concerns} answered concerns")
+        if report.unanswered:
+            print(f"not answered yet (not sent): {', '.join(report.unanswered)}", file=sys.stderr)
+        if args.no_wait:
+            return 0
+        if args.send:
+            return await _send_here(services, settings, clock, meeting.id)
+        return await _watch(services, meeting.id)
+
+    return _with_services(args, clock, work)
+
+
+async def _watch(services: Services, meeting_id: int) -> int:
+    """Follow the running bot's sending until nothing is left to send."""
+    from rich.progress import Progress
+
+    with Progress() as bar:
+        task = bar.add_task("sending answers", total=None)
+        while True:
+            counts = await services.answers.progress(meeting_id)
+            done = counts.get("sent", 0) + counts.get("undeliverable", 0) + counts.get("failed", 0)
+            waiting = counts.get("pending", 0) + counts.get("sending", 0)
+            bar.update(task, total=done + waiting, completed=done)
+            if not waiting:
+                break
+            await asyncio.sleep(1)
+    _print_delivery(counts)
+    return 0
+
+
+async def _send_here(services: Services, settings: Settings, clock: Clock, meeting_id: int) -> int:
+    from rich.progress import Progress
+
+    from bot.notify import OutboxDispatcher
+    from handlers.telegram import TelegramChannel
+
+    secrets = Secrets.from_environment()
+    if not secrets.telegram_token:
+        print("error: --send needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        return 2
+    channel = TelegramChannel(settings, secrets, _no_dialogue)
+    await channel.open_for_sending()
+    try:
+        dispatcher = OutboxDispatcher(services.database, {"telegram": channel.sender()}, clock, settings.notify)
+        with Progress() as bar:
+            task = bar.add_task("sending answers", total=None)
+
+            def show(sent: int, undeliverable: int, failed: int, remaining: int) -> None:
+                bar.update(task, total=sent + undeliverable + failed + remaining, completed=sent + undeliverable + failed)
+
+            await dispatcher.drain(on_progress=show)
+    finally:
+        await channel.close_for_sending()
+    _print_delivery(await services.answers.progress(meeting_id))
+    return 0
+
+
+async def _no_dialogue(inbound: object) -> list[object]:
+    return []
+
+
+def _print_delivery(counts: dict[str, int]) -> None:
+    print(f"sent {counts.get('sent', 0)}, undeliverable {counts.get('undeliverable', 0)}, "
+          f"failed {counts.get('failed', 0)} (retry with `doithoai retry-failed`)")
+
+
+def _followup(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        items = await services.answers.follow_ups()
+        if not items:
+            print("no forwarded concern is waiting for an answer")
+        for entry in items:
+            due = entry.answer.due_date.strftime("%d/%m/%Y") if entry.answer.due_date else "—"
+            flag = "OVERDUE " if entry.overdue else ""
+            print(f"{flag}{entry.concern.code}  {entry.answer.agency}  due {due}  {_short(entry.concern.text, 60)}")
+
+    return _with_services(args, clock, work)
+
+
+def _final(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        concern = await services.answers.finalise(args.code, args.answer, _actor())
+        print(f"final answer recorded for {concern.code}; its residents will be told")
+
+    return _with_services(args, clock, work)
+
+
+def _carry(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        carried = await services.answers.carry_over(args.code, _actor(), args.to_meeting)
+        print(f"{args.code.upper()} carried over to meeting {carried.meeting_id} as {carried.code}")
+
+    return _with_services(args, clock, work)
+
+
+def _stats(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        stats = await services.answers.stats(args.meeting)
+        rate = "—" if stats.on_time_rate is None else f"{stats.on_time_rate:.0%}"
+        print(f"concerns {stats.concerns} from {stats.residents} residents")
+        print("by topic:       " + (", ".join(f"{k} {n}" for k, n in stats.by_topic) or "—"))
+        print("by area:        " + (", ".join(f"{k} {n}" for k, n in stats.by_area) or "—"))
+        print("by disposition: " + (", ".join(f"{k} {n}" for k, n in stats.by_disposition) or "—"))
+        print(f"forwarded {stats.forwarded}: on time {stats.forwarded_on_time}, late {stats.forwarded_late}, "
+              f"waiting {stats.forwarded_open} (overdue {stats.forwarded_overdue}); on-time rate {rate}")
+        print(f"satisfied {stats.satisfied}, not satisfied {stats.unsatisfied}")
+
+    return _with_services(args, clock, work)
+
+
+def _results(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        meeting = await services.meetings.latest_held(args.meeting)
+        filename, content = await services.answers.export_results(meeting.id, args.format, _actor())
+        target = Path(args.out) if args.out else Path.cwd()
+        if target.is_dir():
+            target = target / filename
+        target.write_bytes(content)
+        print(f"wrote {target}")
+
+    return _with_services(args, clock, work)
+
+
+def _retry_failed(args: argparse.Namespace, clock: Clock) -> int:
+    async def work(services: Services, settings: Settings) -> None:
+        print(f"{await services.answers.retry_failed(_actor())} failed messages queued again")
+
+    return _with_services(args, clock, work)
 
 
 # --- audit --------------------------------------------------------------------------------

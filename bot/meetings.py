@@ -183,6 +183,16 @@ class MeetingService:
             raise MeetingError("there is no meeting being prepared; create one first")
         raise MeetingError("several meetings are being prepared: name one by its number")
 
+    async def latest_held(self, meeting_id: int | None = None) -> Meeting:
+        """The meeting named, or else the most recent one that has been held: what answers are about."""
+        if meeting_id is not None:
+            return await self.get_or_fail(meeting_id)
+        now = self._clock.now()
+        held = [m for m in await self.list() if m.phase(now) in ("held", "published")]
+        if not held:
+            raise MeetingError("no meeting has been held yet")
+        return max(held, key=lambda m: m.starts_at)
+
     async def get_or_fail(self, meeting_id: int) -> Meeting:
         meeting = await self.get(meeting_id)
         if meeting is None:

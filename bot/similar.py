@@ -319,16 +319,21 @@ def find_similar(
     # prefix words, can match: find them with one C-level regex scan over all texts at once
     # instead of splitting 20,000 texts in Python.
     needles = _needles(words, weight, lambda w: (df[w], w), threshold)
-    # Before splitting a candidate, a bound: the query words found in its raw text by
-    # substring search weigh at least what the two share, and a match needs `need` of it.
+    # Before the exact score, a cheap bound: the query words found among a candidate's raw
+    # words weigh at least what the two share, and a match needs `need` of that.
     t = threshold / 100.0
     need = t * sum(map(weight, words)) / (2.0 - t) - 1e-9
-    spelled = [(weight(w), _spellings(w)) for w in words]
+    plain = frozenset(w for w in words if len(_spellings(w)) == 1)
+    other = [(weight(w), _spellings(w)) for w in words if w not in plain]
     shortlist: list[tuple[int, frozenset[str]]] = []
     for index in _holding(texts, chain.from_iterable(map(_spellings, needles))):
-        padded = f" {texts[index]} "
-        if sum(w for w, forms in spelled if any(f" {form} " in padded for form in forms)) >= need:
-            shortlist.append((candidates[index][0], frozenset(keywords(texts[index]))))
+        text = texts[index]
+        bound = sum(map(weight, plain.intersection(text.split())))
+        if other:
+            padded = f" {text} "
+            bound += sum(w for w, forms in other if any(f" {form} " in padded for form in forms))
+        if bound >= need:
+            shortlist.append((candidates[index][0], frozenset(keywords(text))))
     return _best(words, shortlist, weight, limit, threshold)
 
 

@@ -168,8 +168,11 @@ class StaffDesk:
 
     async def _meeting(self, args: list[str], position: int = 0) -> Meeting:
         """The meeting named by args[position], or the one meeting being prepared."""
-        named = int(args[position]) if len(args) > position and args[position].isdigit() else None
-        return await self.meetings.current(named)
+        return await self.meetings.current(_named(args, position))
+
+    async def _held(self, args: list[str], position: int = 0) -> Meeting:
+        """The meeting named by args[position], or the latest one held: what answers are about."""
+        return await self.meetings.latest_held(_named(args, position))
 
     def _parse_time(self, raw: str) -> datetime:
         try:
@@ -497,7 +500,7 @@ class StaffDesk:
             return [Reply(self.t("staff.answer_usage"))]
         actor = self._actor(inbound)
         if item is not None:
-            meeting = await self._meeting([])
+            meeting = await self._held([])
             done = await self.answers.record_item(meeting.id, item, given, actor)
         else:
             done = [await self.answers.record(head, given, actor)]
@@ -506,7 +509,7 @@ class StaffDesk:
     async def import_answers(self, inbound: Inbound, args: list[str]) -> list[Reply]:
         if inbound.attachment is None:
             return [Reply(self.t("staff.import_usage"))]
-        meeting = await self._meeting(args)
+        meeting = await self._held(args)
         report = await self.answers.import_sheet(meeting.id, inbound.attachment.filename, inbound.attachment.content,
                                                  self._actor(inbound))
         if report.problems:
@@ -515,7 +518,7 @@ class StaffDesk:
         return [Reply(self.t("staff.imported", applied=report.applied, unchanged=report.unchanged, id=meeting.id))]
 
     async def publish(self, inbound: Inbound, args: list[str]) -> list[Reply]:
-        meeting = await self._meeting(args)
+        meeting = await self._held(args)
         report = await self.answers.publish(meeting.id, self._actor(inbound))
         replies = [Reply(self.t("staff.published", id=meeting.id, queued=report.queued, concerns=report.concerns))]
         if report.unanswered:
@@ -523,7 +526,7 @@ class StaffDesk:
         return replies
 
     async def progress(self, inbound: Inbound, args: list[str]) -> list[Reply]:
-        meeting = await self._meeting(args)
+        meeting = await self._held(args)
         counts = await self.answers.progress(meeting.id)
         return [Reply(self.t("staff.progress", id=meeting.id, sent=counts.get("sent", 0),
                              pending=counts.get("pending", 0) + counts.get("sending", 0),
@@ -570,7 +573,7 @@ class StaffDesk:
 
     async def results(self, inbound: Inbound, args: list[str]) -> list[Reply]:
         fmt = (args[0] if args else "docx").lower()
-        meeting = await self._meeting(args, 1)
+        meeting = await self._held(args, 1)
         filename, content = await self.answers.export_results(meeting.id, fmt, self._actor(inbound))
         return [Reply(self.t("staff.results_exported", id=meeting.id), document=Document(filename, content))]
 
@@ -593,6 +596,10 @@ class StaffDesk:
     def _area(self, area_id: str) -> str:
         area = self.triage.areas.get(area_id)
         return area.name if area else area_id
+
+
+def _named(args: list[str], position: int) -> int | None:
+    return int(args[position]) if len(args) > position and args[position].isdigit() else None
 
 
 def _short(text: str, limit: int) -> str:

@@ -24,7 +24,7 @@ from bot.logsetup import configure_logging
 from bot.meetings import MeetingDraft, MeetingError
 from bot.triage import TriageError
 from storage.audit import AuditRepository
-from storage.db import Database
+from storage.db import Database, restore
 from storage.records import Meeting
 
 if TYPE_CHECKING:
@@ -190,6 +190,10 @@ def _parser() -> argparse.ArgumentParser:
     results.add_argument("--format", choices=("docx", "xlsx"), default="docx")
     results.add_argument("--out", help="file or folder (default: the current folder)")
     command(commands, "retry-failed", _retry_failed, "queue failed pushes again")
+
+    db = commands.add_parser("db", help="back up and restore the database").add_subparsers(required=True, metavar="ACTION")
+    command(db, "backup", _db_backup, "copy the database while the bot runs (SQLite online backup)").add_argument("path")
+    command(db, "restore", _db_restore, "replace the database with a backup (stop the bot first)").add_argument("path")
 
     audit = command(commands, "audit", _audit, "the latest staff actions")
     audit.add_argument("--subject", help="e.g. concern:TT-0012 or meeting:2")
@@ -733,6 +737,38 @@ def _retry_failed(args: argparse.Namespace, clock: Clock) -> int:
         print(f"{await services.answers.retry_failed(_actor())} failed messages queued again")
 
     return _with_services(args, clock, work)
+
+
+# --- database -----------------------------------------------------------------------------
+
+
+def _db_backup(args: argparse.Namespace, clock: Clock) -> int:
+    settings = load_settings(args.config)
+
+    async def go() -> int:
+        database = await Database.open(settings.database_path)
+        try:
+            await database.backup(Path(args.path))
+        except FileExistsError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        finally:
+            await database.close()
+        print(f"backed up {settings.database_path} to {args.path}")
+        return 0
+
+    return asyncio.run(go())
+
+
+def _db_restore(args: argparse.Namespace, clock: Clock) -> int:
+    settings = load_settings(args.config)
+    try:
+        restore(Path(args.path), settings.database_path)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"restored {settings.database_path} from {args.path} (the previous file is kept as *.before-restore)")
+    return 0
 
 
 # --- audit --------------------------------------------------------------------------------

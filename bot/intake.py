@@ -22,7 +22,8 @@ from bot.areas import AreaTree, TopicList
 from bot.clock import Clock, format_local
 from bot.codes import normalise_code
 from bot.config import LANGUAGES, Settings
-from bot.messages import Button, Inbound, InboundKind, Reply
+from bot.messages import Button, Document, Inbound, InboundKind, Reply
+from bot.notify import decode_body, encode_body
 from bot.ratelimit import FloodGuard
 from bot.roles import Roles
 from bot.similar import find_similar
@@ -78,7 +79,7 @@ class Conversation:
     comment_pending: int | None = None
     # What the last event produced, sent again if the channel delivers that event twice.
     last_event: str | None = None
-    last_replies: list[dict] = field(default_factory=list)  # type: ignore[type-arg]
+    last_replies: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -181,7 +182,7 @@ class _Turn:
         if event is not None:
             if event == self.state.last_event:
                 self.duplicate = True
-                return [_reply_from_dict(r) for r in self.state.last_replies]
+                return [decode_body(r) for r in self.state.last_replies]
             if not await self.conversations.mark_processed(self.inbound.channel, event, self.now):
                 self.duplicate = True
                 return []
@@ -202,7 +203,8 @@ class _Turn:
             await self.satisfaction.comment(concern_id, self.resident.id, comment)
         if not self.duplicate and self.inbound.event_id is not None:
             self.state.last_event = self.inbound.event_id
-            self.state.last_replies = [asdict(r) for r in replies]
+            # A file is not kept for sending again: the resident can ask for it anew.
+            self.state.last_replies = [encode_body(r) for r in replies if r.document is None]
         prompts = [r for r in replies if r.buttons]
         if prompts:
             self.state.choices = [[b.label, b.payload] for b in prompts[-1].all_buttons()]
@@ -251,6 +253,7 @@ class _Turn:
             "lang": self.cmd_language,
             "unsubscribe": self.cmd_unsubscribe,
             "proxy": self.cmd_proxy,
+            "mydata": self.cmd_mydata,
         }
         handler = handlers.get(command.lower())
         if handler is None:
@@ -395,6 +398,37 @@ class _Turn:
             else (Button(self.t("privacy.withdraw_consent_button"), "g:del:ask"),),
         )
         return [Reply(text, buttons=buttons)] + await self.resume()
+
+    async def cmd_mydata(self, args: str) -> list[Reply]:
+        """The right of access: everything stored about this resident, as a file."""
+        zone = self.settings.zone
+        concerns = []
+        for item in await self.concerns.followed_by(self.resident.id):
+            concern = item.concern
+            concerns.append({
+                "code": concern.code,
+                "role": item.role,
+                "status": concern.status,
+                "submitted": format_local(concern.submitted_at, zone),
+                "area": self.intake.areas.path_label(concern.area_id, self.language),
+                "topic": self.topic_label(concern.topic_id),
+                "text": concern.text,
+                "name": concern.contact_name if item.role == "author" else None,
+                "phone": concern.contact_phone if item.role == "author" else None,
+                "location": [concern.latitude, concern.longitude] if concern.latitude is not None else None,
+                "photos": len(concern.photos),
+            })
+        data = {
+            "controller": self.settings.privacy.controller,
+            "account": {"channel": self.resident.channel, "id": self.resident.channel_user_id,
+                        "language": self.resident.language, "since": format_local(self.resident.created_at, zone)},
+            "consents": [{"purpose": c.purpose, "version": c.text_version, "given": c.given, "at": format_local(c.at, zone)}
+                         for c in await self.residents.consents(self.resident.id)],
+            "concerns": concerns,
+            "notices_for_areas": await self.subscriptions.areas_of(self.resident.id),
+        }
+        content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+        return [Reply(self.t("mydata.caption", count=len(concerns)), document=Document("du-lieu-cua-toi.json", content))] + await self.resume()
 
     async def cmd_delete(self, args: str) -> list[Reply]:
         self.state.delete_pending = True
@@ -1215,15 +1249,4 @@ def _cleaned(inbound: Inbound) -> Inbound:
         text=clean(inbound.text) if inbound.text is not None else None,
         args=clean(inbound.args),
         command=(inbound.command or "").strip().lower() or None,
-    )
-
-
-def _reply_from_dict(data: dict) -> Reply:  # type: ignore[type-arg]
-    buttons = tuple(tuple(Button(**b) for b in row) for row in data.get("buttons", ()))
-    return Reply(
-        text=data["text"],
-        buttons=buttons,
-        ask=data.get("ask"),
-        ask_label=data.get("ask_label"),
-        remove_keyboard=data.get("remove_keyboard", False),
     )

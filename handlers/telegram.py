@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from dataclasses import replace
 from datetime import timedelta
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,7 @@ from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import LANGUAGES, Secrets, Settings
 from bot.messages import Contact, Document, Inbound, InboundKind, Location, Reply
@@ -76,6 +78,13 @@ class TelegramChannel:
 
     def sender(self) -> TelegramSender:
         return TelegramSender(self._outbox_bot)
+
+    async def open_for_sending(self) -> None:
+        """Only the outbox bot, for a command-line publish while the bot itself is not running."""
+        await self._outbox_bot.initialize()
+
+    async def close_for_sending(self) -> None:
+        await self._outbox_bot.shutdown()
 
     async def start(self) -> None:
         """Connect and start receiving updates; returns once running."""
@@ -210,7 +219,10 @@ class TelegramSender:
         try:
             await send_reply(self._bot, int(address), reply)
         except RetryAfter as error:
-            retry = error.retry_after
+            with warnings.catch_warnings():
+                # PTB 22 warns that retry_after becomes a timedelta; both forms are handled here.
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                retry = error.retry_after
             seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
             raise DeliveryRetryAfter(seconds) from None
         except Forbidden as error:

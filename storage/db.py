@@ -74,6 +74,18 @@ class Database:
             else:
                 await self._connection.execute("COMMIT")
 
+    async def backup(self, target: Path) -> None:
+        """A consistent copy while the bot keeps running: SQLite's online backup API."""
+        if target.exists():
+            raise FileExistsError(f"{target} exists: choose a new file name")
+        _create_private(target)
+        copy = sqlite3.connect(target)
+        try:
+            async with self._lock:
+                await self._connection.backup(copy)
+        finally:
+            copy.close()
+
     async def fetch_all(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         async with self._lock:
             cursor = await self._connection.execute(sql, params)
@@ -83,6 +95,30 @@ class Database:
         async with self._lock:
             cursor = await self._connection.execute(sql, params)
             return await cursor.fetchone()
+
+
+def restore(backup: Path, target: Path) -> None:
+    """Put a backup in place of the database (the bot must be stopped); the old file is kept aside."""
+    check = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    try:
+        if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise ValueError(f"{backup} is damaged: it fails SQLite's integrity check")
+    except sqlite3.DatabaseError as error:
+        raise ValueError(f"{backup} is not a SQLite database: {error}") from None
+    finally:
+        check.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    if target.exists():
+        target.replace(target.with_name(target.name + ".before-restore"))
+    _create_private(target)
+    source = sqlite3.connect(backup)
+    destination = sqlite3.connect(target)
+    try:
+        source.backup(destination)
+    finally:
+        source.close()
+        destination.close()
 
 
 def _create_private(path: Path) -> None:

@@ -62,6 +62,15 @@ class ResidentRepository:
             return None
         return Consent(row["purpose"], row["text_version"], bool(row["given"]), parse_time(row["at"]))  # type: ignore[arg-type]
 
+    async def consents(self, resident_id: int) -> list[Consent]:
+        cursor = await self._db.execute(
+            "SELECT purpose, text_version, given, at FROM consents WHERE resident_id = ? ORDER BY id", (resident_id,)
+        )
+        return [
+            Consent(row["purpose"], row["text_version"], bool(row["given"]), parse_time(row["at"]))  # type: ignore[arg-type]
+            for row in await cursor.fetchall()
+        ]
+
     async def erase_personal_data(self, resident_id: int) -> int:
         """Remove name and phone everywhere; the concerns stay, anonymised. Returns concerns touched."""
         cursor = await self._db.execute(

@@ -273,3 +273,16 @@ async def test_nfd_input_is_stored_nfc(lan: Chat, meeting, database: Database) -
     await submit_concern(lan, unicodedata.normalize("NFD", text))
     row = await database.fetch_one("SELECT text FROM concerns")
     assert row["text"] == text
+
+
+async def test_mydata_gives_everything_stored(lan: Chat, meeting, database: Database) -> None:
+    import json
+
+    code = await submit_concern(lan)
+    replies = await lan.text("/mydata")
+    document = replies[0].document
+    assert document is not None and document.filename.endswith(".json")
+    data = json.loads(document.content)
+    assert data["concerns"][0]["code"] == code and data["concerns"][0]["role"] == "author"
+    assert [(c["given"], c["version"]) for c in data["consents"]] == [(True, "2026-01")]
+    assert data["account"]["id"] == "1001"

@@ -161,17 +161,17 @@ def redact_phones(text: str) -> str:
     return _PHONE.sub(PHONE_PLACEHOLDER, text)
 
 
-def _plain(text: object) -> str:
+def plain_text(text: object) -> str:
     """NFC, and nothing an Office file cannot store."""
     return _XML_ILLEGAL.sub("", unicodedata.normalize("NFC", str(text)))
 
 
-def _free(text: str) -> str:
+def free_text(text: str) -> str:
     """Free text from residents or staff: plain, without phone numbers."""
-    return redact_phones(_plain(text))
+    return redact_phones(plain_text(text))
 
 
-def _sentence(text: str) -> str:
+def as_sentence(text: str) -> str:
     """Text ending in one full stop (none added after '.', '!', '?', '…')."""
     text = text.strip()
     return text if not text or text.endswith((".", "!", "?", "…")) else text + "."
@@ -180,7 +180,7 @@ def _sentence(text: str) -> str:
 def _author(concern: AgendaConcern) -> str | None:
     if concern.author is None:
         return None
-    name = " ".join(_free(concern.author).split())
+    name = " ".join(free_text(concern.author).split())
     return name or None
 
 
@@ -201,7 +201,7 @@ def _totals(document: AgendaDocument) -> tuple[int, int, int]:
 _DATE_TIME = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2}))?\s*$")
 
 
-def _parts(value: str) -> tuple[int, int, int, int | None, int | None] | None:
+def date_parts(value: str) -> tuple[int, int, int, int | None, int | None] | None:
     match = _DATE_TIME.match(value)
     if match is None:
         return None
@@ -211,9 +211,9 @@ def _parts(value: str) -> tuple[int, int, int, int | None, int | None] | None:
     return day, month, year, hour, minute
 
 
-def _long_date(value: str) -> str:
+def long_date(value: str) -> str:
     """'05/12/2026 16:30' -> 'ngày 05 tháng 12 năm 2026' (Decree 30/2020: months 1-2 as 01, 02)."""
-    parts = _parts(value)
+    parts = date_parts(value)
     if parts is None:
         return "ngày … tháng … năm …"
     day, month, year, _, _ = parts
@@ -221,11 +221,11 @@ def _long_date(value: str) -> str:
     return f"ngày {day:02d} tháng {month_text} năm {year}"
 
 
-def _spoken_time(value: str) -> str:
+def spoken_time(value: str) -> str:
     """'20/12/2026 08:00' -> '08 giờ 00, ngày 20/12/2026'; anything else as it is."""
-    parts = _parts(value)
+    parts = date_parts(value)
     if parts is None:
-        return _plain(value).strip()
+        return plain_text(value).strip()
     day, month, year, hour, minute = parts
     date = f"ngày {day:02d}/{month:02d}/{year}"
     if hour is None:
@@ -241,13 +241,13 @@ def _duration(minutes: int) -> str:
     return f"{minutes} phút ({spoken})"
 
 
-_UNIT_KINDS = ("phường", "xã", "đặc khu", "thị trấn")
+UNIT_KINDS = ("phường", "xã", "đặc khu", "thị trấn")
 
 
-def _place_name(unit_name: str) -> str:
+def place_name(unit_name: str) -> str:
     """The place before the date line: 'Phường Phú Thọ' -> 'Phú Thọ'; 'Phường 5' stays."""
-    name = " ".join(_plain(unit_name).split())
-    for kind in _UNIT_KINDS:
+    name = " ".join(plain_text(unit_name).split())
+    for kind in UNIT_KINDS:
         if name.casefold().startswith(kind + " "):
             rest = name[len(kind) + 1 :].strip()
             if rest and not rest[0].isdigit():
@@ -258,11 +258,11 @@ def _place_name(unit_name: str) -> str:
 # --- DOCX ----------------------------------------------------------------------------------
 
 _FONT = "Times New Roman"
-_BODY_PT = 14
-_HEADER_PT = 13
-_TEXT_WIDTH_CM = 21.0 - 3.0 - 2.0  # A4 minus left and right margins
-_LEFT_HEADER_CM = 6.0
-_RIGHT_HEADER_CM = _TEXT_WIDTH_CM - _LEFT_HEADER_CM
+BODY_PT = 14
+HEADER_PT = 13
+TEXT_WIDTH_CM = 21.0 - 3.0 - 2.0  # A4 minus left and right margins
+LEFT_HEADER_CM = 6.0
+RIGHT_HEADER_CM = TEXT_WIDTH_CM - LEFT_HEADER_CM
 
 
 def agenda_docx(document: AgendaDocument) -> bytes:
@@ -270,7 +270,7 @@ def agenda_docx(document: AgendaDocument) -> bytes:
     _check(document)
 
     doc = Document()
-    _docx_fonts(doc)
+    docx_fonts(doc)
 
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -278,81 +278,81 @@ def agenda_docx(document: AgendaDocument) -> bytes:
     section.top_margin, section.bottom_margin = Cm(2), Cm(2)
     section.left_margin, section.right_margin = Cm(3), Cm(2)
     section.header_distance, section.footer_distance = Cm(1), Cm(1)
-    _docx_page_numbers(section)
+    docx_page_numbers(section)
 
     properties = doc.core_properties
-    properties.title = _plain(f"Tổng hợp ý kiến, kiến nghị - {document.meeting_title}")
-    properties.author = _plain(document.unit_name)
-    properties.last_modified_by = _plain(document.unit_name)
+    properties.title = plain_text(f"Tổng hợp ý kiến, kiến nghị - {document.meeting_title}")
+    properties.author = plain_text(document.unit_name)
+    properties.last_modified_by = plain_text(document.unit_name)
     properties.language = "vi-VN"
     properties.comments = ""
 
     # Header block: the authority on the left, the national motto on the right.
-    header = _docx_grid(doc, (_LEFT_HEADER_CM, _RIGHT_HEADER_CM))
+    header = docx_grid(doc, (LEFT_HEADER_CM, RIGHT_HEADER_CM))
     left, right = header.rows[0].cells
-    _docx_line(left.paragraphs[0], "ỦY BAN NHÂN DÂN", size=_HEADER_PT, bold=True)
-    _docx_line(left.add_paragraph(), _plain(document.unit_name).upper(), size=_HEADER_PT, bold=True)
-    _docx_rule(left.add_paragraph(), length_cm=2.2, cell_cm=_LEFT_HEADER_CM)
-    _docx_line(right.paragraphs[0], "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
-    _docx_line(right.add_paragraph(), "Độc lập - Tự do - Hạnh phúc", size=_HEADER_PT, bold=True)
-    _docx_rule(right.add_paragraph(), length_cm=5.7, cell_cm=_RIGHT_HEADER_CM)
-    _docx_line(
+    docx_line(left.paragraphs[0], "ỦY BAN NHÂN DÂN", size=HEADER_PT, bold=True)
+    docx_line(left.add_paragraph(), plain_text(document.unit_name).upper(), size=HEADER_PT, bold=True)
+    docx_rule(left.add_paragraph(), length_cm=2.2, cell_cm=LEFT_HEADER_CM)
+    docx_line(right.paragraphs[0], "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
+    docx_line(right.add_paragraph(), "Độc lập - Tự do - Hạnh phúc", size=HEADER_PT, bold=True)
+    docx_rule(right.add_paragraph(), length_cm=5.7, cell_cm=RIGHT_HEADER_CM)
+    docx_line(
         right.add_paragraph(),
-        f"{_place_name(document.unit_name)}, {_long_date(document.generated_at)}",
-        size=_BODY_PT,
+        f"{place_name(document.unit_name)}, {long_date(document.generated_at)}",
+        size=BODY_PT,
         italic=True,
         space_before=4,
     )
 
     # Title and what meeting it is for.
-    _docx_line(doc.add_paragraph(), "TỔNG HỢP Ý KIẾN, KIẾN NGHỊ CỦA NHÂN DÂN", bold=True, space_before=18)
-    _docx_line(doc.add_paragraph(), _plain(document.meeting_title).strip(), bold=True)
-    _docx_line(
+    docx_line(doc.add_paragraph(), "TỔNG HỢP Ý KIẾN, KIẾN NGHỊ CỦA NHÂN DÂN", bold=True, space_before=18)
+    docx_line(doc.add_paragraph(), plain_text(document.meeting_title).strip(), bold=True)
+    docx_line(
         doc.add_paragraph(),
-        f"Thời gian: {_sentence(_spoken_time(document.starts_at))} "
-        f"Hình thức: {_sentence(_plain(document.format_label))}",
+        f"Thời gian: {as_sentence(spoken_time(document.starts_at))} "
+        f"Hình thức: {as_sentence(plain_text(document.format_label))}",
         italic=True,
     )
-    _docx_line(doc.add_paragraph(), f"Địa điểm: {_sentence(_plain(document.place))}", italic=True)
-    _docx_rule(doc.add_paragraph(), length_cm=4.0, cell_cm=_TEXT_WIDTH_CM)
-    _docx_body(
+    docx_line(doc.add_paragraph(), f"Địa điểm: {as_sentence(plain_text(document.place))}", italic=True)
+    docx_rule(doc.add_paragraph(), length_cm=4.0, cell_cm=TEXT_WIDTH_CM)
+    docx_body(
         doc.add_paragraph(),
-        [(f"Số liệu tổng hợp đến {_spoken_time(document.generated_at)}.", "i")],
+        [(f"Số liệu tổng hợp đến {spoken_time(document.generated_at)}.", "i")],
     )
 
     # The items.
     for entry in document.entries:
         heading = doc.add_paragraph()
-        _docx_body(heading, [(f"{entry.number}. {_free(entry.title).strip()}", "b")])
+        docx_body(heading, [(f"{entry.number}. {free_text(entry.title).strip()}", "b")])
         heading.paragraph_format.keep_with_next = True
         heading.paragraph_format.space_before = Pt(6)
-        areas = _AREA_SEPARATOR.join(_plain(a) for a in entry.areas) or "-"
+        areas = _AREA_SEPARATOR.join(plain_text(a) for a in entry.areas) or "-"
         details = doc.add_paragraph()
-        _docx_body(
+        docx_body(
             details,
             [
-                ("Lĩnh vực: ", "i"), (_sentence(_plain(entry.topic)) + " ", ""),
-                ("Khu vực: ", "i"), (_sentence(areas) + " ", ""),
+                ("Lĩnh vực: ", "i"), (as_sentence(plain_text(entry.topic)) + " ", ""),
+                ("Khu vực: ", "i"), (as_sentence(areas) + " ", ""),
                 ("Số người dân nêu: ", "i"), (f"{entry.residents}. ", ""),
-                ("Cơ quan tham mưu: ", "i"), (_sentence(_plain(entry.agency)) + " ", ""),
+                ("Cơ quan tham mưu: ", "i"), (as_sentence(plain_text(entry.agency)) + " ", ""),
                 ("Thời lượng dự kiến: ", "i"), (f"{_duration(entry.minutes)}.", ""),
             ],
         )
         for concern in entry.concerns:
             runs = [
                 ("- ", ""),
-                (_plain(concern.code), "b"),
-                (f" ({_plain(concern.area)}): ", ""),
-                (_sentence(_free(concern.text)), ""),
+                (plain_text(concern.code), "b"),
+                (f" ({plain_text(concern.area)}): ", ""),
+                (as_sentence(free_text(concern.text)), ""),
             ]
             author = _author(concern)
             if author is not None:
                 runs += [(" (", ""), ("Người nêu: ", "i"), (author, ""), (")", "")]
-            _docx_body(doc.add_paragraph(), runs)
+            docx_body(doc.add_paragraph(), runs)
 
     items, residents, minutes = _totals(document)
     closing = doc.add_paragraph()
-    _docx_body(
+    docx_body(
         closing,
         [
             ("Tổng cộng: ", "b"),
@@ -367,20 +367,20 @@ def agenda_docx(document: AgendaDocument) -> bytes:
 
     # Signatures.
     doc.add_paragraph()
-    half = _TEXT_WIDTH_CM / 2
-    signatures = _docx_grid(doc, (half, half))
+    half = TEXT_WIDTH_CM / 2
+    signatures = docx_grid(doc, (half, half))
     left, right = signatures.rows[0].cells
-    _docx_line(left.paragraphs[0], "NGƯỜI LẬP", size=_BODY_PT, bold=True)
-    _docx_line(left.add_paragraph(), "(Ký, ghi rõ họ tên)", size=_BODY_PT, italic=True)
-    _docx_line(right.paragraphs[0], _plain(document.chair_title).upper(), size=_BODY_PT, bold=True)
-    _docx_line(right.add_paragraph(), "(Ký, ghi rõ họ tên)", size=_BODY_PT, italic=True)
+    docx_line(left.paragraphs[0], "NGƯỜI LẬP", size=BODY_PT, bold=True)
+    docx_line(left.add_paragraph(), "(Ký, ghi rõ họ tên)", size=BODY_PT, italic=True)
+    docx_line(right.paragraphs[0], plain_text(document.chair_title).upper(), size=BODY_PT, bold=True)
+    docx_line(right.add_paragraph(), "(Ký, ghi rõ họ tên)", size=BODY_PT, italic=True)
 
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
 
 
-def _docx_fonts(doc) -> None:  # type: ignore[no-untyped-def]
+def docx_fonts(doc) -> None:  # type: ignore[no-untyped-def]
     """Times New Roman 14 everywhere, Vietnamese language, also for the theme-font defaults."""
 
     def fonts(rpr) -> None:  # type: ignore[no-untyped-def]
@@ -395,7 +395,7 @@ def _docx_fonts(doc) -> None:  # type: ignore[no-untyped-def]
 
     normal = doc.styles["Normal"]
     normal.font.name = _FONT
-    normal.font.size = Pt(_BODY_PT)
+    normal.font.size = Pt(BODY_PT)
     rpr = normal.element.get_or_add_rPr()
     fonts(rpr)
     lang = rpr.find(qn("w:lang"))
@@ -415,7 +415,7 @@ def _docx_fonts(doc) -> None:  # type: ignore[no-untyped-def]
             fonts(rpr_default)
 
 
-def _docx_grid(doc, widths_cm: tuple[float, ...]):  # type: ignore[no-untyped-def]
+def docx_grid(doc, widths_cm: tuple[float, ...]):  # type: ignore[no-untyped-def]
     """A one-row table without borders and with fixed column widths."""
 
     table = doc.add_table(rows=1, cols=len(widths_cm))
@@ -455,11 +455,11 @@ def _docx_sort_tblpr(tbl_pr) -> None:  # type: ignore[no-untyped-def]
         tbl_pr.append(child)
 
 
-def _docx_line(  # type: ignore[no-untyped-def]
+def docx_line(  # type: ignore[no-untyped-def]
     paragraph,
     text: str,
     *,
-    size: int = _BODY_PT,
+    size: int = BODY_PT,
     bold: bool = False,
     italic: bool = False,
     space_before: int = 0,
@@ -475,7 +475,7 @@ def _docx_line(  # type: ignore[no-untyped-def]
     return paragraph
 
 
-def _docx_body(paragraph, runs: Iterable[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
+def docx_body(paragraph, runs: Iterable[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
     """A justified body paragraph with a first-line indent; runs are (text, 'b'/'i'/'')."""
 
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -487,7 +487,7 @@ def _docx_body(paragraph, runs: Iterable[tuple[str, str]]) -> None:  # type: ign
         run.italic = "i" in style or None
 
 
-def _docx_rule(paragraph, *, length_cm: float, cell_cm: float) -> None:  # type: ignore[no-untyped-def]
+def docx_rule(paragraph, *, length_cm: float, cell_cm: float) -> None:  # type: ignore[no-untyped-def]
     """A short centred horizontal line (under the authority's name and under the motto)."""
 
     indent = max((cell_cm - length_cm) / 2, 0)
@@ -515,7 +515,7 @@ def _docx_rule(paragraph, *, length_cm: float, cell_cm: float) -> None:  # type:
     )
 
 
-def _docx_page_numbers(section) -> None:  # type: ignore[no-untyped-def]
+def docx_page_numbers(section) -> None:  # type: ignore[no-untyped-def]
     """Page numbers centred at the top, from the second page on (Decree 30/2020)."""
 
     section.different_first_page_header_footer = True
@@ -524,7 +524,7 @@ def _docx_page_numbers(section) -> None:  # type: ignore[no-untyped-def]
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
     run = paragraph.add_run("2")
-    run.font.size = Pt(_HEADER_PT)
+    run.font.size = Pt(HEADER_PT)
     run._r.getparent().remove(run._r)
     field.append(run._r)
     paragraph._p.append(field)
@@ -555,13 +555,13 @@ def _agenda_row(entry: AgendaEntry) -> dict[str, object]:
     row: dict[str, object] = {
         "number": entry.number,
         "item_id": entry.item_id,
-        "title": _free(entry.title).strip(),
-        "topic": _plain(entry.topic),
-        "areas": _AREA_SEPARATOR.join(_plain(a) for a in entry.areas),
+        "title": free_text(entry.title).strip(),
+        "topic": plain_text(entry.topic),
+        "areas": _AREA_SEPARATOR.join(plain_text(a) for a in entry.areas),
         "residents": entry.residents,
-        "agency": _plain(entry.agency),
+        "agency": plain_text(entry.agency),
         "minutes": entry.minutes,
-        "concern_codes": _CODE_SEPARATOR.join(_plain(c.code) for c in entry.concerns),
+        "concern_codes": _CODE_SEPARATOR.join(plain_text(c.code) for c in entry.concerns),
     }
     row.update(dict.fromkeys(ANSWER_KEYS, ""))
     return row
@@ -572,8 +572,8 @@ def agenda_xlsx(document: AgendaDocument) -> bytes:
     _check(document)
 
     workbook = Workbook()
-    workbook.properties.title = _plain(f"Chương trình hội nghị đối thoại - {document.meeting_title}")
-    workbook.properties.creator = _plain(document.unit_name)
+    workbook.properties.title = plain_text(f"Chương trình hội nghị đối thoại - {document.meeting_title}")
+    workbook.properties.creator = plain_text(document.unit_name)
     workbook.properties.language = "vi-VN"
     workbook.custom_doc_props.append(IntProperty(name=XLSX_MEETING_PROPERTY, value=document.meeting_id))
 
@@ -603,7 +603,7 @@ def agenda_xlsx(document: AgendaDocument) -> bytes:
                 cell.number_format = "@"  # typed dates stay the text dd/mm/yyyy
             elif isinstance(cell.value, str):
                 cell.data_type = "s"  # a title starting with '=' is text, not a formula
-    _xlsx_frame(sheet, keys)
+    xlsx_frame(sheet, keys)
 
     disposition = keys.index("disposition") + 1
     labels = ",".join(DISPOSITION_LABELS.values())
@@ -626,7 +626,7 @@ def agenda_xlsx(document: AgendaDocument) -> bytes:
     for entry in document.entries:
         for concern in entry.concerns:
             concerns.append(
-                [entry.number, _plain(concern.code), _plain(concern.area), _free(concern.text), _author(concern)]
+                [entry.number, plain_text(concern.code), plain_text(concern.area), free_text(concern.text), _author(concern)]
             )
     for index, key in enumerate(concern_keys, start=1):
         concerns.column_dimensions[get_column_letter(index)].width = _CONCERN_WIDTHS[key]
@@ -638,14 +638,14 @@ def agenda_xlsx(document: AgendaDocument) -> bytes:
                 cell.fill = header_fill
             elif isinstance(cell.value, str):
                 cell.data_type = "s"
-    _xlsx_frame(concerns, concern_keys)
+    xlsx_frame(concerns, concern_keys)
 
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _xlsx_frame(sheet, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
+def xlsx_frame(sheet, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
     """Frozen header, filter, and A4 landscape printing one page wide with the header repeated."""
 
     sheet.freeze_panes = "A2"
@@ -658,13 +658,13 @@ def _xlsx_frame(sheet, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
     sheet.print_title_rows = "1:1"
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_cell(value: object) -> str:
     text = "" if value is None else str(value)
     # A text cell that Excel would run as a formula gets a leading apostrophe.
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
+    if isinstance(value, str) and text.startswith(FORMULA_START):
         return "'" + text
     return text
 
@@ -683,7 +683,7 @@ def agenda_csv(document: AgendaDocument) -> bytes:
 
 # --- File names ----------------------------------------------------------------------------
 
-_EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
+EXTENSION_PATTERN = re.compile(r"^[a-z0-9]{1,10}$")
 
 
 def ascii_slug(text: str) -> str:
@@ -697,10 +697,10 @@ def ascii_slug(text: str) -> str:
 def export_filename(document: AgendaDocument, extension: str) -> str:
     """A safe ASCII name: 'chuong-trinh-hoi-nghi-12-20261220.docx'."""
     suffix = extension.strip().lstrip(".").lower()
-    if not _EXTENSION.match(suffix):
+    if not EXTENSION_PATTERN.match(suffix):
         raise ExportError(f"unusable file extension {extension!r}: use letters and digits, e.g. 'docx'")
     stem = ascii_slug(f"Chương trình hội nghị {document.meeting_id}")
-    parts = _parts(document.starts_at)
+    parts = date_parts(document.starts_at)
     if parts is not None:
         day, month, year, _, _ = parts
         stem += f"-{year:04d}{month:02d}{day:02d}"

@@ -43,33 +43,33 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bot.export import (
-    _BODY_PT,
-    _EXTENSION,
-    _FORMULA_START,
-    _HEADER_PT,
-    _LEFT_HEADER_CM,
-    _RIGHT_HEADER_CM,
-    _TEXT_WIDTH_CM,
-    _UNIT_KINDS,
+    BODY_PT,
+    EXTENSION_PATTERN,
+    FORMULA_START,
+    HEADER_PT,
+    LEFT_HEADER_CM,
+    RIGHT_HEADER_CM,
+    TEXT_WIDTH_CM,
+    UNIT_KINDS,
     AGENDA_COLUMNS,
     AGENDA_SHEET,
     DISPOSITION_LABELS,
     XLSX_MEETING_PROPERTY,
     ExportError,
-    _docx_body,
-    _docx_fonts,
-    _docx_grid,
-    _docx_line,
-    _docx_page_numbers,
-    _docx_rule,
-    _free,
-    _long_date,
-    _parts,
-    _place_name,
-    _plain,
-    _sentence,
-    _spoken_time,
-    _xlsx_frame,
+    docx_body,
+    docx_fonts,
+    docx_grid,
+    docx_line,
+    docx_page_numbers,
+    docx_rule,
+    free_text,
+    long_date,
+    date_parts,
+    place_name,
+    plain_text,
+    as_sentence,
+    spoken_time,
+    xlsx_frame,
     ascii_slug,
     disposition_from_label,
 )
@@ -225,7 +225,7 @@ def _answer_sheet(workbook):  # type: ignore[no-untyped-def]
 
 def _header_key(value: object) -> str:
     """Header text compared loosely: case, spacing, NFC/NFD and a trailing '(…)' hint don't matter."""
-    text = " ".join(_plain("" if value is None else value).split()).casefold()
+    text = " ".join(plain_text("" if value is None else value).split()).casefold()
     return re.sub(r"\s*\([^()]*\)$", "", text)
 
 
@@ -271,9 +271,9 @@ def _text(value: object, key: str) -> str:
     elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
     else:
-        text = _plain(value)
+        text = plain_text(value)
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if text.startswith("'") and (key in _STRUCTURED or text[1:].startswith(_FORMULA_START)):
+    if text.startswith("'") and (key in _STRUCTURED or text[1:].startswith(FORMULA_START)):
         text = text[1:].strip()
     return text
 
@@ -527,7 +527,7 @@ def result_status(disposition: str, *, due_date: date | None, final_at: date | N
 
 
 def _day(text: str | None) -> date | None:
-    parts = _parts(text) if text else None
+    parts = date_parts(text) if text else None
     if parts is None:
         return None
     try:
@@ -558,8 +558,8 @@ def _check_results(document: ResultsDocument) -> None:
 
 def _committee(unit_name: str) -> str:
     """'Phường Phú Thọ' -> 'Ủy ban nhân dân phường Phú Thọ' (the kind in lower case mid-sentence)."""
-    name = " ".join(_plain(unit_name).split())
-    for kind in _UNIT_KINDS:
+    name = " ".join(plain_text(unit_name).split())
+    for kind in UNIT_KINDS:
         if name.casefold().startswith(kind + " "):
             name = kind + name[len(kind) :]
             break
@@ -568,7 +568,7 @@ def _committee(unit_name: str) -> str:
 
 def _clean(text: str | None) -> str:
     """Free text for a published document: NFC, no phone numbers, no stray spaces."""
-    return _free(text or "").strip()
+    return free_text(text or "").strip()
 
 
 def _label(disposition: str) -> str:
@@ -607,53 +607,53 @@ def results_docx(document: ResultsDocument) -> bytes:
     _check_results(document)
 
     doc = Document()
-    _docx_fonts(doc)
+    docx_fonts(doc)
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.top_margin, section.bottom_margin = Cm(2), Cm(2)
     section.left_margin, section.right_margin = Cm(3), Cm(2)
     section.header_distance, section.footer_distance = Cm(1), Cm(1)
-    _docx_page_numbers(section)
+    docx_page_numbers(section)
 
     properties = doc.core_properties
     properties.title = _clean(f"Thông báo kết quả hội nghị đối thoại - {document.meeting_title}")
-    properties.author = _plain(document.unit_name)
-    properties.last_modified_by = _plain(document.unit_name)
+    properties.author = plain_text(document.unit_name)
+    properties.last_modified_by = plain_text(document.unit_name)
     properties.language = "vi-VN"
     properties.comments = ""
 
     # Header block as on the agenda, plus the notice's number line staff fill in by hand.
-    header = _docx_grid(doc, (_LEFT_HEADER_CM, _RIGHT_HEADER_CM))
+    header = docx_grid(doc, (LEFT_HEADER_CM, RIGHT_HEADER_CM))
     left, right = header.rows[0].cells
-    _docx_line(left.paragraphs[0], "ỦY BAN NHÂN DÂN", size=_HEADER_PT, bold=True)
-    _docx_line(left.add_paragraph(), _plain(document.unit_name).upper(), size=_HEADER_PT, bold=True)
-    _docx_rule(left.add_paragraph(), length_cm=2.2, cell_cm=_LEFT_HEADER_CM)
-    _docx_line(left.add_paragraph(), "Số:        /TB-UBND", size=_HEADER_PT, space_before=4)
-    _docx_line(right.paragraphs[0], "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
-    _docx_line(right.add_paragraph(), "Độc lập - Tự do - Hạnh phúc", size=_HEADER_PT, bold=True)
-    _docx_rule(right.add_paragraph(), length_cm=5.7, cell_cm=_RIGHT_HEADER_CM)
-    _docx_line(
+    docx_line(left.paragraphs[0], "ỦY BAN NHÂN DÂN", size=HEADER_PT, bold=True)
+    docx_line(left.add_paragraph(), plain_text(document.unit_name).upper(), size=HEADER_PT, bold=True)
+    docx_rule(left.add_paragraph(), length_cm=2.2, cell_cm=LEFT_HEADER_CM)
+    docx_line(left.add_paragraph(), "Số:        /TB-UBND", size=HEADER_PT, space_before=4)
+    docx_line(right.paragraphs[0], "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
+    docx_line(right.add_paragraph(), "Độc lập - Tự do - Hạnh phúc", size=HEADER_PT, bold=True)
+    docx_rule(right.add_paragraph(), length_cm=5.7, cell_cm=RIGHT_HEADER_CM)
+    docx_line(
         right.add_paragraph(),
-        f"{_place_name(document.unit_name)}, {_long_date(document.generated_at)}",
-        size=_BODY_PT,
+        f"{place_name(document.unit_name)}, {long_date(document.generated_at)}",
+        size=BODY_PT,
         italic=True,
         space_before=4,
     )
 
-    _docx_line(doc.add_paragraph(), _TITLE, bold=True, space_before=18)
-    _docx_line(doc.add_paragraph(), _clean(document.meeting_title), bold=True)
-    _docx_line(doc.add_paragraph(), f"Thời gian: {_sentence(_spoken_time(document.held_at))}", italic=True)
-    _docx_line(doc.add_paragraph(), f"Địa điểm: {_sentence(_clean(document.place))}", italic=True)
-    _docx_rule(doc.add_paragraph(), length_cm=4.0, cell_cm=_TEXT_WIDTH_CM)
+    docx_line(doc.add_paragraph(), _TITLE, bold=True, space_before=18)
+    docx_line(doc.add_paragraph(), _clean(document.meeting_title), bold=True)
+    docx_line(doc.add_paragraph(), f"Thời gian: {as_sentence(spoken_time(document.held_at))}", italic=True)
+    docx_line(doc.add_paragraph(), f"Địa điểm: {as_sentence(_clean(document.place))}", italic=True)
+    docx_rule(doc.add_paragraph(), length_cm=4.0, cell_cm=TEXT_WIDTH_CM)
 
     committee = _committee(document.unit_name)
     items, concerns, _, _ = _counts(document)
-    held = _parts(document.held_at)
+    held = date_parts(document.held_at)
     if held is not None:
         held_text = f"ngày {held[0]:02d}/{held[1]:02d}/{held[2]}"
     else:
-        held_text = _plain(document.held_at).strip()
-    _docx_body(
+        held_text = plain_text(document.held_at).strip()
+    docx_body(
         doc.add_paragraph(),
         [
             (
@@ -673,7 +673,7 @@ def results_docx(document: ResultsDocument) -> bytes:
     _docx_summary(doc, document)
 
     _docx_section(doc, "III. Ý KIẾN PHẢN HỒI CỦA NGƯỜI DÂN")
-    _docx_body(doc.add_paragraph(), [(_satisfaction(document), "")])
+    docx_body(doc.add_paragraph(), [(_satisfaction(document), "")])
 
     today = _day(document.generated_at)
     pending = any(
@@ -687,13 +687,13 @@ def results_docx(document: ResultsDocument) -> bytes:
             " và thông báo kết quả khi có trả lời."
         )
     paragraph = doc.add_paragraph()
-    _docx_body(paragraph, [(closing, "")])
+    docx_body(paragraph, [(closing, "")])
     paragraph.paragraph_format.space_before = Pt(6)
 
     # "Nơi nhận" and signature. The results go to the residential groups' heads too (the law).
     doc.add_paragraph()
-    half = _TEXT_WIDTH_CM / 2
-    signatures = _docx_grid(doc, (half, half))
+    half = TEXT_WIDTH_CM / 2
+    signatures = docx_grid(doc, (half, half))
     left, right = signatures.rows[0].cells
     _docx_left(left.paragraphs[0], "Nơi nhận:", size=_SMALL_PT, bold=True, italic=True)
     for line in (
@@ -702,8 +702,8 @@ def results_docx(document: ResultsDocument) -> bytes:
         "- Lưu: VT.",
     ):
         _docx_left(left.add_paragraph(), line, size=_RECIPIENT_PT)
-    _docx_line(right.paragraphs[0], _plain(document.chair_title).upper(), size=_BODY_PT, bold=True)
-    _docx_line(right.add_paragraph(), "(Ký, ghi rõ họ tên)", size=_BODY_PT, italic=True)
+    docx_line(right.paragraphs[0], plain_text(document.chair_title).upper(), size=BODY_PT, bold=True)
+    docx_line(right.add_paragraph(), "(Ký, ghi rõ họ tên)", size=BODY_PT, italic=True)
 
     buffer = io.BytesIO()
     doc.save(buffer)
@@ -731,44 +731,44 @@ def _docx_left(  # type: ignore[no-untyped-def]
 
 def _docx_entry(doc, entry: ResultEntry) -> None:  # type: ignore[no-untyped-def]
     heading = doc.add_paragraph()
-    _docx_body(heading, [(f"{entry.number}. {_clean(entry.title)}", "b")])
+    docx_body(heading, [(f"{entry.number}. {_clean(entry.title)}", "b")])
     heading.paragraph_format.keep_with_next = True
     heading.paragraph_format.space_before = Pt(6)
-    _docx_body(doc.add_paragraph(), [("Lĩnh vực: ", "i"), (_sentence(_clean(entry.topic)), "")])
+    docx_body(doc.add_paragraph(), [("Lĩnh vực: ", "i"), (as_sentence(_clean(entry.topic)), "")])
     for concern in entry.concerns:
         runs = [
             ("- ", ""),
-            (_plain(concern.code).strip(), "b"),
+            (plain_text(concern.code).strip(), "b"),
             (f" ({_clean(concern.area)}): ", ""),
-            (_sentence(_clean(concern.text)), ""),
+            (as_sentence(_clean(concern.text)), ""),
         ]
         if concern.followers > 0:
             runs.append((f" Số người dân quan tâm: {concern.followers}.", "i"))
-        _docx_body(doc.add_paragraph(), runs)
-    _docx_body(doc.add_paragraph(), [("Hình thức trả lời: ", "i"), (_sentence(_label(entry.disposition)), "")])
-    _docx_body(doc.add_paragraph(), [("Nội dung trả lời: ", "i"), (_sentence(_clean(entry.answer)), "")])
-    _docx_body(doc.add_paragraph(), [("Người trả lời: ", "i"), (_sentence(_clean(entry.answered_by)), "")])
+        docx_body(doc.add_paragraph(), runs)
+    docx_body(doc.add_paragraph(), [("Hình thức trả lời: ", "i"), (as_sentence(_label(entry.disposition)), "")])
+    docx_body(doc.add_paragraph(), [("Nội dung trả lời: ", "i"), (as_sentence(_clean(entry.answer)), "")])
+    docx_body(doc.add_paragraph(), [("Người trả lời: ", "i"), (as_sentence(_clean(entry.answered_by)), "")])
     if entry.disposition == "forwarded":
-        _docx_body(
+        docx_body(
             doc.add_paragraph(),
             [
-                ("Cơ quan được chuyển: ", "i"), (_sentence(_clean(entry.forwarded_to) or "-") + " ", ""),
-                ("Hạn giải quyết: ", "i"), (_sentence(_plain(entry.due_date or "-").strip()), ""),
+                ("Cơ quan được chuyển: ", "i"), (as_sentence(_clean(entry.forwarded_to) or "-") + " ", ""),
+                ("Hạn giải quyết: ", "i"), (as_sentence(plain_text(entry.due_date or "-").strip()), ""),
             ],
         )
         final = _clean(entry.final_answer)
         if final:
             when = f" (ngày {_day_text(entry.final_at)})" if _day(entry.final_at) is not None else ""
-            runs = [("Kết quả giải quyết của cơ quan" + when + ": ", "i"), (_sentence(final), "")]
+            runs = [("Kết quả giải quyết của cơ quan" + when + ": ", "i"), (as_sentence(final), "")]
         else:
             runs = [("Kết quả giải quyết của cơ quan: ", "i"), ("chưa có trả lời.", "")]
-        _docx_body(doc.add_paragraph(), runs)
-    _docx_body(doc.add_paragraph(), [("Tình trạng: ", "i"), (_sentence(_clean(entry.status)), "b")])
+        docx_body(doc.add_paragraph(), runs)
+    docx_body(doc.add_paragraph(), [("Tình trạng: ", "i"), (as_sentence(_clean(entry.status)), "b")])
 
 
 def _day_text(text: str | None) -> str:
     day = _day(text)
-    return day.strftime("%d/%m/%Y") if day is not None else _plain(text or "").strip()
+    return day.strftime("%d/%m/%Y") if day is not None else plain_text(text or "").strip()
 
 
 _SUMMARY_WIDTHS_CM = (10.0, 3.0, 3.0)
@@ -802,7 +802,7 @@ def _docx_summary(doc, document: ResultsDocument) -> None:  # type: ignore[no-un
             if index == 0 and style == "i":
                 paragraph.paragraph_format.left_indent = Cm(0.5)
             run = paragraph.add_run(str(value))
-            run.font.size = Pt(_HEADER_PT)
+            run.font.size = Pt(HEADER_PT)
             run.bold = "b" in style or None
             run.italic = "i" in style or None
 
@@ -855,7 +855,7 @@ def results_xlsx(document: ResultsDocument) -> bytes:
 
     workbook = Workbook()
     workbook.properties.title = _clean(f"Kết quả hội nghị đối thoại - {document.meeting_title}")
-    workbook.properties.creator = _plain(document.unit_name)
+    workbook.properties.creator = plain_text(document.unit_name)
     workbook.properties.language = "vi-VN"
 
     sheet = workbook.active
@@ -883,7 +883,7 @@ def results_xlsx(document: ResultsDocument) -> bytes:
                 cell.data_type = "s"  # an answer starting with '=' is text, not a formula
             elif isinstance(cell.value, (date, datetime)):
                 cell.number_format = "DD/MM/YYYY"
-    _xlsx_frame(sheet, keys)
+    xlsx_frame(sheet, keys)
 
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -898,7 +898,7 @@ def _result_row(entry: ResultEntry, concern: ResultConcern | None) -> dict[str, 
     due = _day(entry.due_date) if forwarded else None
     return {
         "item_number": entry.number,
-        "code": _plain(concern.code).strip() if concern else None,
+        "code": plain_text(concern.code).strip() if concern else None,
         "area": _clean(concern.area) if concern else None,
         "text": _clean(concern.text) if concern else None,
         "disposition": _label(entry.disposition),
@@ -906,7 +906,7 @@ def _result_row(entry: ResultEntry, concern: ResultConcern | None) -> dict[str, 
         "answered_by": _clean(entry.answered_by) or None,
         "forwarded_to": (_clean(entry.forwarded_to) or None) if forwarded else None,
         # A real date sorts and filters as one; text that is not a date stays as it was given.
-        "due_date": due if due is not None else (_plain(entry.due_date or "").strip() or None) if forwarded else None,
+        "due_date": due if due is not None else (plain_text(entry.due_date or "").strip() or None) if forwarded else None,
         "final_answer": final or None,
         "status": _clean(entry.status) or None,
     }
@@ -918,10 +918,10 @@ def _result_row(entry: ResultEntry, concern: ResultConcern | None) -> dict[str, 
 def results_filename(document: ResultsDocument, extension: str) -> str:
     """A safe ASCII name: 'ket-qua-hoi-nghi-12-20261220.docx' (the meeting's date)."""
     suffix = extension.strip().lstrip(".").lower()
-    if not _EXTENSION.match(suffix):
+    if not EXTENSION_PATTERN.match(suffix):
         raise ExportError(f"unusable file extension {extension!r}: use letters and digits, e.g. 'docx'")
     stem = ascii_slug(f"Kết quả hội nghị {document.meeting_id}")
-    parts = _parts(document.held_at)
+    parts = date_parts(document.held_at)
     if parts is not None:
         day, month, year, _, _ = parts
         stem += f"-{year:04d}{month:02d}{day:02d}"

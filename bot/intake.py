@@ -159,7 +159,6 @@ class _Turn:
         self.agenda = AgendaRepository(connection)
         self.satisfaction = SatisfactionRepository(connection)
         self.duplicate = False
-        self._pending_comment: tuple[int, str] | None = None
 
     @classmethod
     async def begin(cls, intake: Intake, connection: aiosqlite.Connection, inbound: Inbound, now: datetime) -> _Turn:
@@ -198,9 +197,6 @@ class _Turn:
         return await self.on_input()
 
     async def finish(self, replies: list[Reply]) -> None:
-        if self._pending_comment is not None:
-            concern_id, comment = self._pending_comment
-            await self.satisfaction.comment(concern_id, self.resident.id, comment)
         if not self.duplicate and self.inbound.event_id is not None:
             self.state.last_event = self.inbound.event_id
             # A file is not kept for sending again: the resident can ask for it anew.
@@ -539,12 +535,12 @@ class _Turn:
             "proxy_phone": self.on_proxy_phone,
         }.get(self.state.step if self.in_flow or self.state.step == "consent" else "idle")
         if handler is None:
-            return self.idle_input()
+            return await self.idle_input()
         return await handler()
 
-    def idle_input(self) -> list[Reply]:
+    async def idle_input(self) -> list[Reply]:
         if self.state.comment_pending is not None and self.inbound.kind is InboundKind.TEXT:
-            return self.take_comment()
+            return await self.take_comment()
         if self.inbound.kind is InboundKind.UNSUPPORTED:
             return [Reply(self.t("idle.unsupported")), self.menu()]
         return [Reply(self.t("idle.hint")), self.menu()]
@@ -1097,11 +1093,12 @@ class _Turn:
         self.state.comment_pending = concern_id
         return [Reply(self.t("satisfaction.ask_comment"), buttons=((Button(self.t("satisfaction.skip"), "g:satskip:"),),))]
 
-    def take_comment(self) -> list[Reply]:
+    async def take_comment(self) -> list[Reply]:
         concern_id = self.state.comment_pending
         assert concern_id is not None
         self.state.comment_pending = None
-        self._pending_comment = (concern_id, (self.inbound.text or "")[: self.settings.limits.text_max_chars])
+        comment = (self.inbound.text or "")[: self.settings.limits.text_max_chars]
+        await self.satisfaction.comment(concern_id, self.resident.id, comment)
         return [Reply(self.t("satisfaction.comment_thanks")), self.menu()]
 
     # --- subscriptions ----------------------------------------------------------------

@@ -207,11 +207,15 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace, clock: Clock) -> int:
     settings = load_settings(args.config)
     secrets = Secrets.from_environment()
-    configure_logging([s for s in (secrets.telegram_token, secrets.webhook_secret) if s])
+    configure_logging([s for s in (secrets.telegram_token, secrets.webhook_secret, secrets.zalo_oa_secret_key,
+                                   secrets.zalo_app_secret, secrets.zalo_access_token, secrets.zalo_refresh_token) if s])
     if settings.telegram.enabled and not secrets.telegram_token:
         print("error: set TELEGRAM_BOT_TOKEN to the token BotFather gave you", file=sys.stderr)
         return 2
-    if settings.telegram.mode == "webhook" and not secrets.webhook_secret:
+    if settings.zalo.enabled and secrets.zalo_missing():
+        print(f"error: the Zalo channel needs {', '.join(secrets.zalo_missing())} (see the README)", file=sys.stderr)
+        return 2
+    if settings.telegram.enabled and settings.telegram.mode == "webhook" and not secrets.webhook_secret:
         print("error: webhook mode needs TELEGRAM_WEBHOOK_SECRET, so that only Telegram can call the bot", file=sys.stderr)
         return 2
     from bot.app import run_bot
@@ -237,6 +241,10 @@ def _check_config(args: argparse.Namespace, clock: Clock) -> int:
     )
     if settings.telegram.enabled and not os.environ.get("TELEGRAM_BOT_TOKEN"):
         print("note: TELEGRAM_BOT_TOKEN is not set in this environment; `doithoai run` will need it")
+    if settings.zalo.enabled:
+        missing = Secrets.from_environment().zalo_missing()
+        if missing:
+            print(f"note: {', '.join(missing)} not set in this environment; `doithoai run` will need them")
     return 0
 
 
@@ -268,8 +276,8 @@ def _actor() -> str:
 def _time(value: str | None, settings: Settings) -> datetime | None:
     try:
         return None if value is None else parse_local(value, settings.zone)
-    except ValueError as error:
-        raise MeetingError(str(error)) from None
+    except ValueError:
+        raise MeetingError("refusal.bad_time", value=(value or "").strip()) from None
 
 
 # --- meetings -----------------------------------------------------------------------------
@@ -332,7 +340,7 @@ def _meeting_edit(args: argparse.Namespace, clock: Clock) -> int:
             if getattr(args, option) is not None:
                 changes[column] = _time(getattr(args, option), settings)
         if not changes:
-            raise MeetingError("nothing to change: give --title, --place, --starts, --intake-closes …")
+            raise MeetingError("refusal.nothing_to_change")
         edited = await services.meetings.edit(args.id, _actor(), **changes)
         for warning in edited.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -498,7 +506,7 @@ def _agenda_item(args: argparse.Namespace, clock: Clock) -> int:
         meeting = await services.meetings.current(args.meeting)
         agenda, actor = services.agenda, _actor()
         if args.include and args.exclude:
-            raise AgendaError("--include or --exclude, not both")
+            raise AgendaError("refusal.include_or_exclude")
         if args.title:
             await agenda.rename(meeting.id, args.number, args.title, actor)
         if args.minutes is not None:
@@ -673,6 +681,8 @@ async def _no_dialogue(inbound: object) -> list[object]:
 def _print_delivery(counts: dict[str, int]) -> None:
     print(f"sent {counts.get('sent', 0)}, undeliverable {counts.get('undeliverable', 0)}, "
           f"failed {counts.get('failed', 0)} (retry with `doithoai retry-failed`)")
+    if counts.get("held", 0):
+        print(f"held {counts['held']}: Zalo residents outside Zalo's window; sent when they write again")
 
 
 def _followup(args: argparse.Namespace, clock: Clock) -> int:

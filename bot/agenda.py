@@ -14,6 +14,7 @@ from bot.clock import Clock, format_local
 from bot.codes import find_by_typed_code
 from bot.config import Settings
 from bot.export import AgendaConcern, AgendaDocument, AgendaEntry, redact_phones
+from bot.refusal import Refusal, status_term
 from bot.similar import cluster
 from bot.text import Catalog
 from storage.agenda import AgendaItem, AgendaRepository
@@ -24,10 +25,11 @@ from storage.meetings import MeetingRepository
 from storage.records import Concern, Meeting
 
 TITLE_CHARS = 90
+MIN_MINUTES, MAX_MINUTES = 1, 240
 
 
-class AgendaError(ValueError):
-    """Why an agenda change was refused, for staff."""
+class AgendaError(Refusal):
+    """Why an agenda change was refused, for staff (a catalog key under [refusal])."""
 
 
 @dataclass(frozen=True)
@@ -114,13 +116,13 @@ class AgendaService:
         await self._edit_item(meeting_id, number, actor, "agenda.include" if included else "agenda.exclude", included=int(included))
 
     async def set_minutes(self, meeting_id: int, number: int, minutes: int, actor: str) -> None:
-        if not 1 <= minutes <= 240:
-            raise AgendaError("minutes must be between 1 and 240")
+        if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+            raise AgendaError("refusal.minutes_range", low=MIN_MINUTES, high=MAX_MINUTES)
         await self._edit_item(meeting_id, number, actor, "agenda.minutes", minutes=minutes)
 
     async def rename(self, meeting_id: int, number: int, title: str, actor: str) -> None:
         if not title.strip():
-            raise AgendaError("the title cannot be empty")
+            raise AgendaError("refusal.title_empty")
         await self._edit_item(meeting_id, number, actor, "agenda.rename", title=title.strip()[:300])
 
     async def detach(self, code: str, actor: str) -> None:
@@ -131,7 +133,7 @@ class AgendaService:
             await self._meeting(MeetingRepository(connection), concern.meeting_id)
             agenda = AgendaRepository(connection)
             if await agenda.detach(concern.id) is None:
-                raise AgendaError(f"{concern.code} is not on the agenda")
+                raise AgendaError("refusal.not_on_agenda", code=concern.code)
             await agenda.add(concern.meeting_id, _title(concern.text), concern.topic_id, self._minutes(1), [concern.id], now)
             await agenda.delete_empty(concern.meeting_id)
             await AuditRepository(connection).record(
@@ -145,9 +147,9 @@ class AgendaService:
             concern = await self._concern(ConcernRepository(connection), code)
             await self._meeting(MeetingRepository(connection), meeting_id)
             if concern.meeting_id != meeting_id:
-                raise AgendaError(f"{concern.code} belongs to another meeting")
+                raise AgendaError("refusal.other_meeting", code=concern.code)
             if concern.status != "open" or concern.merged_into is not None:
-                raise AgendaError(f"{concern.code} is {concern.status}: only open concerns go on the agenda")
+                raise AgendaError("refusal.agenda_not_open", code=concern.code, status=status_term(concern.status))
             agenda = AgendaRepository(connection)
             item = _at(await agenda.items(meeting_id), number)
             await agenda.detach(concern.id)
@@ -214,7 +216,7 @@ class AgendaService:
             agenda = AgendaRepository(connection)
             item = _at(await agenda.items(meeting_id), number)
             if not await agenda.update(item, **changes):
-                raise AgendaError("someone else changed this item just now; show the agenda again")
+                raise AgendaError("refusal.item_changed")
             await AuditRepository(connection).record(
                 actor=actor, action=action, subject=f"agenda_item:{item.id}", now=now,
                 before={key: getattr(item, key) for key in changes}, after=dict(changes),
@@ -236,27 +238,27 @@ class AgendaService:
     async def _meeting(self, meetings: MeetingRepository, meeting_id: int) -> Meeting:
         meeting = await meetings.get(meeting_id)
         if meeting is None:
-            raise AgendaError(f"no meeting {meeting_id}")
+            raise AgendaError("refusal.no_meeting", id=meeting_id)
         if meeting.status == "cancelled":
-            raise AgendaError(f"meeting {meeting_id} is cancelled")
+            raise AgendaError("refusal.meeting_cancelled", id=meeting_id)
         return meeting
 
     async def _concern(self, concerns: ConcernRepository, code: str) -> Concern:
         concern = await find_by_typed_code(concerns, code, self._settings.unit.code_prefix)
         if concern is None:
-            raise AgendaError(f"no concern {code.strip()!r}")
+            raise AgendaError("refusal.no_concern", code=code.strip())
         return concern
 
 
 def _at(items: list[AgendaItem], number: int) -> AgendaItem:
     if not 1 <= number <= len(items):
-        raise AgendaError(f"there is no item {number} (the agenda has {len(items)})")
+        raise AgendaError("refusal.no_item", number=number, count=len(items))
     return items[number - 1]
 
 
 def _moved(ids: list[int], number: int, to: int) -> list[int]:
     if not 1 <= number <= len(ids) or not 1 <= to <= len(ids):
-        raise AgendaError(f"positions go from 1 to {len(ids)}")
+        raise AgendaError("refusal.positions", count=len(ids))
     moved = list(ids)
     moved.insert(to - 1, moved.pop(number - 1))
     return moved

@@ -18,6 +18,7 @@ from bot.clock import Clock, format_local
 from bot.codes import find_by_typed_code
 from bot.config import Settings
 from bot.notices import Localised, Notices
+from bot.refusal import Refusal, phase_term, status_term
 from bot.results import (
     ResultConcern,
     ResultEntry,
@@ -42,8 +43,8 @@ from storage.records import DISPOSITIONS, Answer, Concern, Meeting, NewConcern
 ANSWERABLE_PHASES = ("intake_closed", "held", "published")
 
 
-class AnswerError(ValueError):
-    """Why an answer, a publish or a carry-over was refused, for staff."""
+class AnswerError(Refusal):
+    """Why an answer, a publish or a carry-over was refused, for staff (a catalog key under [refusal])."""
 
 
 @dataclass(frozen=True)
@@ -54,21 +55,22 @@ class AnswerInput:
     agency: str | None = None
     due_date: date | None = None
 
-    def problems(self, today: date) -> list[str]:
+    def problems(self, today: date) -> list[Refusal]:
+        """What is wrong with this answer, each as a catalog key (str() of one is its English text)."""
         found = []
         if self.disposition not in DISPOSITIONS:
-            found.append(f"disposition must be one of {', '.join(DISPOSITIONS)}")
+            found.append(Refusal("refusal.answer_disposition", dispositions=", ".join(DISPOSITIONS)))
         if not self.answer.strip():
-            found.append("the answer is empty")
+            found.append(Refusal("refusal.answer_empty"))
         if not self.answered_by.strip():
-            found.append("say who answered (e.g. the chair)")
+            found.append(Refusal("refusal.answer_by_missing"))
         if self.disposition == "forwarded":
             if not (self.agency or "").strip():
-                found.append("a forwarded concern needs the agency it went to")
+                found.append(Refusal("refusal.answer_agency_missing"))
             if self.due_date is None:
-                found.append("a forwarded concern needs a due date")
+                found.append(Refusal("refusal.answer_due_missing"))
             elif self.due_date < today:
-                found.append("the due date has passed")
+                found.append(Refusal("refusal.answer_due_passed"))
         return found
 
 
@@ -76,7 +78,7 @@ class AnswerInput:
 class ImportReport:
     applied: int
     unchanged: int
-    problems: tuple[str, ...]
+    problems: tuple[Refusal, ...]  # render(catalog, "vi") for staff; str() is the English
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,11 @@ class AnswerService:
         Running the same file twice changes nothing the second time.
         """
         today = self._today()
-        problems = [f"row {row}: {problem}" for row, _, given in rows for problem in given.problems(today)]
+        problems = [
+            Refusal("refusal.import_row", row=row, problem=problem)
+            for row, _, given in rows
+            for problem in given.problems(today)
+        ]
         applied = unchanged = 0
         async with self._database.transaction() as connection:
             meeting = await self._meeting(MeetingRepository(connection), meeting_id)
@@ -163,7 +169,7 @@ class AnswerService:
             for row, item_id, given in rows:
                 item = items.get(item_id)
                 if item is None:
-                    problems.append(f"row {row}: agenda item {item_id} is not on the agenda of meeting {meeting.id}")
+                    problems.append(Refusal("refusal.import_not_on_agenda", row=row, item=item_id, id=meeting.id))
                     continue
                 for concern_id in item.concern_ids:
                     concern = await concerns.get(concern_id)
@@ -184,15 +190,13 @@ class AnswerService:
         parse = parse_answers_csv if filename.lower().endswith(".csv") else parse_answers_xlsx
         sheet = parse(content, meeting_id=meeting_id, today=self._today())
         if sheet.problems:
-            return ImportReport(0, 0, tuple(
-                f"dòng {p.row}{', cột ' + p.column if p.column else ''}: {p.message}" for p in sheet.problems
-            ))
+            return ImportReport(0, 0, tuple(_sheet_problem(p.row, p.column, p.message) for p in sheet.problems))
         rows = [
             (row.row, row.item_id, AnswerInput(row.disposition, row.answer, row.answered_by, row.forwarded_to, row.due_date))
             for row in sheet.rows
         ]
         if not rows:
-            return ImportReport(0, 0, ("no answered row in the file: fill in the answer columns first",))
+            return ImportReport(0, 0, (Refusal("refusal.import_no_rows"),))
         return await self.import_rows(meeting_id, rows, actor)
 
     # --- publishing ---------------------------------------------------------------------
@@ -204,7 +208,7 @@ class AnswerService:
             meetings = MeetingRepository(connection)
             meeting = await self._meeting(meetings, meeting_id)
             if meeting.phase(now) not in ("held", "published"):
-                raise AnswerError(f"meeting {meeting.id} has not been held yet: answers are published after it")
+                raise AnswerError("refusal.not_held_yet", id=meeting.id)
             concerns = ConcernRepository(connection)
             answers = await AnswerRepository(connection).of_meeting(meeting.id)
             queued = answered = 0
@@ -276,7 +280,7 @@ class AnswerService:
     async def finalise(self, code: str, final_answer: str, actor: str) -> Concern:
         """The agency's final answer to a forwarded concern, pushed to its followers."""
         if not final_answer.strip():
-            raise AnswerError("the final answer is empty")
+            raise AnswerError("refusal.final_empty")
         now = self._clock.now()
         async with self._database.transaction() as connection:
             concerns = ConcernRepository(connection)
@@ -284,9 +288,9 @@ class AnswerService:
             answers = AnswerRepository(connection)
             answer = await answers.get(concern.id)
             if answer is None or answer.disposition != "forwarded":
-                raise AnswerError(f"{concern.code} was not forwarded to an agency")
+                raise AnswerError("refusal.not_forwarded", code=concern.code)
             if answer.final_answer is not None:
-                raise AnswerError(f"{concern.code} already has its final answer")
+                raise AnswerError("refusal.already_final", code=concern.code)
             await answers.finalise(concern.id, final_answer.strip(), actor, now)
             meeting = await MeetingRepository(connection).get(concern.meeting_id)
             assert meeting is not None
@@ -311,7 +315,7 @@ class AnswerService:
             concerns = ConcernRepository(connection)
             source = await self._concern(concerns, code)
             if source.merged_into is not None or source.status not in ("open", "carried"):
-                raise AnswerError(f"{source.code} is {source.status}: it cannot be carried over")
+                raise AnswerError("refusal.cannot_carry", code=source.code, status=status_term(source.status))
             meetings = MeetingRepository(connection)
             target = await self._next_meeting(meetings, source, meeting_id, now)
             carried = await concerns.submit(
@@ -355,14 +359,14 @@ class AnswerService:
         if meeting_id is not None:
             target = await meetings.get(meeting_id)
             if target is None:
-                raise AnswerError(f"no meeting {meeting_id}")
+                raise AnswerError("refusal.no_meeting", id=meeting_id)
         else:
             later = [m for m in await meetings.list_upcoming(now) if m.id != source.meeting_id and m.status == "announced"]
             if not later:
-                raise AnswerError("there is no later meeting to carry it to: create the next meeting first")
+                raise AnswerError("refusal.no_later_meeting")
             target = later[0]
         if target.id == source.meeting_id or target.phase(now) in ("held", "published", "cancelled"):
-            raise AnswerError(f"meeting {target.id} cannot take carried-over concerns")
+            raise AnswerError("refusal.cannot_take_carried", id=target.id)
         return target
 
     # --- the results report -------------------------------------------------------------
@@ -425,7 +429,7 @@ class AnswerService:
     async def export_results(self, meeting_id: int, fmt: str, actor: str) -> tuple[str, bytes]:
         render = {"docx": results_docx, "xlsx": results_xlsx}.get(fmt)
         if render is None:
-            raise AnswerError("the results report is DOCX or XLSX")
+            raise AnswerError("refusal.results_format")
         document = await self.results_document(meeting_id)
         content = render(document)
         now = self._clock.now()
@@ -482,7 +486,7 @@ class AnswerService:
     def _check(self, given: AnswerInput) -> None:
         problems = given.problems(self._today())
         if problems:
-            raise AnswerError("; ".join(problems))
+            raise AnswerError("refusal.answer_problems", problems=problems)
 
     async def _put(self, connection: aiosqlite.Connection, concern: Concern, given: AnswerInput, actor: str) -> bool:
         now = self._clock.now()
@@ -503,16 +507,17 @@ class AnswerService:
 
     async def _answerable(self, connection: aiosqlite.Connection, concern: Concern) -> None:
         if concern.status != "open" or concern.merged_into is not None:
-            raise AnswerError(f"{concern.code} is {concern.status}: answer the concern it was merged into, if any")
+            raise AnswerError("refusal.not_answerable", code=concern.code, status=status_term(concern.status))
         meeting = await MeetingRepository(connection).get(concern.meeting_id)
         assert meeting is not None
-        if meeting.phase(self._clock.now()) not in ANSWERABLE_PHASES:
-            raise AnswerError(f"meeting {meeting.id} is still {meeting.phase(self._clock.now()).replace('_', ' ')}")
+        phase = meeting.phase(self._clock.now())
+        if phase not in ANSWERABLE_PHASES:
+            raise AnswerError("refusal.meeting_still", id=meeting.id, phase=phase_term(phase))
 
     async def _item_concerns(self, connection: aiosqlite.Connection, meeting_id: int, number: int) -> list[Concern]:
         items = await AgendaRepository(connection).items(meeting_id)
         if not 1 <= number <= len(items):
-            raise AnswerError(f"there is no agenda item {number} (the agenda has {len(items)})")
+            raise AnswerError("refusal.no_agenda_item", number=number, count=len(items))
         concerns = ConcernRepository(connection)
         found = [c for c in [await concerns.get(i) for i in items[number - 1].concern_ids] if c is not None]
         return [c for c in found if c.status == "open" and c.merged_into is None]
@@ -520,14 +525,23 @@ class AnswerService:
     async def _meeting(self, meetings: MeetingRepository, meeting_id: int) -> Meeting:
         meeting = await meetings.get(meeting_id)
         if meeting is None:
-            raise AnswerError(f"no meeting {meeting_id}")
+            raise AnswerError("refusal.no_meeting", id=meeting_id)
         return meeting
 
     async def _concern(self, concerns: ConcernRepository, code: str) -> Concern:
         concern = await find_by_typed_code(concerns, code, self._settings.unit.code_prefix)
         if concern is None:
-            raise AnswerError(f"no concern {code.strip()!r}")
+            raise AnswerError("refusal.no_concern", code=code.strip())
         return concern
+
+
+def _sheet_problem(row: int, column: str, message: str) -> Refusal:
+    """A problem the sheet reader found; its message is already Vietnamese, as the sheet is."""
+    if row <= 0:
+        return Refusal("refusal.import_file", problem=message)
+    if column:
+        return Refusal("refusal.import_cell", row=row, column=column, problem=message)
+    return Refusal("refusal.import_row", row=row, problem=message)
 
 
 def _counted(values: object) -> tuple[tuple[str, int], ...]:

@@ -16,7 +16,7 @@ from bot.config import Secrets, Settings
 from bot.intake import Intake
 from bot.meetings import MeetingService
 from bot.notices import Notices
-from bot.notify import OutboxDispatcher
+from bot.notify import OutboxDispatcher, Sender
 from bot.roles import Roles
 from bot.router import Router
 from bot.schedule import Schedule
@@ -25,6 +25,7 @@ from bot.text import Catalog
 from bot.triage import TriageService
 from handlers.console import ConsoleChannel
 from handlers.telegram import TelegramChannel
+from handlers.zalo import ZaloChannel
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -64,18 +65,31 @@ class Runtime:
     """Everything a running bot does: channels, the schedule and the outbox, started and stopped together."""
 
     def __init__(self, settings: Settings, secrets: Secrets, database: Database, clock: Clock) -> None:
-        if not settings.telegram.enabled:
-            raise SystemExit("no channel is enabled in the config (telegram.enabled = false)")
+        if not settings.telegram.enabled and not settings.zalo.enabled:
+            raise SystemExit("no channel is enabled in the config (telegram.enabled and zalo.enabled are false)")
         self.services = build_services(settings, database, clock)
-        self.telegram = TelegramChannel(settings, secrets, self.services.router.handle, self.services.catalog)
-        self.dispatcher = OutboxDispatcher(database, {"telegram": self.telegram.sender()}, clock, settings.notify)
+        handle, catalog = self.services.router.handle, self.services.catalog
+        self.telegram = TelegramChannel(settings, secrets, handle, catalog) if settings.telegram.enabled else None
+        self.zalo = ZaloChannel(settings, secrets, database, clock, handle, catalog) if settings.zalo.enabled else None
+        senders: dict[str, Sender] = {}
+        if self.telegram is not None:
+            senders["telegram"] = self.telegram.sender()
+        if self.zalo is not None:
+            senders["zalo"] = self.zalo.sender()
+        self.dispatcher = OutboxDispatcher(database, senders, clock, settings.notify)
+        if self.zalo is not None:
+            # A resident who writes again gets the answers Zalo's window held back.
+            self.zalo.on_release.append(self.dispatcher.notify)
         self.services.schedule.after_action.append(self.dispatcher.notify)
         self.services.meetings.on_change.append(self.services.schedule.rebuild)
         self._stop = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await self.telegram.start()
+        if self.telegram is not None:
+            await self.telegram.start()
+        if self.zalo is not None:
+            await self.zalo.start()
         self.services.schedule.start()
         await self.services.schedule.rebuild()
         self._sending = asyncio.create_task(self.dispatcher.run(self._stop), name="outbox")
@@ -86,7 +100,10 @@ class Runtime:
         if self._sending is not None:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(self._sending, timeout=10)
-        await self.telegram.stop()
+        if self.zalo is not None:
+            await self.zalo.stop()
+        if self.telegram is not None:
+            await self.telegram.stop()
 
 
 async def run_bot(settings: Settings, secrets: Secrets, clock: Clock | None = None) -> None:

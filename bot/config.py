@@ -1,7 +1,8 @@
 """Settings: one TOML file -> typed, validated settings.
 
 Secrets never live in the file: the bot token comes from TELEGRAM_BOT_TOKEN and the
-webhook secret from TELEGRAM_WEBHOOK_SECRET. Validation errors name the exact key.
+webhook secret from TELEGRAM_WEBHOOK_SECRET; Zalo's from ZALO_OA_SECRET_KEY, ZALO_APP_SECRET
+and ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN. Validation errors name the exact key.
 """
 
 from __future__ import annotations
@@ -120,6 +121,34 @@ class TelegramSettings(_Strict):
         return self
 
 
+class ZaloWebhookSettings(_Strict):
+    # Zalo calls the public https address set in the OA's app; it must reach listen:port/path.
+    listen: str = "0.0.0.0"
+    port: int = Field(default=8445, ge=0, le=65535)  # 0: any free port (tests)
+    path: str = "zalo"
+
+
+class ZaloSettings(_Strict):
+    """A Zalo Official Account (OA Open API v3). Its secrets come from the environment only."""
+
+    enabled: bool = False
+    app_id: str = ""
+    api_base_url: str = "https://openapi.zalo.me"
+    oauth_base_url: str = "https://oauth.zaloapp.com"
+    webhook: ZaloWebhookSettings = ZaloWebhookSettings()
+    # Zalo delivers a consultation message only to users who wrote to the OA within this
+    # many hours; an answer to anyone else is held until they write again.
+    window_hours: float = Field(default=168, gt=0)
+    # Optional banner of the "share your name and phone number" card.
+    request_info_image_url: str = ""
+
+    @model_validator(mode="after")
+    def _enabled_needs_app_id(self) -> ZaloSettings:
+        if self.enabled and not self.app_id.strip():
+            raise ValueError("zalo.enabled needs zalo.app_id (the app id of the OA's Zalo app)")
+        return self
+
+
 class PrivacySettings(_Strict):
     consent_version: str = "1"
     controller: str = Field(min_length=1)
@@ -139,6 +168,7 @@ class Settings(_Strict):
     agenda: AgendaSettings = AgendaSettings()
     notify: NotifySettings = NotifySettings()
     telegram: TelegramSettings = TelegramSettings()
+    zalo: ZaloSettings = ZaloSettings()
     privacy: PrivacySettings
     database: DatabaseSettings = DatabaseSettings()
 
@@ -257,10 +287,27 @@ def _dotted(loc: tuple[object, ...]) -> str:
 class Secrets:
     telegram_token: str | None
     webhook_secret: str | None
+    # Zalo: the OA secret key signs webhook events, the app secret refreshes tokens, and the
+    # first access/refresh pair seeds the chain of pairs kept in the database.
+    zalo_oa_secret_key: str | None = None
+    zalo_app_secret: str | None = None
+    zalo_access_token: str | None = None
+    zalo_refresh_token: str | None = None
 
     @classmethod
     def from_environment(cls) -> Secrets:
         return cls(
             telegram_token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
             webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            zalo_oa_secret_key=os.environ.get("ZALO_OA_SECRET_KEY") or None,
+            zalo_app_secret=os.environ.get("ZALO_APP_SECRET") or None,
+            zalo_access_token=os.environ.get("ZALO_ACCESS_TOKEN") or None,
+            zalo_refresh_token=os.environ.get("ZALO_REFRESH_TOKEN") or None,
         )
+
+    def zalo_missing(self) -> list[str]:
+        """Environment variables a Zalo channel needs and does not have.
+
+        The token pair is needed only until the first refresh has stored one in the database."""
+        needed = {"ZALO_OA_SECRET_KEY": self.zalo_oa_secret_key, "ZALO_APP_SECRET": self.zalo_app_secret}
+        return [name for name, value in needed.items() if not value]

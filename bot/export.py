@@ -36,6 +36,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from bot.refusal import Refusal
+
 
 @dataclass(frozen=True)
 class AgendaConcern:
@@ -71,8 +73,8 @@ class AgendaDocument:
     entries: tuple[AgendaEntry, ...]
 
 
-class ExportError(ValueError):
-    """An agenda that cannot be exported; the message says why, for staff."""
+class ExportError(Refusal):
+    """An agenda that cannot be exported; the catalog key under [refusal] says why, for staff."""
 
 
 # --- Columns shared by the XLSX main sheet, the CSV and the future answer importer ---------
@@ -186,9 +188,7 @@ def _author(concern: AgendaConcern) -> str | None:
 
 def _check(document: AgendaDocument) -> None:
     if not document.entries:
-        raise ExportError(
-            "the agenda has no items: group concerns into agenda items before exporting it"
-        )
+        raise ExportError("refusal.export_empty_agenda")
 
 
 def _totals(document: AgendaDocument) -> tuple[int, int, int]:
@@ -698,7 +698,7 @@ def export_filename(document: AgendaDocument, extension: str) -> str:
     """A safe ASCII name: 'chuong-trinh-hoi-nghi-12-20261220.docx'."""
     suffix = extension.strip().lstrip(".").lower()
     if not EXTENSION_PATTERN.match(suffix):
-        raise ExportError(f"unusable file extension {extension!r}: use letters and digits, e.g. 'docx'")
+        raise ExportError("refusal.export_extension", extension=extension)
     stem = ascii_slug(f"Chương trình hội nghị {document.meeting_id}")
     parts = date_parts(document.starts_at)
     if parts is not None:

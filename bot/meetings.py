@@ -12,6 +12,7 @@ from bot.areas import AreaTree
 from bot.clock import Clock
 from bot.config import Settings
 from bot.notices import Notices
+from bot.refusal import Refusal, phase_term
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
 from storage.db import Database
@@ -23,8 +24,8 @@ NOTICE = timedelta(days=7)
 FINAL_PHASES = ("held", "published", "cancelled")
 
 
-class MeetingError(ValueError):
-    """A meeting change that cannot be made as asked; the message says why, for staff."""
+class MeetingError(Refusal):
+    """A meeting change that cannot be made as asked; the catalog key under [refusal] says why, for staff."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class MeetingService:
             )
             updated = await meetings.update(meeting, **changes)
             if updated is None:
-                raise MeetingError("someone else changed this meeting just now; look at it again and retry")
+                raise MeetingError("refusal.meeting_changed")
             await AuditRepository(connection).record(
                 actor=actor, action="meeting.edit", subject=f"meeting:{meeting.id}", now=now,
                 before=_snapshot(meeting), after=_snapshot(updated),
@@ -105,7 +106,7 @@ class MeetingService:
             meetings = MeetingRepository(connection)
             meeting = await self._editable(meetings, meeting_id, now)
             if meeting.status != "draft":
-                raise MeetingError(f"meeting {meeting_id} is already announced")
+                raise MeetingError("refusal.already_announced", id=meeting_id)
             updated = await meetings.update(meeting, status="announced", announced_at=now)
             assert updated is not None
             await AuditRepository(connection).record(
@@ -119,18 +120,18 @@ class MeetingService:
         now = self._clock.now()
         meeting = await self.get_or_fail(meeting_id)
         if meeting.status == "draft":
-            raise MeetingError(f"meeting {meeting_id} is a draft: announce it first")
+            raise MeetingError("refusal.announce_first", id=meeting_id)
         if meeting.intake_closes_at <= now:
-            raise MeetingError("the intake's closing time has passed: set a later one with edit first")
+            raise MeetingError("refusal.intake_close_passed")
         if meeting.phase(now) == "intake_open":
-            raise MeetingError(f"the intake of meeting {meeting_id} is already open")
+            raise MeetingError("refusal.intake_already_open", id=meeting_id)
         return (await self.edit(meeting_id, actor, intake_opens_at=now)).meeting
 
     async def close_intake(self, meeting_id: int, actor: str) -> Meeting:
         now = self._clock.now()
         meeting = await self.get_or_fail(meeting_id)
         if meeting.phase(now) != "intake_open":
-            raise MeetingError(f"the intake of meeting {meeting_id} is not open")
+            raise MeetingError("refusal.intake_not_open", id=meeting_id)
         # The window must stay a window: an intake opened this very instant closes a moment after.
         opens = min(meeting.intake_opens_at, now - timedelta(seconds=1))
         return (await self.edit(meeting_id, actor, intake_opens_at=opens, intake_closes_at=now)).meeting
@@ -138,7 +139,7 @@ class MeetingService:
     async def cancel(self, meeting_id: int, actor: str, reason: str) -> Meeting:
         now = self._clock.now()
         if not reason.strip():
-            raise MeetingError("give a reason: residents who sent concerns are told why")
+            raise MeetingError("refusal.cancel_reason")
         async with self._database.transaction() as connection:
             meetings = MeetingRepository(connection)
             meeting = await self._editable(meetings, meeting_id, now)
@@ -180,8 +181,8 @@ class MeetingService:
         if len(live) == 1:
             return live[0]
         if not live:
-            raise MeetingError("there is no meeting being prepared; create one first")
-        raise MeetingError("several meetings are being prepared: name one by its number")
+            raise MeetingError("refusal.no_meeting_prepared")
+        raise MeetingError("refusal.several_meetings")
 
     async def latest_held(self, meeting_id: int | None = None) -> Meeting:
         """The meeting named, or else the most recent one that has been held: what answers are about."""
@@ -190,13 +191,13 @@ class MeetingService:
         now = self._clock.now()
         held = [m for m in await self.list() if m.phase(now) in ("held", "published")]
         if not held:
-            raise MeetingError("no meeting has been held yet")
+            raise MeetingError("refusal.none_held")
         return max(held, key=lambda m: m.starts_at)
 
     async def get_or_fail(self, meeting_id: int) -> Meeting:
         meeting = await self.get(meeting_id)
         if meeting is None:
-            raise MeetingError(f"no meeting {meeting_id}")
+            raise MeetingError("refusal.no_meeting", id=meeting_id)
         return meeting
 
     async def count_concerns(self, meeting_id: int) -> dict[str, int]:
@@ -225,10 +226,10 @@ class MeetingService:
     async def _editable(self, meetings: MeetingRepository, meeting_id: int, now: datetime) -> Meeting:
         meeting = await meetings.get(meeting_id)
         if meeting is None:
-            raise MeetingError(f"no meeting {meeting_id}")
+            raise MeetingError("refusal.no_meeting", id=meeting_id)
         phase = meeting.phase(now)
         if phase in FINAL_PHASES:
-            raise MeetingError(f"meeting {meeting_id} is {phase.replace('_', ' ')}: it can no longer be changed")
+            raise MeetingError("refusal.meeting_final", id=meeting_id, phase=phase_term(phase))
         return meeting
 
     def _check(
@@ -236,17 +237,17 @@ class MeetingService:
         starts_at: datetime, opens: datetime, closes: datetime, now: datetime,
     ) -> None:
         if not title.strip() or not place.strip():
-            raise MeetingError("title and place are required")
+            raise MeetingError("refusal.title_place_required")
         if self._areas.get(area_id) is None:
-            raise MeetingError(f"unknown area {area_id!r}")
+            raise MeetingError("refusal.unknown_area", area=area_id)
         if format not in MEETING_FORMATS:
-            raise MeetingError(f"format must be one of {', '.join(MEETING_FORMATS)}")
+            raise MeetingError("refusal.bad_format", formats=", ".join(MEETING_FORMATS))
         if starts_at <= now:
-            raise MeetingError("the meeting must start in the future")
+            raise MeetingError("refusal.starts_in_past")
         if closes <= opens:
-            raise MeetingError("the intake must close after it opens")
+            raise MeetingError("refusal.intake_order")
         if closes > starts_at:
-            raise MeetingError("the intake must close before the meeting starts")
+            raise MeetingError("refusal.intake_after_start")
 
     @staticmethod
     def _warnings(meeting: Meeting, now: datetime) -> tuple[str, ...]:

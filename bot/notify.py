@@ -63,6 +63,11 @@ class Undeliverable(DeliveryError):
     """Blocked by the user, chat not found, account deactivated: trying again cannot help."""
 
 
+class Held(DeliveryError):
+    """The platform delivers to this user only after they write again (Zalo's window): the
+    message is marked 'held', not retried, and the channel releases it when they next write."""
+
+
 class Sender(Protocol):
     async def send(self, address: str, reply: Reply) -> None:
         """Deliver one message, or raise a `DeliveryError` saying what went wrong."""
@@ -128,11 +133,13 @@ class Progress:
     undeliverable: int
     failed: int
     remaining: int
+    held: int = 0
 
 
 class _Outcome(StrEnum):
     SENT = "sent"
     UNDELIVERABLE = "undeliverable"
+    HELD = "held"
     FAILED = "failed"
     RETRYING = "retrying"
     GIVEN_BACK = "given_back"
@@ -291,6 +298,7 @@ class OutboxDispatcher:
                     undeliverable=totals[_Outcome.UNDELIVERABLE],
                     failed=totals[_Outcome.FAILED],
                     remaining=remaining,
+                    held=totals[_Outcome.HELD],
                 )
             await self._sleep(max(0.0, (wake - self._clock.now()).total_seconds()))
 
@@ -359,6 +367,10 @@ class OutboxDispatcher:
             return await self._rate_limited(message, pacer, error)
         except Undeliverable as error:
             return await self._undeliverable(message, error)
+        except Held as error:
+            await self._with_outbox(lambda outbox: outbox.mark_held(message.id, _describe(error)))
+            log.info("outbox %d held until its resident writes again", message.id)
+            return _Outcome.HELD
         except Exception as error:  # noqa: BLE001 - any other failure of a sender is worth a retry
             return await self._failed_attempt(message, error)
         sent_at = self._clock.now()

@@ -548,12 +548,12 @@ def _forward_state(entry: ResultEntry, today: date | None) -> str:
 
 def _check_results(document: ResultsDocument) -> None:
     if not document.entries:
-        raise ExportError("the results have no items: import the answers before publishing the results")
+        raise ExportError("refusal.export_empty_results")
     for entry in document.entries:
         if entry.disposition not in DISPOSITION_LABELS:
-            raise ExportError(f"item {entry.number} has an unknown disposition {entry.disposition!r}")
+            raise ExportError("refusal.export_disposition", number=entry.number, disposition=entry.disposition)
     if document.satisfied < 0 or document.unsatisfied < 0:
-        raise ExportError("satisfaction counts cannot be negative")
+        raise ExportError("refusal.export_satisfaction")
 
 
 def _committee(unit_name: str) -> str:
@@ -919,7 +919,7 @@ def results_filename(document: ResultsDocument, extension: str) -> str:
     """A safe ASCII name: 'ket-qua-hoi-nghi-12-20261220.docx' (the meeting's date)."""
     suffix = extension.strip().lstrip(".").lower()
     if not EXTENSION_PATTERN.match(suffix):
-        raise ExportError(f"unusable file extension {extension!r}: use letters and digits, e.g. 'docx'")
+        raise ExportError("refusal.export_extension", extension=extension)
     stem = ascii_slug(f"Kết quả hội nghị {document.meeting_id}")
     parts = date_parts(document.held_at)
     if parts is not None:

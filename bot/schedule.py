@@ -159,6 +159,10 @@ class Schedule:
                     connection, action.key, "notice.staff_published", now, id=meeting.id,
                     sent=counts.get("sent", 0), undeliverable=counts.get("undeliverable", 0), failed=counts.get("failed", 0),
                 ))
+                if counts.get("held", 0):  # Zalo residents outside the window: sent when they write again
+                    count += int(await self._notices.to_staff(
+                        connection, f"{action.key}:held", "notice.staff_held", now, id=meeting.id, held=counts["held"],
+                    ))
             await marks.mark(action.key, now)
         log.info("scheduled %s done: %s messages queued", action.key, count)
         for callback in self.after_action:

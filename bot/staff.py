@@ -91,7 +91,8 @@ class StaffDesk:
 
     async def _guarded(self, inbound: Inbound, action: str, args: list[str]) -> list[Reply]:
         actor = f"{inbound.channel}:{inbound.user_id}"
-        roles = self.roles.of(inbound.user_id)
+        # Staff are configured by their Telegram ids: an id on another channel (Zalo) is nobody's.
+        roles = self.roles.of(inbound.user_id) if inbound.channel == "telegram" else frozenset()
         needs_admin = action in ADMIN_COMMANDS
         if Role.STAFF not in roles or (needs_admin and Role.ADMIN not in roles):
             await self._audit_refusal(actor, action, args)
@@ -103,7 +104,8 @@ class StaffDesk:
         try:
             return await handler(inbound, args)
         except _FAILURES as error:
-            return [Reply(self.t("staff.failed", reason=str(error)))]
+            # The refusal's own sentence, in Vietnamese like the rest of the staff chat.
+            return [Reply(self.t("staff.failed", reason=error.render(self.catalog, "vi")))]
         except (ValueError, IndexError):
             log.info("malformed staff %s from %s", action, actor)
             return [Reply(self.t("staff.bad_arguments"))]
@@ -177,8 +179,8 @@ class StaffDesk:
     def _parse_time(self, raw: str) -> datetime:
         try:
             return parse_local(raw, self.settings.zone)
-        except ValueError as error:
-            raise MeetingError(str(error)) from None
+        except ValueError:
+            raise MeetingError("refusal.bad_time", value=raw.strip()) from None
 
     def _when(self, instant: datetime) -> str:
         return format_local(instant, self.settings.zone)
@@ -513,7 +515,7 @@ class StaffDesk:
         report = await self.answers.import_sheet(meeting.id, inbound.attachment.filename, inbound.attachment.content,
                                                  self._actor(inbound))
         if report.problems:
-            shown = "\n".join(f"• {p}" for p in report.problems[:30])
+            shown = "\n".join(f"• {p.render(self.catalog, 'vi')}" for p in report.problems[:30])
             return [Reply(self.t("staff.import_refused", count=len(report.problems), problems=shown))]
         return [Reply(self.t("staff.imported", applied=report.applied, unchanged=report.unchanged, id=meeting.id))]
 
@@ -528,9 +530,12 @@ class StaffDesk:
     async def progress(self, inbound: Inbound, args: list[str]) -> list[Reply]:
         meeting = await self._held(args)
         counts = await self.answers.progress(meeting.id)
-        return [Reply(self.t("staff.progress", id=meeting.id, sent=counts.get("sent", 0),
-                             pending=counts.get("pending", 0) + counts.get("sending", 0),
-                             undeliverable=counts.get("undeliverable", 0), failed=counts.get("failed", 0)))]
+        replies = [Reply(self.t("staff.progress", id=meeting.id, sent=counts.get("sent", 0),
+                                pending=counts.get("pending", 0) + counts.get("sending", 0),
+                                undeliverable=counts.get("undeliverable", 0), failed=counts.get("failed", 0)))]
+        if counts.get("held", 0):
+            replies.append(Reply(self.t("staff.progress_held", held=counts["held"])))
+        return replies
 
     async def followup(self, inbound: Inbound, args: list[str]) -> list[Reply]:
         items = await self.answers.follow_ups()

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.codes import find_by_typed_code
 from bot.config import Settings
 from bot.notices import Notices
+from bot.refusal import Refusal, status_term
 from bot.similar import find_similar
 from storage.agenda import AgendaRepository
 from storage.audit import AuditRepository
@@ -29,8 +30,8 @@ from storage.db import Database
 from storage.meetings import MeetingRepository
 from storage.records import Concern
 
-class TriageError(ValueError):
-    """Why a triage action was refused, for staff."""
+class TriageError(Refusal):
+    """Why a triage action was refused, for staff (a catalog key under [refusal])."""
 
 
 class _VersionConflict(Exception):
@@ -81,7 +82,7 @@ class TriageService:
     async def queue(self, meeting_id: int, topic_id: str | None = None, area_id: str | None = None) -> Queue:
         async with self._database.transaction() as connection:
             if await MeetingRepository(connection).get(meeting_id) is None:
-                raise TriageError(f"no meeting {meeting_id}")
+                raise TriageError("refusal.no_meeting", id=meeting_id)
             concerns = ConcernRepository(connection)
             live = await concerns.live(meeting_id)
             residents = await concerns.resident_counts(meeting_id)
@@ -124,24 +125,24 @@ class TriageService:
 
     async def set_topic(self, code: str, topic_id: str, actor: str, seen_version: int | None = None) -> Concern:
         if self.topics.get(topic_id) is None:
-            raise TriageError(f"unknown topic {topic_id!r}")
+            raise TriageError("refusal.unknown_topic", topic=topic_id)
         return await self._edit(code, actor, "concern.topic", seen_version, topic_id=topic_id)
 
     async def set_area(self, code: str, area_id: str, actor: str, seen_version: int | None = None) -> Concern:
         if self.areas.get(area_id) is None:
-            raise TriageError(f"unknown area {area_id!r}")
+            raise TriageError("refusal.unknown_area", area=area_id)
         return await self._edit(code, actor, "concern.area", seen_version, area_id=area_id)
 
     async def reject(self, code: str, reason: str, actor: str, seen_version: int | None = None) -> Concern:
         reason = reason.strip()
         if not reason:
-            raise TriageError("give a reason: the resident is told why")
+            raise TriageError("refusal.reject_reason")
         now = self._clock.now()
         async with self._change(actor) as connection:
             concerns = ConcernRepository(connection)
             concern = await self._find(concerns, code)
             if concern.status != "open" or concern.merged_into is not None:
-                raise TriageError(f"{concern.code} is {concern.status}: only open concerns can be rejected")
+                raise TriageError("refusal.reject_not_open", code=concern.code, status=status_term(concern.status))
             updated = await self._write(connection, concern, actor, "concern.reject", seen_version, now,
                                         status="rejected", reject_reason=reason)
             agenda = AgendaRepository(connection)
@@ -183,7 +184,7 @@ class TriageService:
             concerns = ConcernRepository(connection)
             concern = await self._find(concerns, code)
             if concern.merged_into is None:
-                raise TriageError(f"{concern.code} is not merged into another concern")
+                raise TriageError("refusal.not_merged", code=concern.code)
             return await self._write(connection, concern, actor, "concern.unmerge", None, now,
                                      status="open", merged_into=None)
 
@@ -191,21 +192,21 @@ class TriageService:
 
     async def _check_merge(self, concerns: ConcernRepository, source: Concern, target: Concern) -> None:
         if source.id == target.id:
-            raise TriageError("a concern cannot be merged into itself")
+            raise TriageError("refusal.merge_into_itself")
         if source.meeting_id != target.meeting_id:
-            raise TriageError(f"{source.code} and {target.code} belong to different meetings")
+            raise TriageError("refusal.merge_other_meeting", code=source.code, target=target.code)
         if source.merged_into is not None:
             parent = await concerns.get(source.merged_into)
-            raise TriageError(f"{source.code} is already merged into {parent.code if parent else '?'}: unmerge it first")
+            raise TriageError("refusal.merge_already", code=source.code, target=parent.code if parent else "?")
         if target.merged_into is not None:
             chain = await concerns.ancestors(target.id)
             if source.id in chain:
-                raise TriageError(f"{target.code} is merged into {source.code}: merging back would make a cycle")
+                raise TriageError("refusal.merge_cycle", code=source.code, target=target.code)
             root = await concerns.get(chain[-1])
-            raise TriageError(f"{target.code} is merged into {root.code if root else '?'}: merge into that one instead")
+            raise TriageError("refusal.merge_into_merged", target=target.code, root=root.code if root else "?")
         for concern in (source, target):
             if concern.status != "open":
-                raise TriageError(f"{concern.code} is {concern.status}: only open concerns can be merged")
+                raise TriageError("refusal.merge_not_open", code=concern.code, status=status_term(concern.status))
 
     async def _edit(self, code: str, actor: str, action: str, seen_version: int | None, **changes: object) -> Concern:
         now = self._clock.now()
@@ -225,10 +226,7 @@ class TriageService:
                     actor=actor, action=conflict.action, subject=f"concern:{conflict.concern.code}",
                     now=self._clock.now(), after=conflict.changes, outcome="conflict",
                 )
-            raise TriageError(
-                f"{conflict.concern.code} was changed by someone else after you opened it; "
-                "open it again to see the current state"
-            ) from None
+            raise TriageError("refusal.concern_changed", code=conflict.concern.code) from None
 
     async def _write(
         self,
@@ -254,6 +252,6 @@ class TriageService:
     async def _find(self, concerns: ConcernRepository, code: str) -> Concern:
         concern = await find_by_typed_code(concerns, code, self._settings.unit.code_prefix)
         if concern is None:
-            raise TriageError(f"no concern {code.strip()!r}")
+            raise TriageError("refusal.no_concern", code=code.strip())
         return concern
 

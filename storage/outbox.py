@@ -1,6 +1,8 @@
 """The outbox: every push that is not a direct reply, one row per message, keyed for idempotence.
 
-A row moves pending -> sending -> sent | pending (retry) | failed | undeliverable. 'sending'
+A row moves pending -> sending -> sent | pending (retry) | failed | undeliverable | held.
+'held' is a push the platform will deliver only after the resident writes again (Zalo's
+window): `release_held` makes it pending when they do. 'sending'
 only ever means "claimed by a dispatcher that may have crashed": `recover_in_flight` turns
 those back into pending, so after a crash at most the messages that were in flight are sent
 again, and everything else exactly once.
@@ -17,7 +19,7 @@ import aiosqlite
 
 from storage.records import parse_time, store_time
 
-STATUSES = ("pending", "sending", "sent", "failed", "undeliverable")
+STATUSES = ("pending", "sending", "sent", "failed", "undeliverable", "held")
 
 # A sender's error text can be long (a whole HTTP body); the row only needs the gist.
 _ERROR_CHARS = 500
@@ -153,6 +155,22 @@ class OutboxRepository:
             "UPDATE outbox SET status = 'undeliverable', last_error = ? WHERE id = ? AND status = 'sending'",
             (_error(error), message_id),
         )
+
+    async def mark_held(self, message_id: int, error: str) -> None:
+        """The platform cannot reach this resident until they write again: no blind retries."""
+        await self._db.execute(
+            "UPDATE outbox SET status = 'held', last_error = ? WHERE id = ? AND status = 'sending'",
+            (_error(error), message_id),
+        )
+
+    async def release_held(self, channel: str, address: str, now: datetime) -> int:
+        """The resident wrote again: their held messages are due now, with a fresh set of attempts."""
+        cursor = await self._db.execute(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? "
+            "WHERE channel = ? AND address = ? AND status = 'held'",
+            (store_time(now), channel, address),
+        )
+        return cursor.rowcount
 
     async def recover_in_flight(self) -> int:
         """Rows a crashed dispatcher left 'sending' become pending; returns how many.

@@ -166,7 +166,7 @@ async def test_recover_in_flight_puts_rows_left_sending_back(database: Database,
     async with database.transaction() as connection:
         assert await OutboxRepository(connection).recover_in_flight() == 2
         counts = await OutboxRepository(connection).counts()
-    assert counts == {"pending": 3, "sending": 0, "sent": 0, "failed": 0, "undeliverable": 0}
+    assert counts == {"pending": 3, "sending": 0, "sent": 0, "failed": 0, "undeliverable": 0, "held": 0}
     assert (await row(database, "k1")).attempts == 1  # the interrupted try still counts
 
 
@@ -380,8 +380,8 @@ async def test_counts_by_prefix_follow_one_publish(database: Database, clock: Ma
     async with database.transaction() as connection:
         outbox = OutboxRepository(connection)
         after, everything, wildcard = await outbox.counts("answer:12:"), await outbox.counts(), await outbox.counts("answer:1_")
-    assert before == {"pending": 2, "sending": 0, "sent": 0, "failed": 0, "undeliverable": 0}
-    assert after == {"pending": 0, "sending": 0, "sent": 1, "failed": 0, "undeliverable": 1}
+    assert before == {"pending": 2, "sending": 0, "sent": 0, "failed": 0, "undeliverable": 0, "held": 0}
+    assert after == {"pending": 0, "sending": 0, "sent": 1, "failed": 0, "undeliverable": 1, "held": 0}
     assert everything["sent"] == 3
     assert sum(wildcard.values()) == 0  # '_' is a character here, not a wildcard
 

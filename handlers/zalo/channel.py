@@ -1,0 +1,325 @@
+"""The Zalo channel: a webhook receiver (aiohttp) feeding the dialogue, replies sent at once,
+and the outbox's sender.
+
+A webhook call is checked (signature), written to the `zalo_events` inbox and answered 200
+straight away; the event is handled after, in order per resident. A delivery whose
+message.msg_id was seen before is dropped; events not yet handled when the process stopped
+are handled at the next start.
+
+Only translation lives here; what to answer is decided in `bot/`. Logs carry event row ids
+and error kinds, never a resident's words or Zalo id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from aiohttp import web
+
+from bot.clock import Clock
+from bot.config import Secrets, Settings
+from bot.messages import Inbound, Reply
+from bot.notify import DeliveryError, Held, RetryAfter, TransientError, Undeliverable
+from bot.text import Catalog
+from handlers.zalo.api import TokenError, ZaloApi, ZaloApiError
+from handlers.zalo.events import CHANNEL, SIGNATURE_HEADER, ZaloEvent, identify, signature_ok, to_inbound
+from handlers.zalo.render import Outgoing, render
+from storage.db import Database
+from storage.outbox import OutboxRepository
+from storage.zalo import StoredEvent, ZaloEventRepository, ZaloUserRepository
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+
+RATE_LIMITED = -32
+# The user has not written to the OA recently enough, or their quota of consultation
+# messages is used up: Zalo delivers again once they write.
+WINDOW_CODES = frozenset({-230, -232})
+# Trying again cannot help: invalid or too long a message, a user who does not follow the OA
+# or cannot receive this kind of message.
+FINAL_CODES = frozenset({-201, -210, -213, -233})
+# Errors that may be about a template (its shape, or this OA or user not taking it): worth
+# trying the message as plain text.
+TEMPLATE_REFUSED = frozenset({-201, -210, -233})
+RATE_LIMIT_PAUSE_SECONDS = 60.0
+# Handled events are forgotten after this long; older deliveries are not handled at all.
+EVENT_MEMORY = timedelta(days=30)
+KEEPER_SECONDS = 300.0
+STOP_GRACE_SECONDS = 10.0
+MAX_BODY = 256 * 1024
+
+
+class ZaloChannel:
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: Secrets,
+        database: Database,
+        clock: Clock,
+        handle: Handle,
+        catalog: Catalog | None = None,
+        *,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        if not secrets.zalo_oa_secret_key:
+            raise ValueError("ZALO_OA_SECRET_KEY is not set")
+        self._settings = settings
+        self._config = settings.zalo
+        self._secret = secrets.zalo_oa_secret_key
+        self._database = database
+        self._clock = clock
+        self._handle = handle
+        self._catalog = catalog or Catalog.load()
+        self.api = ZaloApi(settings.zalo, secrets, database, clock, http)
+        # Called when a resident's held pushes became due again: the dispatcher's notify.
+        self.on_release: list[Callable[[], object]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users_waiting: dict[str, int] = {}
+        self._runner: web.AppRunner | None = None
+        self._keeper: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self.port: int | None = None
+
+    def sender(self) -> ZaloSender:
+        return ZaloSender(self.api, self._database, self._clock, timedelta(hours=self._config.window_hours),
+                          self._config.request_info_image_url)
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.api.start()
+        await self._forget_old_events()
+        # Before the webhook opens, so that an event is never both left over and received anew.
+        async with self._database.transaction() as connection:
+            left = await ZaloEventRepository(connection).unhandled()
+        if left:
+            log.warning("zalo: %d event(s) received before the last stop were not handled; handling them now", len(left))
+        for stored in left:
+            self._spawn(stored)
+        app = web.Application(client_max_size=MAX_BODY)
+        path = "/" + self._config.webhook.path.strip("/")
+        app.router.add_post(path, self._on_webhook)
+        app.router.add_get(path, self._on_probe)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._config.webhook.listen, self._config.webhook.port)
+        await site.start()
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self._config.webhook.port
+        self._keeper = asyncio.create_task(self._keep(), name="zalo-keeper")
+        log.info("zalo channel started, webhook on %s:%s%s", self._config.webhook.listen, self.port, path)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._tasks:
+            done, pending = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_SECONDS)
+            for task in pending:
+                task.cancel()  # handled again at the next start: the event is not marked handled
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._keeper is not None:
+            self._keeper.cancel()
+            await asyncio.gather(self._keeper, return_exceptions=True)
+        await self.api.close()
+
+    async def settled(self) -> None:
+        """Wait until every event received so far is handled (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*set(self._tasks), return_exceptions=True)
+
+    async def _keep(self) -> None:
+        """Refresh the token pair before it expires even when nothing is sent; forget old events."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=KEEPER_SECONDS)
+            if self._stopping.is_set():
+                return
+            try:
+                await self.api.tokens.access_token()
+                await self._forget_old_events()
+            except TokenError as error:
+                log.error("zalo: %s", error)
+            except Exception:
+                log.exception("zalo: keeping the tokens fresh failed")
+
+    async def _forget_old_events(self) -> None:
+        before = self._clock.now() - EVENT_MEMORY
+        async with self._database.transaction() as connection:
+            await ZaloEventRepository(connection).prune(before)
+
+    # --- the webhook ----------------------------------------------------------------------
+
+    async def _on_probe(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        try:
+            event = json.loads(raw) if raw.strip() else {}
+        except (ValueError, UnicodeDecodeError):
+            return web.json_response({"error": "not JSON"}, status=400)
+        if not isinstance(event, dict):
+            return web.json_response({"error": "not an event"}, status=400)
+        if not event:
+            return web.json_response({"ok": True})  # Zalo's probe when the webhook URL is registered
+        if not signature_ok(request.headers.get(SIGNATURE_HEADER), self._config.app_id, raw, event, self._secret):
+            log.warning("zalo: webhook call with a missing or wrong signature refused")
+            return web.json_response({"error": "bad signature"}, status=401)
+        identified = identify(event)
+        if identified is None:
+            return web.json_response({"ok": True})
+        if self._stale(event):
+            log.warning("zalo: an event older than %d days was ignored", EVENT_MEMORY.days)
+            return web.json_response({"ok": True})
+        async with self._database.transaction() as connection:
+            stored = await ZaloEventRepository(connection).add(
+                identified.key, identified.user_id, raw.decode("utf-8", "replace"), self._clock.now()
+            )
+        if stored is not None:
+            self._spawn(stored)
+        return web.json_response({"ok": True})
+
+    def _stale(self, event: dict[str, Any]) -> bool:
+        """A delivery older than the memory of handled events could be handled twice: refused."""
+        try:
+            stamp = int(str(event.get("timestamp")))
+        except ValueError:
+            return False
+        milliseconds = stamp * 1000 if stamp < 100_000_000_000 else stamp  # seconds, should Zalo send those
+        return milliseconds < (self._clock.now() - EVENT_MEMORY).timestamp() * 1000
+
+    # --- handling -----------------------------------------------------------------------
+
+    def _spawn(self, stored: StoredEvent) -> None:
+        # Tasks start in creation order and their first step takes the resident's lock,
+        # which hands over first come, first served: one resident's events stay in order.
+        task = asyncio.create_task(self._process(stored), name=f"zalo-event-{stored.id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _process(self, stored: StoredEvent) -> None:
+        user = stored.user_id
+        lock = self._locks.setdefault(user, asyncio.Lock())
+        self._users_waiting[user] = self._users_waiting.get(user, 0) + 1
+        try:
+            async with lock:
+                await self._handle_stored(stored)
+        finally:
+            self._users_waiting[user] -= 1
+            if not self._users_waiting[user]:
+                del self._users_waiting[user]
+                del self._locks[user]
+
+    async def _handle_stored(self, stored: StoredEvent) -> None:
+        try:
+            event = json.loads(stored.body)
+            identified = identify(event)
+            if identified is not None:
+                await self._handle_event(event, identified)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("zalo: event %d could not be handled", stored.id)
+            await self._apologise(stored.user_id)
+        async with self._database.transaction() as connection:
+            await ZaloEventRepository(connection).mark_handled(stored.id, self._clock.now())
+
+    async def _handle_event(self, event: dict[str, Any], identified: ZaloEvent) -> None:
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            first = await ZaloUserRepository(connection).touch(identified.user_id, now)
+            released = await OutboxRepository(connection).release_held(CHANNEL, identified.user_id, now)
+        if released:
+            log.info("zalo: %d held message(s) released: their resident wrote again", released)
+            for wake in self.on_release:
+                result = wake()
+                if asyncio.iscoroutine(result):
+                    await result
+        replies = await self._handle(to_inbound(event, identified, first))
+        await self.send_replies(identified.user_id, replies)
+
+    async def send_replies(self, user_id: str, replies: list[Reply]) -> None:
+        """One turn's replies, at once. Only the last prompt's choices are numbered: that is
+        the prompt whose number the dialogue takes."""
+        prompts = [index for index, reply in enumerate(replies) if reply.buttons]
+        last_prompt = prompts[-1] if prompts else -1
+        for index, reply in enumerate(replies):
+            for outgoing in render(reply, numbered=index == last_prompt, image_url=self._config.request_info_image_url):
+                try:
+                    await deliver(self.api, user_id, outgoing)
+                except (ZaloApiError, TokenError, httpx.HTTPError) as error:
+                    log.warning("zalo: a reply could not be sent (%s)", _kind(error))
+
+    async def _apologise(self, user_id: str) -> None:
+        text = self._catalog.t(self._settings.unit.default_language, "apology")
+        try:
+            await self.api.send_message(user_id, {"text": text})
+        except (ZaloApiError, TokenError, httpx.HTTPError) as error:
+            log.warning("zalo: could not send the apology (%s)", _kind(error))
+
+
+async def deliver(api: ZaloApi, user_id: str, outgoing: Outgoing) -> None:
+    """Send one message; if Zalo refuses its template, send its plain-text fallback instead."""
+    try:
+        await api.send_message(user_id, outgoing.message)
+    except ZaloApiError as error:
+        if outgoing.fallback is None or error.status != 200 or error.code not in TEMPLATE_REFUSED:
+            raise
+        log.warning("zalo: a template was refused (%s); sent as plain text", _kind(error))
+        await api.send_message(user_id, outgoing.fallback)
+
+
+class ZaloSender:
+    """Delivers outbox messages, and tells the dispatcher what Zalo's answer means."""
+
+    def __init__(self, api: ZaloApi, database: Database, clock: Clock, window: timedelta, image_url: str = "") -> None:
+        self._api = api
+        self._database = database
+        self._clock = clock
+        self._window = window
+        self._image_url = image_url
+
+    async def send(self, address: str, reply: Reply) -> None:
+        async with self._database.transaction() as connection:
+            last = await ZaloUserRepository(connection).last_interaction(address)
+        if last is not None and self._clock.now() - last > self._window:
+            hours = (self._clock.now() - last).total_seconds() / 3600
+            raise Held(f"outside Zalo's window: the resident last wrote {hours:.0f} h ago")
+        for outgoing in render(reply, numbered=False, image_url=self._image_url):
+            try:
+                await deliver(self._api, address, outgoing)
+            except (ZaloApiError, TokenError, httpx.HTTPError) as error:
+                raise classify(error) from None
+
+
+def classify(error: Exception) -> DeliveryError:
+    """Zalo's answer in the dispatcher's terms: wait (rate limit), hold (window), give up, or retry."""
+    if isinstance(error, ZaloApiError):
+        if error.code == RATE_LIMITED or error.status == 429:
+            return RetryAfter(RATE_LIMIT_PAUSE_SECONDS)
+        if error.code in WINDOW_CODES:
+            return Held(str(error))
+        if error.code in FINAL_CODES:
+            return Undeliverable(str(error))
+        return TransientError(str(error))
+    if isinstance(error, TokenError):
+        return TransientError(str(error))
+    return TransientError(_kind(error))
+
+
+def _kind(error: Exception) -> str:
+    if isinstance(error, ZaloApiError):
+        return f"error {error.code}" if error.status == 200 else f"HTTP {error.status}"
+    return type(error).__name__

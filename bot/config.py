@@ -96,6 +96,8 @@ class NotifySettings(_Strict):
     per_second: float = Field(default=25, gt=0)
     per_chat_per_second: float = Field(default=1, gt=0)
     max_attempts: int = Field(default=5, ge=1)
+    # A push whose answer has not come back by then counts as a network error and is retried.
+    send_timeout: float = Field(default=10, gt=0, le=120)
 
 
 class WebhookSettings(_Strict):

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
+import os
 from dataclasses import replace
 from datetime import timedelta
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+# Opt in to python-telegram-bot's coming timedelta durations now (RetryAfter.retry_after),
+# so that every 429 does not warn; the code below reads both forms.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import (
     Bot,
@@ -29,7 +33,6 @@ from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import LANGUAGES, Secrets, Settings
 from bot.messages import Contact, Document, Inbound, InboundKind, Location, Reply
@@ -71,7 +74,13 @@ class TelegramChannel:
         application = ApplicationBuilder().bot(bot).build()
         # Pushes go through the outbox, which paces itself and must see every 429: a bot
         # without PTB's rate limiter (whose retries would hide them) sends those.
-        self._outbox_bot = Bot(token, base_url=config.base_url, base_file_url=config.base_file_url)
+        timeout = self._settings.notify.send_timeout
+        self._outbox_bot = Bot(
+            token,
+            base_url=config.base_url,
+            base_file_url=config.base_file_url,
+            request=HTTPXRequest(connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout, connection_pool_size=16),
+        )
         application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)
         return application
@@ -219,10 +228,7 @@ class TelegramSender:
         try:
             await send_reply(self._bot, int(address), reply)
         except RetryAfter as error:
-            with warnings.catch_warnings():
-                # PTB 22 warns that retry_after becomes a timedelta; both forms are handled here.
-                warnings.simplefilter("ignore", PTBDeprecationWarning)
-                retry = error.retry_after
+            retry = error.retry_after
             seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
             raise DeliveryRetryAfter(seconds) from None
         except Forbidden as error:

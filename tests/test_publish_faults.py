@@ -183,7 +183,7 @@ async def wait_settled(database: Database, meeting_id: int, timeout: float) -> d
 async def runtime(settings: Settings, api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Runtime]:
     database = await Database.open(tmp_path / "faults.db")
     # Faster pacing than Telegram's, so the test is quick; the shape of the pacing is the same.
-    notify = settings.notify.model_copy(update={"per_second": 200, "per_chat_per_second": 50})
+    notify = settings.notify.model_copy(update={"per_second": 200, "per_chat_per_second": 50, "send_timeout": 1.5})
     configured = settings_for(settings, api).model_copy(update={"notify": notify})
     running = Runtime(configured, Secrets(api.token, None), database, SystemClock())
     yield running
@@ -217,13 +217,13 @@ async def test_one_publish_survives_429_500s_a_timeout_and_blocked_residents(
 
     await runtime.start()
     # While the 429's pause lasts nothing is sent, so the next sendMessage, the first after the
-    # pause, is the one held past python-telegram-bot's read timeout. That timeout is PTB's
-    # default, 5 s: TelegramChannel builds the outbox's Bot without a request of its own and the
-    # config has no setting for it, so the test cannot shorten it and spends those 5 s.
+    # pause, is the one held past the outbox's send timeout (notify.send_timeout, 1.5 s here).
     await api.wait_until(lambda: any(c.status == 429 for c in api.calls_of("sendMessage")), timeout=10)
-    api.delay_next("sendMessage", 6.0)
+    api.delay_next("sendMessage", 3.0)
 
     final = await wait_settled(database, published.meeting_id, timeout=40)
+    # The held-back request is answered (499: its client had gone) only when its delay ends.
+    await api.wait_until(lambda: all(c.status != 0 for c in api.calls_of("sendMessage")), timeout=10)
     calls = api.calls_of("sendMessage")
     seen = delivered(api, published)
     made = calls_for(api, published)

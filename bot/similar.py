@@ -9,9 +9,10 @@ words (folded, filler removed), so diacritics, case, punctuation and word order 
 count. A word weighs by how rare it is among the concerns being compared (IDF): among one
 area's concerns the street and alley appear everywhere, so they weigh little and the words
 naming the problem ("đèn", "rác", "ngập") decide. The score is the weighted Dice overlap,
-0-100: twice the weight of the shared words over the weight of both texts. Numbers are
-identifiers (alley 48 is not alley 84): two texts that both carry numbers but share none
-never match.
+0-100: twice the weight of the shared words over the weight of both texts.
+
+House and alley numbers are identifiers, checked apart from the score (_agree): alley 48
+is not alley 84, and a numbered place is not a whole street.
 
 Folding merges words (đèn/đến -> den, chợ/chó/cho -> cho, ổ/ở/ô -> o, tổ/to -> to), so the
 filler list leaves out any folded word that also spells a word that matters here.
@@ -25,6 +26,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate, chain
 
 from rapidfuzz import fuzz, process
@@ -34,13 +36,13 @@ from bot.textnorm import fold
 # Defaults, on the 0-100 scale of Match.score; tests/test_similar.py pins what they let
 # through and what they keep out.
 FIND_THRESHOLD = 60.0
-# A group is built around one concern that every member resembles (see cluster()), so the
-# bar can be the same as for the lookup.
+# A group is built around one concern that every member resembles (see cluster()), not
+# chained through near-misses, so the bar can be the same as for the lookup.
 CLUSTER_THRESHOLD = 60.0
 
-# Multi-word filler, removed before anything else so that "ở tổ dân phố 5" loses "tổ dân
-# phố" before "ở tổ" could be read as "ô tô". Each is something any concern could say,
-# whatever its subject.
+# Multi-word filler, removed before single words so that "ở tổ dân phố" loses "tổ dân phố"
+# before "ở tổ" could be read as "ô tô". Each is something any concern could say, whatever
+# its subject.
 _STOP_PHRASES: tuple[str, ...] = (
     "uy ban nhan dan",
     "co quan chuc nang",
@@ -69,14 +71,16 @@ _STOP_PHRASES: tuple[str, ...] = (
 )
 
 # Single filler syllables. Left out on purpose although they are filler too: "cho" (chợ,
-# chó), "den" (đèn), "toi" (tối), "chua" (chữa), "roi" (rơi), "the" (thẻ), "anh" (ánh
-# sáng), "ong" (Ông Ích Khiêm), "ba" (three), "so" (sổ đỏ), "xuong" (xuống cấp), "ma" (ma
-# túy), "khi" (khí thải), "ve" (vệ sinh), "thang" (Lãnh Binh Thăng).
+# chó), "den" (đèn), "toi" (tối), "the" (thẻ), "anh" (ánh sáng), "ong" (Ông Ích Khiêm),
+# "ba" (three), "so" (sổ đỏ), "xuong" (xuống cấp), "ma" (ma túy), "khi" (khí thải), "ve"
+# (vệ sinh), "thang" (Lãnh Binh Thăng). In on purpose although they also spell a word:
+# "chua" (chưa, far more often than the "chữa" of "chữa cháy", whose "cháy" stays) and
+# "roi" (rồi, far more often than "rơi").
 _STOP_SINGLE: frozenset[str] = frozenset(
     """
-    a ai bi cac co cua da dang duoc em giup hon khong kinh la lam lau len mong mot nao nay
-    nhe nhieu nhu nhung o phai phuong qua ra rat sao se som tai thi to trong tren ubnd va
-    vao vay voi xin
+    a ai bi cac chua co cua da dang duoc em giup hon khong kinh la lam lau len mong mot nao
+    nay nhe nhieu nhu nhung o phai phuong qua ra rat roi sao se som tai thi to trong tren
+    ubnd va vao vay voi xin
     """.split()
 )
 
@@ -88,17 +92,23 @@ _COMPOUNDS: dict[str, frozenset[str]] = {
     "va": frozenset({"cham"}),
 }
 # How a compound is spelled in folded text, to look for it there.
-_SPELLED: dict[str, str] = {first + second: f"{first} {second}" for first, rest in _COMPOUNDS.items() for second in rest}
+_SPELLED: dict[str, str] = {a + b: f"{a} {b}" for a, rest in _COMPOUNDS.items() for b in rest}
 
-# "hư 2 tuần nay", "hơn 1 tháng", "năm 2025": a number next to a unit of time or count says
-# how long, not where, and would otherwise block a match with the same place (see _numbers).
-_UNITS: frozenset[str] = frozenset({"tuan", "thang", "ngay", "nam", "gio", "phut", "tieng", "lan", "h"})
-# ... unless it follows a word that introduces a place: "hẻm 48 tháng nào cũng ngập".
-_PLACE_BEFORE_NUMBER: frozenset[str] = frozenset({"hem", "kiet", "ngo", "ngach", "so", "nha", "to", "lo", "lop", "phong", "duong"})
+# "hư 2 tuần nay", "hơn một tháng", "mấy ngày": how long, not what or where. Dropped whole:
+# the number would otherwise stop a match with the same place (see _agree), and the unit
+# would count as a word of the concern ("năm nay" alone stays: it is not a duration).
+_UNITS: frozenset[str] = frozenset({"tuan", "thang", "ngay", "nam", "gio", "phut", "tieng", "h"})
+_COUNTS: frozenset[str] = frozenset(
+    {"mot", "hai", "ba", "bon", "nam", "sau", "bay", "tam", "chin", "muoi", "may", "vai", "nua", "ca"}
+)
+# ... unless a word that introduces a place comes first: "hẻm 48 tháng nào cũng ngập".
+_PLACE_BEFORE_NUMBER: frozenset[str] = frozenset(
+    {"hem", "kiet", "ngo", "ngach", "so", "nha", "to", "lo", "lop", "phong", "duong"}
+)
 
 # Administrative units followed by their number ("khu phố 3", "tổ 5", "KP 3") become one
-# word, "kp3", "tdp5": an area the resident names, not a house or alley number (see
-# _places_agree).
+# word, "kp3", "tdp5": residents add their own khu phố in passing, so these are not scored
+# like the words of the concern, only checked for a clash (see _agree).
 _AREA_CODES: dict[tuple[str, ...], str] = {
     ("to", "dan", "pho"): "tdp",
     ("khu", "pho"): "kp",
@@ -111,20 +121,37 @@ _AREA_CODES: dict[tuple[str, ...], str] = {
     ("thon",): "thon",
 }
 _AREA_CODE = re.compile(r"(?:tdp|kp|p|q|ap|thon)\d+")
+# A number keywords() keeps whatever follows: after a word that introduces a house or alley.
+_CERTAIN_NUMBER = re.compile(r"(?:^| )(?:hem|so|nha|kiet|ngo|ngach) \d")
+# The same in texts joined by " \n " (see _Joined): every word has a space before it there.
+_CERTAIN_NUMBERS = re.compile(r" (?:hem|so|nha|kiet|ngo|ngach) \d")
+
 _AREA_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 for _words, _code in sorted(_AREA_CODES.items(), key=lambda item: -len(item[0])):
     _AREA_BY_FIRST.setdefault(_words[0], []).append((_words[1:], _code))
-
 _PHRASE_TAILS: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in sorted(_STOP_PHRASES, key=lambda p: -len(p.split())):
     _first, *_tail = _phrase.split()
     _PHRASE_TAILS.setdefault(_first, []).append(tuple(_tail))
-_SPECIAL: frozenset[str] = frozenset(_AREA_BY_FIRST) | frozenset(_PHRASE_TAILS) | frozenset(_COMPOUNDS)
+# Words that may start something longer than themselves; all others are looked at alone.
+_SPECIAL: frozenset[str] = frozenset(_AREA_BY_FIRST) | frozenset(_PHRASE_TAILS) | frozenset(_COMPOUNDS) | _COUNTS
 
-# For the lookup without an index the rarity of words is estimated on at most this many
-# candidates, spread evenly: reading all 20,000 would spend most of the time budget, and
-# IDF needs orders of magnitude, not exact counts.
-_DF_SAMPLE = 1024
+# A group's member must resemble the group's centre at the threshold, and the centre and
+# its first members (up to _CORE_SIZE, the ones most like the centre) on average at this
+# share of it. Rewordings of one problem resemble each other at 55-75 even when only the
+# centre clears 60; a concern that names two problems ("đèn hư, rác không thu gom")
+# resembles the other problem's concerns at 30-45, and is kept out of one of the groups.
+_CORE_SHARE = 0.85
+_CORE_SIZE = 8
+
+# For the lookup without an index, the rarity of words is estimated on at most this many
+# candidates, spread evenly: splitting all 20,000 would spend the time budget, and the
+# weights (rounded logarithms) only need orders of magnitude.
+_DF_SAMPLE = 512
+# From how many candidates on a lookup without a number first sets aside, in one pass, the
+# texts that have one (see find_similar): below, testing the texts found one by one is
+# cheaper.
+_NUMBERED_FIRST = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,13 +166,17 @@ def stop_words() -> frozenset[str]:
 
 
 def keywords(folded: str) -> tuple[str, ...]:
-    """Content words of an already folded text, in order: filler and durations removed."""
+    """Content words of an already folded text, in order.
+
+    Filler and durations are dropped, "ổ gà"-like compounds joined ("oga"), numbered
+    administrative units coded ("khu phố 3" -> "kp3").
+    """
     words = folded.split()
     n = len(words)
     kept: list[str] = []
     i = 0
-    # Most words are plain; only the few that can start a phrase, a compound, an area code
-    # or a duration take the slow path. This runs for every candidate of a lookup.
+    # Most words are plain; only those that can start something longer take the slow path.
+    # This runs for every candidate a lookup looks at.
     while i < n:
         word = words[i]
         if word in _SPECIAL or word.isdigit():
@@ -158,7 +189,7 @@ def keywords(folded: str) -> tuple[str, ...]:
 
 
 def _special(words: list[str], i: int, kept: list[str]) -> int:
-    """Handle words[i], which may start a multi-word form; returns how many words it used."""
+    """Handle words[i], which may start a longer form; returns how many words it used."""
     n = len(words)
     word = words[i]
     for tail, code in _AREA_BY_FIRST.get(word, ()):
@@ -174,7 +205,14 @@ def _special(words: list[str], i: int, kept: list[str]) -> int:
     if following in _COMPOUNDS.get(word, ()) and not (i + 2 < n and words[i + 2].isdigit()):
         kept.append(word + following)
         return 2
-    if word.isdigit() and following in _UNITS and (i == 0 or words[i - 1] not in _PLACE_BEFORE_NUMBER):
+    previous = words[i - 1] if i > 0 else ""
+    counts = (word in _COUNTS and not (word == "may" and previous == "xe")) or (
+        word.isdigit() and previous not in _PLACE_BEFORE_NUMBER
+    )
+    if counts and following in _UNITS:
+        return 2
+    # "3 lần" (three times): the count goes, "lần" stays, being also "lấn" (lấn chiếm).
+    if counts and following == "lan":
         return 1
     if word not in _STOP_SINGLE:
         kept.append(word)
@@ -182,28 +220,34 @@ def _special(words: list[str], i: int, kept: list[str]) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class _Places:
-    """The identifiers a text carries: house and alley numbers, and numbered areas."""
+class _Text:
+    """A folded text as compared: its scored words and its identifiers."""
 
-    numbers: frozenset[str]
-    areas: frozenset[str]
+    words: frozenset[str]  # with house and alley numbers, without area codes
+    numbers: frozenset[str]  # house and alley numbers ("48a" too: any word with a digit)
+    areas: frozenset[str]  # numbered administrative units: "kp3", "tdp5"
 
 
-def _places(words: Iterable[str]) -> _Places:
-    # "48a" and "48" are different sub-alleys: any word with a digit is an identifier.
+@lru_cache(maxsize=8192)
+def _parse(folded: str) -> _Text:
+    # Cached: lookups at intake compare against the same open concerns again and again, and
+    # the rarity sample of find_similar is the same texts each time.
+    words = frozenset(keywords(folded))
     ids = [w for w in words if not w.isalpha()]
+    if not ids:
+        return _Text(words, frozenset(), frozenset())
     areas = frozenset(w for w in ids if _AREA_CODE.fullmatch(w))
-    return _Places(frozenset(ids) - areas, areas)
+    return _Text(words - areas, frozenset(ids) - areas, areas)
 
 
-def _places_agree(a: _Places, b: _Places) -> bool:
+def _agree(a: _Text, b: _Text) -> bool:
     # Alley 48 is not alley 84; and a numbered place is not a whole street or a landmark:
-    # "hẻm 48 Tân Hóa" may be any of the street's alleys to someone who wrote "đường Tân
-    # Hóa". Without this, one unnumbered concern sharing a long common phrase ("xe ô tô đậu
-    # hai bên gây cản trở đi lại") gathered the same complaint from every alley of the ward.
+    # to someone who wrote "đường Tân Hóa", "hẻm 48 Tân Hóa" may be any of its alleys.
+    # Without the second rule one unnumbered concern sharing a long common phrase ("xe ô tô
+    # đậu hai bên gây cản trở đi lại") gathered that complaint from every alley of the ward.
     if bool(a.numbers) != bool(b.numbers) or (a.numbers and a.numbers.isdisjoint(b.numbers)):
         return False
-    # The resident's own khu phố or tổ is often added in passing: only a clash counts.
+    # Areas are added in passing and often left out: only a clash counts.
     return not (a.areas and b.areas and a.areas.isdisjoint(b.areas))
 
 
@@ -215,7 +259,7 @@ def _weight(df: int, pool: int) -> int:
 
 
 class _Weights:
-    """Word weights for one pool of texts, computed once per word."""
+    """Word weights for one pool of texts, each computed once."""
 
     def __init__(self, df: Callable[[str], int], pool: int) -> None:
         self._df = df
@@ -234,39 +278,47 @@ def _dice(a: frozenset[str], b: frozenset[str], weight: Callable[[str], int]) ->
     return 200.0 * sum(map(weight, a & b)) / total if total else 0.0
 
 
-def _prefix(words: Iterable[str], weight: Callable[[str], int], rank: Callable[[str], object], threshold: float) -> list[str]:
-    """The rarest words of a text, up to where the rest could no longer carry a match.
+def _need(total: float, threshold: float) -> float:
+    """The least weight a text of weight `total` shares with any text it scores >= threshold with.
 
-    A text scoring at least `threshold` against this one shares at least
-    need = t * W / (2 - t) of its weight W (t = threshold / 100: the shared weight is also
-    at most the other text's weight). So what is shared cannot lie entirely among the words
-    after the prefix, whose weight is below `need`: looking only at texts that hold a prefix
-    word loses no match. Two texts whose prefixes use the same `rank` order even share a
+    From 2 * shared / (total + other) >= t and shared <= other. The margin keeps a pair
+    that sits exactly on the threshold despite float rounding.
+    """
+    t = threshold / 100.0
+    return t * total / (2.0 - t) - 1e-9
+
+
+def _prefix(
+    words: Iterable[str], weight: Callable[[str], int], rank: Callable[[str], tuple[int, str]], threshold: float
+) -> list[str]:
+    """The rarest words of a text, up to where the rest weighs less than _need.
+
+    What a matching text shares cannot lie entirely after the prefix, so only texts holding
+    a prefix word need scoring. Two texts whose prefixes follow the same `rank` even share a
     prefix word: the rarest word they share is in both prefixes.
     """
     ranked = sorted(words, key=rank)
     left = sum(map(weight, ranked))
-    t = threshold / 100.0
-    need = t * left / (2.0 - t)
+    need = _need(left, threshold)
     prefix: list[str] = []
     for word in ranked:
-        # The margin keeps a pair that sits exactly on the threshold despite float rounding.
-        if left < need - 1e-9:
+        if left < need:
             break
         prefix.append(word)
         left -= weight(word)
     return prefix
 
 
-def _needles(words: frozenset[str], weight: Callable[[str], int], rank: Callable[[str], object], threshold: float) -> Iterable[str]:
-    """Words of which a matching text must hold at least one."""
-    numbers = _places(words).numbers
-    # A match must share a house or alley number (_places_agree), and numbers are rare.
-    return numbers or _prefix(words, weight, rank, threshold)
+def _needles(
+    text: _Text, weight: Callable[[str], int], rank: Callable[[str], tuple[int, str]], threshold: float
+) -> Iterable[str]:
+    """Words of which any text matching `text` holds at least one."""
+    # A match shares a house or alley number (_agree), and those are rare.
+    return text.numbers or _prefix(text.words, weight, rank, threshold)
 
 
 def _check(threshold: float, limit: int | None = None) -> None:
-    # Zero would let every pair match, and the prefix pruning needs a positive bar.
+    # Zero would let every pair match, and the pruning above needs a positive bar.
     if not 0.0 < threshold <= 100.0:
         raise ValueError(f"threshold must be in (0, 100], got {threshold}")
     if limit is not None and limit < 1:
@@ -274,20 +326,18 @@ def _check(threshold: float, limit: int | None = None) -> None:
 
 
 def _best(
-    query: frozenset[str],
-    candidates: Iterable[tuple[int, frozenset[str]]],
-    weight: _Weights,
+    query: _Text,
+    candidates: Iterable[tuple[int, _Text]],
+    weight: Callable[[str], int],
     limit: int,
     threshold: float,
 ) -> list[Match]:
-    query_places = _places(query)
     matches: list[Match] = []
-    for concern_id, words in candidates:
-        if not _places_agree(query_places, _places(words)):
-            continue
-        score = _dice(query, words, weight)
-        if score >= threshold:
-            matches.append(Match(concern_id, score))
+    for concern_id, text in candidates:
+        if _agree(query, text):
+            score = _dice(query.words, text.words, weight)
+            if score >= threshold:
+                matches.append(Match(concern_id, score))
     matches.sort(key=lambda m: (-m.score, m.concern_id))
     return matches[:limit]
 
@@ -302,100 +352,117 @@ def find_similar(
     """Candidates that say what `query` says, best first (ties: smaller id first).
 
     `query` is raw or folded text; `candidates` are (concern_id, folded text), typically the
-    open concerns of the same meeting and area. Word rarity is taken from the candidates, so
-    the same pair can score differently against another set of candidates.
+    open concerns of the same meeting and area. Word rarity is taken from the candidates (a
+    sample of them beyond 512), so the same pair can score differently among other
+    candidates.
     """
     _check(threshold, limit)
-    words = frozenset(keywords(fold(query)))
-    if not words or not candidates:
+    query_text = _parse(fold(query))
+    if not query_text.words or not candidates:
         return []
     texts = [text for _, text in candidates]
-    sample = texts[:: -(-len(texts) // _DF_SAMPLE)]
-    df: Counter[str] = Counter(chain.from_iterable(frozenset(keywords(t)) for t in sample))
+    sample = [_parse(t) for t in texts[:: -(-len(texts) // _DF_SAMPLE)]]
+    df: Counter[str] = Counter(chain.from_iterable(t.words for t in sample))
     # The query is one more text of the pool, as in SimilarityIndex.find.
-    df.update(words)
+    df.update(query_text.words)
     weight = _Weights(df.__getitem__, len(sample) + 1)
-    # Only candidates holding one of the query's house or alley numbers, or else one of its
-    # prefix words, can match: find them with one C-level regex scan over all texts at once
-    # instead of splitting 20,000 texts in Python.
-    needles = _needles(words, weight, lambda w: (df[w], w), threshold)
-    # Before the exact score, a cheap bound: the query words found among a candidate's raw
-    # words weigh at least what the two share, and a match needs `need` of that.
-    t = threshold / 100.0
-    need = t * sum(map(weight, words)) / (2.0 - t) - 1e-9
-    plain = frozenset(w for w in words if len(_spellings(w)) == 1)
-    other = [(weight(w), _spellings(w)) for w in words if w not in plain]
-    shortlist: list[tuple[int, frozenset[str]]] = []
-    for index in _holding(texts, chain.from_iterable(map(_spellings, needles))):
+    needles = _needles(query_text, weight, lambda w: (df[w], w), threshold)
+    forms = list(chain(needles, (_SPELLED[w] for w in needles if w in _SPELLED)))
+    joined = _Joined(texts)
+    # Only candidates holding a needle can match; before splitting one, cheap tests that only
+    # ever drop texts that cannot match. A query without a house or alley number cannot
+    # match a text with one (_agree), and "hẻm 48", "số 12" are numbers keywords() keeps.
+    has_number = None if query_text.numbers else _CERTAIN_NUMBER.search
+    if has_number is not None and len(texts) > _NUMBERED_FIRST:
+        # When the needles are common words (a query naming a street and a problem, no
+        # number), most texts hold one, and most of those hold a number: one regex pass
+        # over all texts finds those at less than the cost of testing each one found.
+        holding = _holding(_Joined(texts, skip=joined.numbered()), forms)
+    else:
+        holding = _holding(joined, forms)
+    # The query words found among a candidate's raw words weigh at least what the two share.
+    need = _need(sum(map(weight, query_text.words)), threshold)
+    query_weight = {w: weight(w) for w in query_text.words}
+    compounds = [(w, weight(w), f" {_SPELLED[w]} ") for w in query_text.words if w in _SPELLED]
+    shortlist: list[tuple[int, _Text]] = []
+    for index in holding:
         text = texts[index]
-        bound = sum(map(weight, plain.intersection(text.split())))
-        if other:
+        tokens = text.split()
+        bound = sum(map(query_weight.__getitem__, query_text.words.intersection(tokens)))
+        if compounds:
             padded = f" {text} "
-            bound += sum(w for w, forms in other if any(f" {form} " in padded for form in forms))
-        if bound >= need:
-            shortlist.append((candidates[index][0], frozenset(keywords(text))))
-    return _best(words, shortlist, weight, limit, threshold)
+            bound += sum(w for word, w, spelled in compounds if word not in tokens and spelled in padded)
+        if bound >= need and (has_number is None or not has_number(text)):
+            shortlist.append((candidates[index][0], _parse(text)))
+    return _best(query_text, shortlist, weight, limit, threshold)
 
 
-def _spellings(word: str) -> tuple[str, ...]:
-    """How a content word may appear in folded text (a superset is fine: a filter uses it)."""
-    if word in _SPELLED:
-        return (word, _SPELLED[word])
-    if _AREA_CODE.fullmatch(word):
-        return (word, word.lstrip("abcdefghijklmnopqrstuvwxyz"))
-    return (word,)
+class _Joined:
+    """Texts joined into one string, so that scans over all of them run in C.
 
-
-def _holding(texts: Sequence[str], forms: Iterable[str]) -> set[int]:
-    """Indices of the texts in which any of `forms` occurs as whole words.
-
-    One str.find scan over all texts joined runs in C; splitting 20,000 texts in Python, or
-    a regex starting with \b (which disables the literal search), took longer than the whole
-    lookup may.
+    Splitting 20,000 texts in Python, or a regex starting with \\b (which disables the fast
+    literal search), takes longer than the whole lookup may.
     """
-    joined = " " + " \n ".join(texts) + " "
-    # Where each text's first character is.
-    begins = list(accumulate((len(t) + 3 for t in texts[:-1]), initial=1))
+
+    def __init__(self, texts: Sequence[str], skip: set[int] | frozenset[int] = frozenset()) -> None:
+        self.indices = [i for i in range(len(texts)) if i not in skip] if skip else range(len(texts))
+        kept = [texts[i] for i in self.indices] if skip else texts
+        self.text = " " + " \n ".join(kept) + " "
+        # Where each text's first character is.
+        self.begins = list(accumulate((len(t) + 3 for t in kept[:-1]), initial=1))
+
+    def position(self, offset: int) -> int:
+        """The number, among the joined texts, of the one holding `offset`."""
+        return bisect_right(self.begins, offset) - 1
+
+    def numbered(self) -> set[int]:
+        """Indices of the texts with a number keywords() always keeps (see _CERTAIN_NUMBER)."""
+        return {self.indices[self.position(found.start() + 1)] for found in _CERTAIN_NUMBERS.finditer(self.text)}
+
+
+def _holding(joined: _Joined, forms: Iterable[str]) -> set[int]:
+    """Indices of the joined texts in which any of `forms` occurs as whole words."""
+    text, begins = joined.text, joined.begins
     found: set[int] = set()
     for form in forms:
         pattern = f" {form} "
-        position = joined.find(pattern)
-        while position != -1:
-            index = bisect_right(begins, position + 1) - 1
-            found.add(index)
-            # The rest of this text cannot add anything: jump to the next one.
-            position = joined.find(pattern, begins[index + 1] - 1) if index + 1 < len(begins) else -1
-    return found
+        offset = text.find(pattern)
+        while offset != -1:
+            position = joined.position(offset + 1)
+            found.add(position)
+            # The rest of this text cannot add anything: go on from the next one.
+            offset = text.find(pattern, begins[position + 1] - 1) if position + 1 < len(begins) else -1
+    return {joined.indices[position] for position in found}
 
 
 class SimilarityIndex:
     """Concerns kept folded, split and indexed by word, for repeated lookups."""
 
     def __init__(self, items: Iterable[tuple[int, str]] = ()) -> None:
-        self._words: dict[int, frozenset[str]] = {}
+        self._texts: dict[int, _Text] = {}
         # Which concerns hold each word; its size is the word's document frequency.
         self._postings: dict[str, set[int]] = {}
         for concern_id, text in items:
             self.add(concern_id, text)
 
     def __len__(self) -> int:
-        return len(self._words)
+        return len(self._texts)
 
     def __contains__(self, concern_id: object) -> bool:
-        return concern_id in self._words
+        return concern_id in self._texts
 
     def add(self, concern_id: int, text: str) -> None:
         """Index a concern's text (raw or folded); adding an indexed id replaces its text."""
-        if concern_id in self._words:
+        if concern_id in self._texts:
             self.remove(concern_id)
-        words = frozenset(keywords(fold(text)))
-        self._words[concern_id] = words
-        for word in words:
+        parsed = _parse(fold(text))
+        self._texts[concern_id] = parsed
+        for word in parsed.words:
             self._postings.setdefault(word, set()).add(concern_id)
 
     def remove(self, concern_id: int) -> None:
         """Forget a concern; KeyError if it is not indexed."""
-        for word in self._words.pop(concern_id):
+        for word in self._texts.pop(concern_id).words:
             holders = self._postings[word]
             holders.discard(concern_id)
             if not holders:
@@ -404,29 +471,31 @@ class SimilarityIndex:
     def find(self, query: str, limit: int = 3, threshold: float = FIND_THRESHOLD) -> list[Match]:
         """Indexed concerns that say what `query` (raw or folded) says, best first."""
         _check(threshold, limit)
-        words = frozenset(keywords(fold(query)))
-        if not words or not self._words:
+        query_text = _parse(fold(query))
+        if not query_text.words or not self._texts:
             return []
         postings = self._postings
 
         def df(word: str) -> int:
-            return len(postings.get(word, ())) + (word in words)
+            return len(postings.get(word, ())) + (word in query_text.words)
 
-        weight = _Weights(df, len(self._words) + 1)
-        needles = _needles(words, weight, lambda w: (df(w), w), threshold)
+        weight = _Weights(df, len(self._texts) + 1)
+        needles = _needles(query_text, weight, lambda w: (df(w), w), threshold)
         ids = set().union(*(postings.get(w, ()) for w in needles))
-        return _best(words, ((i, self._words[i]) for i in ids), weight, limit, threshold)
+        return _best(query_text, ((i, self._texts[i]) for i in ids), weight, limit, threshold)
 
 
 def cluster(items: Sequence[tuple[int, str]], *, threshold: float = CLUSTER_THRESHOLD) -> list[list[int]]:
     """Group concerns (id, folded text) that say the same thing, for agenda items.
 
-    Each group is built around one concern that every other member scores at least
-    `threshold` against; the concern most others resemble is taken first. Linking any two
-    similar concerns instead (single linkage) lets chains of near-misses merge unrelated
-    groups: on 20,000 concerns it put nearly all of them in one group. Every id appears in
-    exactly one group, alone if nothing matches it; groups are sorted largest first, then by
-    smallest id, ids ascending inside. Word rarity is taken from `items`.
+    Each group is built around one concern, the one most others resemble first: every other
+    member scores at least `threshold` against it, and resembles the group's first members
+    on average too (_CORE_SHARE). Linking any two similar concerns instead (single linkage)
+    lets chains of near-misses merge unrelated groups: on 20,000 synthetic concerns it put
+    nearly all of them in one group. Every id appears in exactly one group, alone if nothing
+    matches it; groups are sorted largest first, then by smallest id, ids ascending inside.
+    Word rarity is taken from `items`: cluster one topic's concerns at a time and the words
+    naming the problem weigh little, so the place decides.
     """
     _check(threshold)
     ids = [concern_id for concern_id, _ in items]
@@ -434,38 +503,44 @@ def cluster(items: Sequence[tuple[int, str]], *, threshold: float = CLUSTER_THRE
         raise ValueError("each concern id may appear only once")
     if not items:
         return []
-    word_sets = [frozenset(keywords(text)) for _, text in items]
-    # Identical texts (after folding and filler) are one node: petitions copied by many
+    parsed = [_parse(text) for _, text in items]
+    # Identical texts (after folding and filler) are one node: a petition copied by many
     # residents would otherwise cost a comparison for every pair of copies.
-    members: dict[frozenset[str], list[int]] = {}
-    for concern_id, words in zip(ids, word_sets):
-        members.setdefault(words, []).append(concern_id)
+    members: dict[_Text, list[int]] = {}
+    for concern_id, text in zip(ids, parsed, strict=True):
+        members.setdefault(text, []).append(concern_id)
     nodes = list(members)
-    df: Counter[str] = Counter(chain.from_iterable(word_sets))
+    df: Counter[str] = Counter(chain.from_iterable(text.words for text in parsed))
     weights = {w: _weight(count, len(items)) for w, count in df.items()}
     weight = weights.__getitem__
-    rank = {w: r for r, w in enumerate(sorted(df, key=lambda w: (df[w], w)))}
 
-    # Which nodes can match at all: those sharing a house or alley number (_places_agree
-    # demands one), and among texts without such numbers those sharing a prefix word
-    # (_prefix). Only nodes of the same block are compared, which keeps 20,000 concerns far
-    # from 200 million pairs.
-    places = [_places(words) for words in nodes]
+    def rank(word: str) -> tuple[int, str]:
+        # Rarest first: the one order all prefixes and encodings below follow.
+        return df[word], word
+
+    # Only nodes that could match are compared: those sharing a house or alley number
+    # (_agree demands one) and, among texts without such numbers, those sharing a prefix
+    # word (_prefix). This keeps 20,000 concerns far from 200 million pairs.
     blocks: dict[tuple[bool, str], list[int]] = {}
-    encoded: list[str] = []
-    for node, words in enumerate(nodes):
-        encoded.append(_encode(sorted(words, key=rank.__getitem__), rank, weights))
-        numbers = places[node].numbers
-        keys = [(True, n) for n in numbers] if numbers else [(False, w) for w in _prefix(words, weight, rank.__getitem__, threshold)]
+    ranked: list[list[str]] = []
+    for node, text in enumerate(nodes):
+        ranked.append(sorted(text.words, key=rank))
+        if text.numbers:
+            keys = [(True, number) for number in text.numbers]
+        else:
+            keys = [(False, word) for word in _prefix(text.words, weight, rank, threshold)]
         for key in keys:
             blocks.setdefault(key, []).append(node)
 
-    neighbours: list[set[int]] = [set() for _ in nodes]
-    # Slightly under the bar in C, then the exact score in Python: float rounding in either
-    # must not decide a pair that sits right on the threshold.
-    cutoff = max(threshold - 1e-6, 0.0)
+    # Each node's neighbours with their exact scores.
+    neighbours: list[dict[int, float]] = [{} for _ in nodes]
+    # Under the bar in C (rapidfuzz turns the cutoff into a distance with its own rounding
+    # and drops pairs that sit exactly on it), then the exact score from the integers.
+    cutoff = max(threshold - 0.5, 0.0)
     for block in blocks.values():
-        strings = [encoded[node] for node in block]
+        if len(block) < 2:
+            continue
+        strings = _encode([ranked[node] for node in block], weights)
         for position in range(len(block) - 1):
             a = block[position]
             hits = process.extract(
@@ -476,42 +551,73 @@ def cluster(items: Sequence[tuple[int, str]], *, threshold: float = CLUSTER_THRE
                 score_cutoff=cutoff,
                 limit=None,
             )
-            for _, _, offset in hits:
+            for _, ratio, offset in hits:
                 b = block[position + 1 + offset]
-                if b in neighbours[a] or not _places_agree(places[a], places[b]):
+                if b in neighbours[a] or not _agree(nodes[a], nodes[b]):
                     continue
-                if _dice(nodes[a], nodes[b], weight) >= threshold:
-                    neighbours[a].add(b)
-                    neighbours[b].add(a)
+                # The shared weight is an integer (see _encode): recover it, and compute the
+                # score exactly as _dice does.
+                total = len(strings[position]) + len(strings[position + 1 + offset])
+                exact = 200.0 * round(ratio * total / 200.0) / total
+                if exact >= threshold:
+                    neighbours[a][b] = neighbours[b][a] = exact
 
-    size = [len(members[words]) for words in nodes]
-    smallest = [min(members[words]) for words in nodes]
-    # Texts with no content word at all (only filler) resemble nothing.
-    degree = [size[n] - 1 + sum(size[m] for m in neighbours[n]) if nodes[n] else -1 for n in range(len(nodes))]
+    def score(a: int, b: int) -> float:
+        known = neighbours[a].get(b)
+        if known is not None:
+            return known
+        return _dice(nodes[a].words, nodes[b].words, weight) if _agree(nodes[a], nodes[b]) else 0.0
+
+    size = [len(members[text]) for text in nodes]
+    smallest = [min(members[text]) for text in nodes]
+    # How many concerns a node would gather as a centre. Texts with no content word at all
+    # (only filler) resemble nothing and come last.
+    gathers = [size[n] - 1 + sum(size[m] for m in neighbours[n]) if nodes[n].words else -1 for n in range(len(nodes))]
+    core_bar = threshold * _CORE_SHARE
     taken = [False] * len(nodes)
     groups: list[list[int]] = []
-    for centre in sorted(range(len(nodes)), key=lambda n: (-degree[n], smallest[n])):
+    for centre in sorted(range(len(nodes)), key=lambda n: (-gathers[n], smallest[n])):
         if taken[centre]:
             continue
         taken[centre] = True
-        group = list(members[nodes[centre]])
-        for other in neighbours[centre]:
-            if not taken[other]:
+        if not nodes[centre].words:
+            # Two texts of nothing but filler are not the same concern.
+            groups.extend([concern_id] for concern_id in members[nodes[centre]])
+            continue
+        group = [centre]
+        near = neighbours[centre]
+        candidates = sorted((n for n in near if not taken[n]), key=lambda n: (-near[n], smallest[n]))
+        for other in candidates:
+            # Resembling the centre is not enough: a concern about two problems resembles
+            # two groups' members and would, as a centre, gather both. A member must also
+            # resemble the group's first members on average (see _CORE_SHARE).
+            core = group[:_CORE_SIZE]
+            if sum(score(other, member) for member in core) >= core_bar * len(core):
+                group.append(other)
                 taken[other] = True
-                group.extend(members[nodes[other]])
-        groups.append(sorted(group))
+        groups.append(sorted(chain.from_iterable(members[nodes[n]] for n in group)))
     groups.sort(key=lambda g: (-len(g), g[0]))
     return groups
 
 
-def _encode(ranked: Sequence[str], rank: dict[str, int], weights: dict[str, int]) -> str:
-    # One character per word, repeated by its weight, words in one global order: the longest
-    # common subsequence of two such strings is then exactly their shared weight, so
-    # fuzz.ratio (2 * LCS / total length, in C) is the weighted Dice score.
-    return "".join(_char(rank[w]) * weights[w] for w in ranked)
+def _encode(texts: Sequence[Sequence[str]], weights: dict[str, int]) -> list[str]:
+    """Texts (words in one shared order) as strings whose fuzz.ratio is their weighted Dice.
+
+    One character per word, repeated by its weight: with the words in the same order in
+    every string, the longest common subsequence of two strings is exactly their shared
+    weight, and fuzz.ratio (2 * LCS / total length, in C) the weighted Dice score. Characters
+    are numbered per call so that a block of texts usually fits in one byte each, which
+    rapidfuzz compares about twice as fast as wider characters.
+    """
+    codes: dict[str, str] = {}
+
+    def code(word: str) -> str:
+        return codes.get(word) or codes.setdefault(word, _char(len(codes)))
+
+    return ["".join(code(w) * weights[w] for w in words) for words in texts]
 
 
-def _char(rank: int) -> str:
-    # Any valid code point will do: skip the surrogate block.
-    code = 0x100 + rank
+def _char(number: int) -> str:
+    # Printable from "!" on; any valid code point would do, so skip the surrogate block.
+    code = 0x21 + number
     return chr(code + 0x800 if code >= 0xD800 else code)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -265,10 +266,10 @@ LEFT_HEADER_CM = 6.0
 RIGHT_HEADER_CM = TEXT_WIDTH_CM - LEFT_HEADER_CM
 
 
-def agenda_docx(document: AgendaDocument) -> bytes:
-    """The summary of residents' concerns for the chair, as a DOCX (Decree 30/2020 layout)."""
-    _check(document)
-
+def docx_official(title: str, unit_name: str, dated: str, number_line: str | None = None) -> DocxDocument:
+    """A new A4 document with the header every administrative document of the unit carries
+    (Decree 30/2020): the authority on the left (with the document's number line, if it has
+    one), the national motto and the place and date on the right."""
     doc = Document()
     docx_fonts(doc)
 
@@ -281,27 +282,38 @@ def agenda_docx(document: AgendaDocument) -> bytes:
     docx_page_numbers(section)
 
     properties = doc.core_properties
-    properties.title = plain_text(f"Tổng hợp ý kiến, kiến nghị - {document.meeting_title}")
-    properties.author = plain_text(document.unit_name)
-    properties.last_modified_by = plain_text(document.unit_name)
+    properties.title = plain_text(title)
+    properties.author = plain_text(unit_name)
+    properties.last_modified_by = plain_text(unit_name)
     properties.language = "vi-VN"
     properties.comments = ""
 
-    # Header block: the authority on the left, the national motto on the right.
     header = docx_grid(doc, (LEFT_HEADER_CM, RIGHT_HEADER_CM))
     left, right = header.rows[0].cells
     docx_line(left.paragraphs[0], "ỦY BAN NHÂN DÂN", size=HEADER_PT, bold=True)
-    docx_line(left.add_paragraph(), plain_text(document.unit_name).upper(), size=HEADER_PT, bold=True)
+    docx_line(left.add_paragraph(), plain_text(unit_name).upper(), size=HEADER_PT, bold=True)
     docx_rule(left.add_paragraph(), length_cm=2.2, cell_cm=LEFT_HEADER_CM)
+    if number_line is not None:
+        docx_line(left.add_paragraph(), number_line, size=HEADER_PT, space_before=4)
     docx_line(right.paragraphs[0], "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
     docx_line(right.add_paragraph(), "Độc lập - Tự do - Hạnh phúc", size=HEADER_PT, bold=True)
     docx_rule(right.add_paragraph(), length_cm=5.7, cell_cm=RIGHT_HEADER_CM)
     docx_line(
         right.add_paragraph(),
-        f"{place_name(document.unit_name)}, {long_date(document.generated_at)}",
+        f"{place_name(unit_name)}, {long_date(dated)}",
         size=BODY_PT,
         italic=True,
         space_before=4,
+    )
+    return doc
+
+
+def agenda_docx(document: AgendaDocument) -> bytes:
+    """The summary of residents' concerns for the chair, as a DOCX (Decree 30/2020 layout)."""
+    _check(document)
+
+    doc = docx_official(
+        f"Tổng hợp ý kiến, kiến nghị - {document.meeting_title}", document.unit_name, document.generated_at
     )
 
     # Title and what meeting it is for.

@@ -368,7 +368,8 @@ class OutboxDispatcher:
         except Undeliverable as error:
             return await self._undeliverable(message, error)
         except Held as error:
-            await self._with_outbox(lambda outbox: outbox.mark_held(message.id, _describe(error)))
+            reason = _describe(error)
+            await self._with_outbox(lambda outbox: outbox.mark_held(message.id, reason))
             log.info("outbox %d held until its resident writes again", message.id)
             return _Outcome.HELD
         except Exception as error:  # noqa: BLE001 - any other failure of a sender is worth a retry

@@ -35,7 +35,6 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 import openpyxl
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from openpyxl import Workbook
@@ -43,12 +42,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bot.export import (
+    docx_official,
     BODY_PT,
     EXTENSION_PATTERN,
     FORMULA_START,
     HEADER_PT,
-    LEFT_HEADER_CM,
-    RIGHT_HEADER_CM,
     TEXT_WIDTH_CM,
     UNIT_KINDS,
     AGENDA_COLUMNS,
@@ -57,15 +55,11 @@ from bot.export import (
     XLSX_MEETING_PROPERTY,
     ExportError,
     docx_body,
-    docx_fonts,
     docx_grid,
     docx_line,
-    docx_page_numbers,
     docx_rule,
     free_text,
-    long_date,
     date_parts,
-    place_name,
     plain_text,
     as_sentence,
     spoken_time,
@@ -606,38 +600,11 @@ def results_docx(document: ResultsDocument) -> bytes:
     """The public notice of the meeting's results, as a DOCX in the agenda's layout (Decree 30/2020)."""
     _check_results(document)
 
-    doc = Document()
-    docx_fonts(doc)
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
-    section.left_margin, section.right_margin = Cm(3), Cm(2)
-    section.header_distance, section.footer_distance = Cm(1), Cm(1)
-    docx_page_numbers(section)
-
-    properties = doc.core_properties
-    properties.title = _clean(f"Thông báo kết quả hội nghị đối thoại - {document.meeting_title}")
-    properties.author = plain_text(document.unit_name)
-    properties.last_modified_by = plain_text(document.unit_name)
-    properties.language = "vi-VN"
-    properties.comments = ""
-
-    # Header block as on the agenda, plus the notice's number line staff fill in by hand.
-    header = docx_grid(doc, (LEFT_HEADER_CM, RIGHT_HEADER_CM))
-    left, right = header.rows[0].cells
-    docx_line(left.paragraphs[0], "ỦY BAN NHÂN DÂN", size=HEADER_PT, bold=True)
-    docx_line(left.add_paragraph(), plain_text(document.unit_name).upper(), size=HEADER_PT, bold=True)
-    docx_rule(left.add_paragraph(), length_cm=2.2, cell_cm=LEFT_HEADER_CM)
-    docx_line(left.add_paragraph(), "Số:        /TB-UBND", size=HEADER_PT, space_before=4)
-    docx_line(right.paragraphs[0], "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
-    docx_line(right.add_paragraph(), "Độc lập - Tự do - Hạnh phúc", size=HEADER_PT, bold=True)
-    docx_rule(right.add_paragraph(), length_cm=5.7, cell_cm=RIGHT_HEADER_CM)
-    docx_line(
-        right.add_paragraph(),
-        f"{place_name(document.unit_name)}, {long_date(document.generated_at)}",
-        size=BODY_PT,
-        italic=True,
-        space_before=4,
+    doc = docx_official(
+        _clean(f"Thông báo kết quả hội nghị đối thoại - {document.meeting_title}"),
+        document.unit_name,
+        document.generated_at,
+        number_line="Số:        /TB-UBND",
     )
 
     docx_line(doc.add_paragraph(), _TITLE, bold=True, space_before=18)

@@ -33,3 +33,20 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", clean(text).lower().replace("đ", "d"))
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return " ".join(re.findall(r"\w+", stripped))
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Channels refuse messages over a length (Telegram 4096, Zalo 2000): split on line breaks where possible."""
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    if rest:
+        chunks.append(rest)
+    return chunks

@@ -39,6 +39,7 @@ from bot.messages import Contact, Document, Inbound, InboundKind, Location, Repl
 from bot.notify import RetryAfter as DeliveryRetryAfter
 from bot.notify import TransientError, Undeliverable
 from bot.text import Catalog
+from bot.textnorm import split_text
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +213,7 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
         document = InputFile(reply.document.content, filename=reply.document.filename)
         await bot.send_document(chat_id, document, caption=reply.text[: MessageLimit.CAPTION_LENGTH] or None)
         return
-    chunks = split_text(reply.text)
+    chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
     for index, chunk in enumerate(chunks):
         markup = to_markup(reply) if index == len(chunks) - 1 else None
         await bot.send_message(chat_id, chunk, reply_markup=markup)
@@ -320,23 +321,6 @@ def to_markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | Repl
     if reply.remove_keyboard:
         return ReplyKeyboardRemove()
     return None
-
-
-def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Telegram refuses messages over 4096 characters; split on line breaks where possible."""
-    if len(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        chunks.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n")
-    if rest:
-        chunks.append(rest)
-    return chunks
 
 
 def _language_of(update: Update) -> str:

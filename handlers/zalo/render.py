@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.messages import Button, Reply
+from bot.textnorm import split_text
 from handlers.zalo.events import BUTTON_MARK
 
 TEXT_LIMIT = 2000
@@ -88,20 +89,3 @@ def _texts(text: str, template: dict[str, Any] | None) -> list[Outgoing]:
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Zalo refuses texts over 2000 characters: split on line breaks where possible."""
-    if len(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        chunks.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n")
-    if rest:
-        chunks.append(rest)
-    return chunks

@@ -1,0 +1,431 @@
+"""Intake throughput: N residents run the whole intake at once through the real bot.
+
+    .venv/bin/python bench/intake.py                 # 2,000 residents, echo floor, profile
+    .venv/bin/python bench/intake.py --quick         # < 1 minute
+    .venv/bin/python bench/intake.py --residents 500 --no-profile
+
+Set-up. The fake Bot API (tests/fakebotapi.py, indexed for thousands of chats: bench/common.py
+BenchApi) and the simulated residents share this process and its event loop; the bot runs in
+a child process (bench/botproc.py), so the two never compete for one interpreter (the machine
+has few cores: this process's CPU use is printed so you can see that the fake is not the
+bottleneck). Everything talks HTTP over loopback.
+
+* ``ours`` — the production path (`bot.app.run_bot`: Runtime with the python-telegram-bot
+  Application polling, the schedule and the outbox) on the example config and a fresh SQLite
+  file with one open meeting. Every resident: /start, consent, new concern, quarter, group,
+  topic, the text, skip photos, skip location, anonymous, confirm (11 updates; 17 messages,
+  7 answerCallbackQuery, 7 editMessageReplyMarkup from the bot), exactly as in
+  tests/test_restart.py, with a random group, topic and a generated text (some are offered
+  similar concerns, which adds a message; the resident still sends their own).
+* ``echo`` — the floor: a minimal python-telegram-bot echo bot in the same kind of child
+  process, fed the same 11 updates per resident (texts as typed, presses on its one button).
+  It sends one message per update and settles presses like the bot does.
+
+Both process updates one at a time (PTB's default, which the bot keeps), both run without
+PTB's AIORateLimiter unless --rate-limiter is given (with it, any bot is held to Telegram's
+30 messages/s, which then is the whole result).
+
+Reported: conversations/s; reply latency p50/p95/p99 (from the moment the resident's update is
+queued at the fake to the moment each bot message arrives at the fake), under the full load
+and for residents talking one at a time; bot CPU per conversation; our cost as a ratio to the
+echo floor. Then one more run of ``ours`` under py-spy (if installed:
+`.venv/bin/pip install py-spy`) and its top costs. Appends everything to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.botproc import ECHO_BUTTON
+from bench.common import (
+    PYTHON,
+    ROOT,
+    BenchApi,
+    BenchUser,
+    append_results,
+    concern_text,
+    cpu_seconds,
+    have_py_spy,
+    load_average,
+    ms,
+    percentile,
+    summarise_py_spy,
+    wait_for_file,
+    wait_until,
+)
+from bot.config import load_settings
+from storage.db import Database
+from tests.conftest import EXAMPLE_CONFIG, create_meeting
+
+BOTPROC = ROOT / "bench" / "botproc.py"
+# What one resident does: (kind, what). Labels come from the example config and the catalog.
+CONSENT, NEW, SKIP_PHOTOS, SKIP_LOCATION, ANONYMOUS, SEND = (
+    "Tôi đồng ý", "📝 Gửi ý kiến mới", "Bỏ qua", "Bỏ qua vị trí", "Gửi ẩn danh", "✅ Gửi ý kiến",
+)  # fmt: skip
+KINDS = ("text", "press", "press", "press", "press", "press", "text", "press", "text", "text", "press")
+
+
+@dataclass
+class Phase:
+    kind: str
+    residents: int
+    done: int = 0
+    failed: list[str] = field(default_factory=list)
+    wall: float = 0.0
+    bot_cpu: float = 0.0
+    generator_cpu: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    unloaded: list[float] = field(default_factory=list)
+    durations: list[float] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)
+    stored: int | None = None
+    log_errors: int = 0
+    profile: list[str] = field(default_factory=list)
+    load: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.wall if self.wall else 0.0
+
+
+class Ward:
+    """Groups and topics as the resident sees them on the buttons."""
+
+    def __init__(self) -> None:
+        settings = load_settings(EXAMPLE_CONFIG)
+        names = {a.id: a.name for a in settings.areas}
+        parents = {a.id: a.parent for a in settings.areas}
+        has_children = {a.parent for a in settings.areas if a.parent}
+        self.groups = [(names[parents[a.id] or ""], a.name) for a in settings.areas if a.id not in has_children and a.parent]
+        self.topics = [t.name for t in settings.topics]
+
+
+async def think(rng: random.Random, seconds: float) -> None:
+    if seconds > 0:
+        await asyncio.sleep(rng.expovariate(1 / seconds))
+
+
+async def converse_ours(user: BenchUser, ward: Ward, rng: random.Random, timeout: float, pause: float) -> float:
+    quarter, group = rng.choice(ward.groups)
+    topic = rng.choice(ward.topics)
+    text = concern_text(rng)
+    started = time.perf_counter()
+    steps = [
+        (lambda: user.send_text("/start"), CONSENT),
+        (lambda: user.press(CONSENT), NEW),
+        (lambda: user.press(NEW), quarter),
+        (lambda: user.press(quarter), group),
+        (lambda: user.press(group), topic),
+        (lambda: user.press(topic), 1),
+        (lambda: user.send_text(text), SKIP_PHOTOS),
+        (lambda: user.press(SKIP_PHOTOS), SKIP_LOCATION),
+        (lambda: user.send_text(SKIP_LOCATION), ANONYMOUS),
+        (lambda: user.send_text(ANONYMOUS), SEND),
+        (lambda: user.press(SEND), 2),
+    ]
+    last: list = []
+    for act, expect in steps:
+        await think(rng, pause)
+        act()
+        if isinstance(expect, int):
+            last = await user.wait_for_messages(expect, timeout)
+        else:
+            last = await user.wait_for_label(expect, timeout)
+    if "Mã theo dõi" not in (last[0].text or ""):
+        raise AssertionError(f"resident {user.user_id}: no receipt, got {last[0]}")
+    return time.perf_counter() - started
+
+
+async def converse_echo(user: BenchUser, ward: Ward, rng: random.Random, timeout: float, pause: float) -> float:
+    """The same 11 updates (texts as typed; presses on the echo bot's button), one answer each."""
+    _quarter, _group = rng.choice(ward.groups)
+    texts = iter(["/start", concern_text(rng), SKIP_LOCATION, ANONYMOUS])
+    started = time.perf_counter()
+    for kind in KINDS:
+        await think(rng, pause)
+        if kind == "text":
+            user.send_text(next(texts))
+        else:
+            user.press(ECHO_BUTTON)
+        await user.wait_for_messages(1, timeout)
+    return time.perf_counter() - started
+
+
+async def crowd(api: BenchApi, kind: str, ids: range, ward: Ward, seed: int, timeout: float, pause: float,
+                phase: Phase | None, at_once: bool = True) -> None:
+    converse = converse_echo if kind == "echo" else converse_ours
+    names = ["Lan", "Minh", "Hoa", "Tuấn", "An", "Bình", "Hùng", "Mai", "Thảo", "Dũng"]
+
+    async def one(user_id: int) -> None:
+        rng = random.Random(seed * 1_000_003 + user_id)
+        user = api.user(user_id, first_name=names[user_id % len(names)])
+        try:
+            duration = await converse(user, ward, rng, timeout, pause)
+        except (TimeoutError, AssertionError) as error:
+            if phase is not None:
+                phase.failed.append(str(error).splitlines()[0])
+            return
+        if phase is not None:
+            phase.done += 1
+            phase.durations.append(duration)
+
+    if at_once:
+        await asyncio.gather(*(one(i) for i in ids))
+    else:
+        for i in ids:
+            await one(i)
+
+
+async def start_bot(kind: str, api: BenchApi, work: Path, args: argparse.Namespace
+                    ) -> tuple[asyncio.subprocess.Process, int]:
+    pid_file = work / f"{kind}.pid"
+    pid_file.unlink(missing_ok=True)
+    command = [PYTHON, str(BOTPROC), kind, "--base-url", api.base_url, "--file-url", api.base_file_url,
+               "--pid-file", str(pid_file)]
+    if kind.startswith("ours"):
+        command += ["--db", str(work / "bot.db")]
+    if args.rate_limiter:
+        command.append("--rate-limiter")
+    if kind == "ours-concurrent":
+        command += ["--concurrent-updates", str(args.prototype_concurrency)]
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "PYTHONUNBUFFERED": "1"}
+    env.pop("DOITHOAI_CONFIG", None)
+    with (work / f"{kind}.log").open("ab") as log:
+        process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    pid = int(await wait_for_file(pid_file, 60, process))
+    await wait_until(lambda: api.method_counts["getUpdates"] > 0, 60, f"{kind} bot polling")
+    return process, pid
+
+
+async def stop_bot(process: asyncio.subprocess.Process, pid: int) -> None:
+    os.kill(pid, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), 60)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+async def run_phase(kind: str, count: int, args: argparse.Namespace, ward: Ward, work: Path,
+                    profile: Path | None = None) -> Phase:
+    phase = Phase(kind, count)
+    api = BenchApi(rtt=args.rtt)
+    await api.start()
+    api.group(-1001000000001, "Tổ công tác")  # the example config's staff chat
+    if kind.startswith("ours"):
+        (work / "bot.db").unlink(missing_ok=True)
+        database = await Database.open(work / "bot.db")
+        await create_meeting(database, datetime.now(UTC))
+        await database.close()
+    process, pid = await start_bot(kind, api, work, args)
+    spy: asyncio.subprocess.Process | None = None
+    try:
+        base = 1_000_000
+        if args.warmup:
+            await crowd(api, kind, range(base, base + args.warmup), ward, args.seed, args.step_timeout, 0, None)
+        if profile is not None:
+            # Attached after the warm-up, so start-up and imports are not in the profile.
+            py_spy = have_py_spy()
+            assert py_spy is not None
+            with (work / "py-spy.log").open("ab") as log:
+                spy = await asyncio.create_subprocess_exec(
+                    py_spy, "record", "--pid", str(pid), "--format", "raw", "--threads", "--rate", "250",
+                    "-o", str(profile), stdout=log, stderr=log)
+            await asyncio.sleep(1.0)
+        api.reply_latencies.clear()
+        api.method_counts.clear()
+        load_before = load_average()
+        cpu0, gen0, t0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
+        first = base + 10_000
+        await crowd(api, kind, range(first, first + count), ward, args.seed, args.step_timeout, args.think, phase)
+        phase.wall = time.perf_counter() - t0
+        phase.bot_cpu = cpu_seconds(pid) - cpu0
+        phase.generator_cpu = time.process_time() - gen0
+        phase.load = f"{load_before} → {load_average()}"
+        phase.latencies = list(api.reply_latencies)
+        phase.calls = dict(api.method_counts)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            await asyncio.wait_for(spy.wait(), 60)
+            spy = None
+        if args.unloaded and profile is None:
+            api.reply_latencies.clear()
+            start = first + count + 10_000
+            await crowd(api, kind, range(start, start + args.unloaded), ward, args.seed, args.step_timeout, 0,
+                        None, at_once=False)
+            phase.unloaded = list(api.reply_latencies)
+    finally:
+        if spy is not None and spy.returncode is None:
+            spy.kill()
+        await stop_bot(process, pid)
+        await api.stop()
+    log = (work / f"{kind}.log").read_text(errors="replace")
+    phase.log_errors = sum(1 for line in log.splitlines() if " ERROR " in line or "Traceback" in line)
+    if kind.startswith("ours"):
+        database = await Database.open(work / "bot.db")
+        row = await database.fetch_one("SELECT count(*) FROM concerns")
+        await database.close()
+        phase.stored = int(row[0]) if row else 0
+    if profile is not None and profile.exists():
+        phase.profile = summarise_py_spy(profile)
+    return phase
+
+
+def describe(phase: Phase) -> list[str]:
+    per = max(phase.done, 1)
+    calls = ", ".join(f"{name} {n / per:.1f}" for name, n in sorted(phase.calls.items(), key=lambda kv: -kv[1]))
+    lat, idle = phase.latencies, phase.unloaded
+    lines = [
+        (f"- {phase.kind}: {phase.done}/{phase.residents} conversations in {phase.wall:.1f} s = "
+        f"**{phase.rate:.1f} conversations/s** ({phase.rate * len(KINDS):.0f} updates/s)"),
+        (f"  - reply latency under load (n={len(lat)}): p50 {ms(percentile(lat, 50))}, "
+        f"p95 {ms(percentile(lat, 95))}, p99 {ms(percentile(lat, 99))}"),
+    ]
+    if idle:
+        lines.append(f"  - reply latency, one resident at a time (n={len(idle)}): p50 {ms(percentile(idle, 50))}, "
+                     f"p95 {ms(percentile(idle, 95))}, p99 {ms(percentile(idle, 99))}")
+    lines += [
+        (f"  - conversation duration p50 {percentile(phase.durations, 50):.1f} s, "
+        f"p99 {percentile(phase.durations, 99):.1f} s"),
+        (f"  - bot process CPU {phase.bot_cpu:.1f} s = {1000 * phase.bot_cpu / per:.1f} ms per conversation "
+        f"(a free core would cap it at ~{per / phase.bot_cpu if phase.bot_cpu else 0:.0f} conversations/s) "
+        f"({100 * phase.bot_cpu / phase.wall if phase.wall else 0:.0f}% of one core); "
+        f"fake + residents process CPU {100 * phase.generator_cpu / phase.wall if phase.wall else 0:.0f}% of one core; "
+        f"host load average (1 min) {phase.load}"),
+        f"  - Bot API calls per conversation: {calls}",
+    ]
+    if phase.stored is not None:
+        lines.append(f"  - concerns stored in the database: {phase.stored} (warm-up included)")
+    if phase.failed:
+        lines.append(f"  - FAILED conversations: {len(phase.failed)}; first: {phase.failed[0]}")
+    if phase.log_errors:
+        lines.append(f"  - error lines in the bot's log: {phase.log_errors}")
+    return lines
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    ward = Ward()
+    work = Path(tempfile.mkdtemp(prefix="bench-intake-"))
+    print(f"work directory: {work}")
+    phases: dict[str, Phase] = {}
+    runs: list[Phase] = []
+    kinds = () if args.profile_only else (args.only,) if args.only else ("ours",) + (() if args.no_echo else ("echo",))
+    if args.concurrent_prototype:
+        kinds += ("ours-concurrent",)
+    for round_number in range(args.rounds if kinds else 0):
+        for kind in kinds:
+            print(f"\n{kind}{f' (round {round_number + 1})' if args.rounds > 1 else ''}: "
+                  f"{args.residents} residents at once …", flush=True)
+            phase = await run_phase(kind, args.residents, args, ward, work)
+            runs.append(phase)
+            print("\n".join(describe(phase)), flush=True)
+            if kind not in phases or phase.rate > phases[kind].rate:
+                phases[kind] = phase
+    lines = [f"Residents at once: {args.residents} (after {args.warmup} warm-up conversations); think time "
+             f"{args.think:g} s; network round trip added by the fake {1000 * args.rtt:g} ms; PTB AIORateLimiter {'on' if args.rate_limiter else 'off'} in both bots; "
+             f"{args.rounds} round(s) alternating the bots" + (", the faster round of each compared." if args.rounds > 1
+                                                               else "."), ""]
+    for phase in runs:
+        lines += describe(phase)
+    ours, echo = phases.get("ours"), phases.get("echo")
+    if ours is not None and echo is not None and ours.rate and echo.rate:
+        cpu_ours = ours.bot_cpu / max(ours.done, 1)
+        cpu_echo = echo.bot_cpu / max(echo.done, 1)
+        calls_ours = sum(ours.calls.values()) / max(ours.done, 1)
+        calls_echo = sum(echo.calls.values()) / max(echo.done, 1)
+        ratio = echo.rate / ours.rate
+        summary = [
+            "",
+            (f"**Our cost vs the echo floor: {ratio:.2f}× in wall-clock time per conversation, "
+            f"{cpu_ours / cpu_echo:.2f}× in bot CPU per conversation** (aim ≤ 1.5×; the CPU ratio is the one "
+            f"other work on the host disturbs least); "
+            f"p50 reply latency under load {percentile(ours.latencies, 50) / percentile(echo.latencies, 50):.2f}×; "
+            f"Bot API calls per conversation {calls_ours:.1f} vs {calls_echo:.1f} "
+            f"({calls_ours / calls_echo:.2f}×: the dialogue's own second messages)."),
+        ]
+        if ours.unloaded and echo.unloaded:
+            summary.append(
+                f"One resident at a time, p50 reply latency {ms(percentile(ours.unloaded, 50))} vs "
+                f"{ms(percentile(echo.unloaded, 50))} ({percentile(ours.unloaded, 50) / percentile(echo.unloaded, 50):.2f}×)."
+            )
+        print("\n".join(summary))
+        lines += summary
+    prototype = phases.get("ours-concurrent")
+    if prototype is not None and ours is not None and prototype.rate and ours.rate:
+        line = (f"Prototype (ours with updates of different chats handled concurrently, at most "
+                f"{args.prototype_concurrency} at once): {prototype.rate:.1f} "
+                f"conversations/s = {prototype.rate / ours.rate:.2f}× ours; p50 reply latency under load "
+                f"{ms(percentile(prototype.latencies, 50))} vs {ms(percentile(ours.latencies, 50))}")
+        if echo is not None and echo.rate:
+            line += f"; cost vs the echo floor {echo.rate / prototype.rate:.2f}× in wall-clock time"
+        print(line)
+        lines += ["", line + "."]
+    if not args.no_profile:
+        if have_py_spy() is None:
+            lines += ["", "Profile: skipped (py-spy not installed: `.venv/bin/pip install py-spy`)."]
+        else:
+            count, kind = args.profile_residents, args.profile_kind
+            print(f"\nprofiling {kind} under py-spy with {count} residents …", flush=True)
+            raw = work / f"{kind}.pyspy.txt"
+            profiled = await run_phase(kind, count, args, ward, work, profile=raw)
+            print("\n".join(profiled.profile))
+            lines += ["", (f"Profile of {kind} (py-spy record --rate 250 --threads, attached after the warm-up, "
+                          f"{count} residents at once, {profiled.done} completed in {profiled.wall:.1f} s; "
+                          f"raw stacks in {raw}):"), "", "```", *profiled.profile, "```"]
+    if not args.no_results:
+        append_results(f"Intake throughput (bench/intake.py{' --quick' if args.quick else ''})", lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--residents", type=int, default=2000, help="residents at once (default: %(default)s)")
+    parser.add_argument("--quick", action="store_true", help="100 residents, a short profile: about a minute at most")
+    parser.add_argument("--warmup", type=int, default=10, help="conversations before measuring (default: %(default)s)")
+    parser.add_argument("--unloaded", type=int, default=20,
+                        help="residents afterwards one at a time, for idle latency (default: %(default)s)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean think time between a resident's steps, seconds (default: none)")
+    parser.add_argument("--rate-limiter", action="store_true", help="both bots with PTB's AIORateLimiter")
+    parser.add_argument("--rtt", type=float, default=0.0,
+                        help="seconds the fake adds to every Bot API call but getUpdates, as a WAN round trip to "
+                             "api.telegram.org would (default: 0, loopback only)")
+    parser.add_argument("--no-echo", action="store_true", help="skip the echo floor")
+    parser.add_argument("--no-profile", action="store_true", help="skip the py-spy run")
+    parser.add_argument("--profile-only", action="store_true", help="only the py-spy run")
+    parser.add_argument("--profile-kind", choices=("ours", "echo", "ours-concurrent"), default="ours", help="which bot to profile")
+    parser.add_argument("--only", choices=("ours", "echo"), help="measure one bot only")
+    parser.add_argument("--concurrent-prototype", action="store_true",
+                        help="also measure ours-concurrent: ours with updates of different chats handled "
+                             "concurrently (a proposed change, patched in by bench/botproc.py)")
+    parser.add_argument("--prototype-concurrency", type=int, default=16,
+                        help="updates handled at once by ours-concurrent (default: %(default)s)")
+    parser.add_argument("--profile-residents", type=int, default=500, help="residents in the profiled run")
+    parser.add_argument("--step-timeout", type=float, default=600.0, help="seconds one step may wait for answers")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="alternate ours/echo this many times and compare the faster of each (default: 1)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-results", action="store_true", help="do not append to bench/RESULTS.md")
+    args = parser.parse_args()
+    if args.quick:
+        args.residents = min(args.residents, 100) if "--residents" not in sys.argv else args.residents
+        args.profile_residents = min(args.profile_residents, 60)
+        args.unloaded = min(args.unloaded, 5)
+        args.warmup = min(args.warmup, 5)
+        args.step_timeout = min(args.step_timeout, 60.0)
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,7 @@ def normalise_code(text: str, prefix: str) -> str | None:
     cleaned = text.strip().upper().replace(" ", "").replace("-", "")
     if cleaned.startswith(prefix):
         cleaned = cleaned[len(prefix):]
-    if not cleaned.isdigit() or len(cleaned) > 9:
+    if not cleaned.isdecimal() or len(cleaned) > 9:
         return None
     return format_code(prefix, int(cleaned))
 

@@ -213,7 +213,7 @@ class _Turn:
         typed = fold(text)
         if not typed or not self.state.choices:
             return None
-        if typed.isdigit():
+        if typed.isdecimal():
             index = int(typed) - 1
             return self.state.choices[index][1] if 0 <= index < len(self.state.choices) else None
         for label, payload in self.state.choices:
@@ -456,7 +456,7 @@ class _Turn:
         scope, action, arg = parts
         if scope == "g":
             return await self.on_global(action, arg)
-        if not scope.isdigit() or int(scope) != self.state.version or not self.in_flow and self.state.step != "consent":
+        if not scope.isdecimal() or int(scope) != self.state.version or not self.in_flow and self.state.step != "consent":
             return [Reply(self.t("button.stale"))] + await self.resume()
         handler = {
             "consent": self.on_consent_button,
@@ -470,7 +470,7 @@ class _Turn:
             "proxy_name": self.on_no_button,
             "proxy_phone": self.on_proxy_phone_button,
             "confirm": self.on_confirm_button,
-        }[self.state.step]
+        }.get(self.state.step, self.on_no_button)
         replies = await handler(action, arg)
         if replies is None:
             log.info("button %r not offered at step %s (resident %s)", payload, self.state.step, self.resident.id)
@@ -488,9 +488,9 @@ class _Turn:
             return await self.cmd_help("")
         if action == "lang":
             return await (self.set_language(arg) if arg in LANGUAGES else self.cmd_language(""))
-        if action == "wd" and arg.isdigit():
+        if action == "wd" and arg.isdecimal():
             return await self.ask_withdraw(int(arg))
-        if action == "wdy" and arg.isdigit():
+        if action == "wdy" and arg.isdecimal():
             return await self.do_withdraw(int(arg))
         if action == "wdn":
             self.state.withdraw_pending = None
@@ -506,7 +506,7 @@ class _Turn:
             return await self.subscribe(arg)
         if action == "sat":
             concern_id, _, verdict = arg.partition(":")
-            if concern_id.isdigit() and verdict in ("0", "1"):
+            if concern_id.isdecimal() and verdict in ("0", "1"):
                 return await self.rate(int(concern_id), verdict == "1")
         if action == "satskip":
             self.state.comment_pending = None
@@ -614,7 +614,7 @@ class _Turn:
         return Reply(self.t("meeting.ask"), buttons=rows)
 
     async def on_meeting_button(self, action: str, arg: str) -> list[Reply] | None:
-        if action != "m" or not arg.isdigit():
+        if action != "m" or not arg.isdecimal():
             return None
         meeting = await self.meetings.get(int(arg))
         if meeting is None or not meeting.accepts_concerns_at(self.now):
@@ -1012,7 +1012,7 @@ class _Turn:
             return [Reply(self.t("text.edit", text=self.draft.text)), self.text_prompt()]
         if action == "x":
             return await self.cmd_cancel("")
-        if action == "sup" and arg.isdigit():
+        if action == "sup" and arg.isdecimal():
             return await self.support(int(arg))
         return None
 
@@ -1245,5 +1245,7 @@ def _cleaned(inbound: Inbound) -> Inbound:
         inbound,
         text=clean(inbound.text) if inbound.text is not None else None,
         args=clean(inbound.args),
-        command=(inbound.command or "").strip().lower() or None,
+        # Only what a command can be made of: '/start\u200b' pasted from somewhere is /start.
+        command="".join(ch for ch in clean(inbound.command or "").lower() if ch.isascii() and (ch.isalnum() or ch == "_"))[:32]
+        or None,
     )

@@ -229,7 +229,7 @@ class StaffDesk:
 
     async def meeting_edit(self, inbound: Inbound, args: list[str]) -> list[Reply]:
         # /meeting_edit ID field value…
-        if len(args) < 3 or not args[0].isdigit():
+        if len(args) < 3 or not args[0].isdecimal():
             return [Reply(self.t("staff.meeting_edit_usage"))]
         field, raw = args[1].lower(), " ".join(args[2:])
         fields = {"title": "title", "place": "place", "format": "format", "starts": "starts_at",
@@ -266,7 +266,7 @@ class StaffDesk:
 
     async def queue(self, inbound: Inbound, args: list[str]) -> list[Reply]:
         meeting = await self._meeting(args)
-        page = int(args[1]) if len(args) > 1 and args[1].isdigit() else 1
+        page = int(args[1]) if len(args) > 1 and args[1].isdecimal() else 1
         queue = await self.triage.queue(meeting.id)
         topics = ", ".join(f"{self._topic(t)}: {n}" for t, n in queue.by_topic) or "—"
         areas = ", ".join(f"{self._area(a)}: {n}" for a, n in queue.by_area) or "—"
@@ -433,7 +433,7 @@ class StaffDesk:
 
     async def edit_item(self, inbound: Inbound, args: list[str]) -> list[Reply]:
         # /item N minutes M | /item N title … | /item N in | /item N out | /item N move P   (meeting: the current one)
-        if len(args) < 2 or not args[0].isdigit():
+        if len(args) < 2 or not args[0].isdecimal():
             return [Reply(self.t("staff.item_usage"))]
         meeting = await self._meeting([])
         number, what, rest = int(args[0]), args[1].lower(), args[2:]
@@ -558,12 +558,12 @@ class StaffDesk:
     async def carry(self, inbound: Inbound, args: list[str]) -> list[Reply]:
         if not args:
             return [Reply(self.t("staff.carry_usage"))]
-        target = int(args[1]) if len(args) > 1 and args[1].isdigit() else None
+        target = int(args[1]) if len(args) > 1 and args[1].isdecimal() else None
         carried = await self.answers.carry_over(args[0], self._actor(inbound), target)
         return [Reply(self.t("staff.carried", code=args[0].upper(), new=carried.code, id=carried.meeting_id))]
 
     async def stats(self, inbound: Inbound, args: list[str]) -> list[Reply]:
-        meeting_id = int(args[0]) if args and args[0].isdigit() else None
+        meeting_id = int(args[0]) if args and args[0].isdecimal() else None
         stats = await self.answers.stats(meeting_id)
         rate = "—" if stats.on_time_rate is None else f"{stats.on_time_rate:.0%}"
         return [Reply(self.t(
@@ -604,7 +604,7 @@ class StaffDesk:
 
 
 def _named(args: list[str], position: int) -> int | None:
-    return int(args[position]) if len(args) > position and args[position].isdigit() else None
+    return int(args[position]) if len(args) > position and args[position].isdecimal() else None
 
 
 def _short(text: str, limit: int) -> str:

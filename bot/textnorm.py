@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Zero-width, BOM, bidi embeddings/overrides/isolates and other format characters.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -18,8 +16,8 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 def clean(text: str) -> str:
     """NFC, no control or invisible characters, tidy spaces; keeps line breaks."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _INVISIBLE.sub("", text)
-    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+    # Control (Cc) and format (Cf: zero-width, bidi marks, tags…) characters are invisible or worse.
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf"))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 

@@ -52,7 +52,7 @@ class ConsoleChannel:
 
     def parse(self, line: str) -> Inbound | None:
         text = line.strip()
-        if text.isdigit() and 1 <= int(text) <= len(self._buttons):
+        if text.isdecimal() and 1 <= int(text) <= len(self._buttons):
             return self._inbound(InboundKind.BUTTON, payload=self._buttons[int(text) - 1].payload)
         head, _, rest = text.partition(" ")
         if head == "/photo":

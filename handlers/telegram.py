@@ -149,7 +149,11 @@ class TelegramChannel:
         inbound = to_inbound(update)
         if inbound is None:
             return
-        if inbound.group and update.message is not None and update.message.document is not None:
+        staff_chat = self._settings.staff.chat_id
+        if (
+            inbound.group and staff_chat is not None and inbound.chat_id == str(staff_chat)
+            and update.message is not None and update.message.document is not None
+        ):
             inbound = await _with_attachment(inbound, update.message)
         if update.callback_query is not None:
             await _settle_callback(update)
@@ -203,8 +207,8 @@ async def _settle_callback(update: Update) -> None:
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.edit_reply_markup(reply_markup=None)
-    except BadRequest as error:
-        # Too old to edit, or already edited: harmless.
+    except TelegramError as error:
+        # Too old to edit, already edited, or Telegram briefly unwell: the press itself still counts.
         log.debug("could not settle callback %s: %s", query.id, error)
 
 

@@ -202,7 +202,7 @@ def _workbook_meeting(workbook) -> int | str | None:  # type: ignore[no-untyped-
     if isinstance(value, float) and value.is_integer():  # some programs write numbers as doubles
         return int(value)
     text = str(value).strip()
-    return int(text) if text.isdigit() else text
+    return int(text) if text.isdecimal() else text
 
 
 def _answer_sheet(workbook):  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.areas import AreaTree, TopicList
 from bot.clock import Clock, format_local
-from bot.codes import find_by_typed_code
+from bot.codes import concern_or_refuse
 from bot.config import Settings
 from bot.export import AgendaConcern, AgendaDocument, AgendaEntry, redact_phones
 from bot.refusal import Refusal, status_term
@@ -244,10 +244,7 @@ class AgendaService:
         return meeting
 
     async def _concern(self, concerns: ConcernRepository, code: str) -> Concern:
-        concern = await find_by_typed_code(concerns, code, self._settings.unit.code_prefix)
-        if concern is None:
-            raise AgendaError("refusal.no_concern", code=code.strip())
-        return concern
+        return await concern_or_refuse(concerns, code, self._settings.unit.code_prefix, AgendaError)
 
 
 def _at(items: list[AgendaItem], number: int) -> AgendaItem:

@@ -15,7 +15,7 @@ import aiosqlite
 
 from bot.areas import AreaTree, TopicList
 from bot.clock import Clock, format_local
-from bot.codes import find_by_typed_code
+from bot.codes import concern_or_refuse
 from bot.config import Settings
 from bot.notices import Localised, Notices
 from bot.refusal import Refusal, phase_term, status_term
@@ -529,10 +529,7 @@ class AnswerService:
         return meeting
 
     async def _concern(self, concerns: ConcernRepository, code: str) -> Concern:
-        concern = await find_by_typed_code(concerns, code, self._settings.unit.code_prefix)
-        if concern is None:
-            raise AnswerError("refusal.no_concern", code=code.strip())
-        return concern
+        return await concern_or_refuse(concerns, code, self._settings.unit.code_prefix, AnswerError)
 
 
 def _sheet_problem(row: int, column: str, message: str) -> Refusal:

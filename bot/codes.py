@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from storage.concerns import ConcernRepository, format_code
+from bot.refusal import Refusal
 from storage.records import Concern
 
 
@@ -18,3 +19,11 @@ def normalise_code(text: str, prefix: str) -> str | None:
 async def find_by_typed_code(concerns: ConcernRepository, text: str, prefix: str) -> Concern | None:
     code = normalise_code(text, prefix)
     return None if code is None else await concerns.by_code(code)
+
+
+async def concern_or_refuse(concerns: ConcernRepository, text: str, prefix: str, refusal: type[Refusal]) -> Concern:
+    """The concern a staff member typed, or the caller's refusal naming what they typed."""
+    concern = await find_by_typed_code(concerns, text, prefix)
+    if concern is None:
+        raise refusal("refusal.no_concern", code=text.strip())
+    return concern

@@ -708,11 +708,16 @@ def ascii_slug(text: str) -> str:
 
 def export_filename(document: AgendaDocument, extension: str) -> str:
     """A safe ASCII name: 'chuong-trinh-hoi-nghi-12-20261220.docx'."""
+    return document_filename(f"Chương trình hội nghị {document.meeting_id}", document.starts_at, extension)
+
+
+def document_filename(title: str, dated: str, extension: str) -> str:
+    """An ASCII file name from a Vietnamese title and the meeting's 'dd/mm/yyyy HH:MM'."""
     suffix = extension.strip().lstrip(".").lower()
     if not EXTENSION_PATTERN.match(suffix):
         raise ExportError("refusal.export_extension", extension=extension)
-    stem = ascii_slug(f"Chương trình hội nghị {document.meeting_id}")
-    parts = date_parts(document.starts_at)
+    stem = ascii_slug(title)
+    parts = date_parts(dated)
     if parts is not None:
         day, month, year, _, _ = parts
         stem += f"-{year:04d}{month:02d}{day:02d}"

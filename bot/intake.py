@@ -957,13 +957,12 @@ class _Turn:
         matches = find_similar(draft.text or "", candidates, limit=3)
         if not matches:
             return None
-        counts = await self.concerns.resident_counts(draft.meeting_id or 0)
         lines, rows = [self.t("similar.intro")], []
         for match in matches:
             concern = await self.concerns.get(match.concern_id)
             if concern is None:
                 continue
-            lines.append(self.t("similar.line", count=counts.get(concern.id, 1), code=concern.code, text=_shorten(concern.text, 160)))
+            lines.append(self.t("similar.line", count=len(await self.concerns.followers(concern.id)), code=concern.code, text=_shorten(concern.text, 160)))
             rows.append((self.step_button(self.t("similar.support", code=concern.code), "sup", str(concern.id)),))
         lines.append(self.t("similar.outro"))
         return Reply("\n".join(lines), buttons=tuple(rows))

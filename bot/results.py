@@ -42,9 +42,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bot.export import (
+    document_filename,
     docx_official,
     BODY_PT,
-    EXTENSION_PATTERN,
     FORMULA_START,
     HEADER_PT,
     TEXT_WIDTH_CM,
@@ -64,7 +64,6 @@ from bot.export import (
     as_sentence,
     spoken_time,
     xlsx_frame,
-    ascii_slug,
     disposition_from_label,
 )
 
@@ -884,12 +883,4 @@ def _result_row(entry: ResultEntry, concern: ResultConcern | None) -> dict[str, 
 
 def results_filename(document: ResultsDocument, extension: str) -> str:
     """A safe ASCII name: 'ket-qua-hoi-nghi-12-20261220.docx' (the meeting's date)."""
-    suffix = extension.strip().lstrip(".").lower()
-    if not EXTENSION_PATTERN.match(suffix):
-        raise ExportError("refusal.export_extension", extension=extension)
-    stem = ascii_slug(f"Kết quả hội nghị {document.meeting_id}")
-    parts = date_parts(document.held_at)
-    if parts is not None:
-        day, month, year, _, _ = parts
-        stem += f"-{year:04d}{month:02d}{day:02d}"
-    return f"{stem}.{suffix}"
+    return document_filename(f"Kết quả hội nghị {document.meeting_id}", document.held_at, extension)

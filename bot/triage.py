@@ -18,7 +18,7 @@ import aiosqlite
 
 from bot.areas import AreaTree, TopicList
 from bot.clock import Clock
-from bot.codes import find_by_typed_code
+from bot.codes import concern_or_refuse
 from bot.config import Settings
 from bot.notices import Notices
 from bot.refusal import Refusal, status_term
@@ -250,8 +250,5 @@ class TriageService:
         return updated
 
     async def _find(self, concerns: ConcernRepository, code: str) -> Concern:
-        concern = await find_by_typed_code(concerns, code, self._settings.unit.code_prefix)
-        if concern is None:
-            raise TriageError("refusal.no_concern", code=code.strip())
-        return concern
+        return await concern_or_refuse(concerns, code, self._settings.unit.code_prefix, TriageError)
 

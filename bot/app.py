@@ -128,7 +128,7 @@ async def run_sandbox(settings: Settings, database_path: Path, language: str, cl
     try:
         services = build_services(settings, database, clock)
         await services.meetings.ensure_demo()
-        await ConsoleChannel(services.intake.handle, language=language).run()
+        await ConsoleChannel(services.intake.handle, language=language, files=database_path.parent).run()
     finally:
         await database.close()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
@@ -28,7 +29,9 @@ class ConsoleChannel:
         catalog: Catalog | None = None,
         out: TextIO = sys.stdout,
         language: str = "vi",
+        files: Path = Path("sandbox-data"),
     ) -> None:
+        self._files = files
         self._handle = handle
         self._user_id = user_id
         self._catalog = catalog or Catalog.load()
@@ -92,6 +95,12 @@ class ConsoleChannel:
     def _show(self, reply: Reply) -> list[Button]:
         self._print("")
         self._print(reply.text)
+        if reply.document is not None:
+            # A terminal cannot show an attachment: the file goes next to the sandbox database.
+            target = self._files / reply.document.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(reply.document.content)
+            self._print(self._catalog.t(self._language, "sandbox.file_saved", path=str(target)))
         buttons = reply.all_buttons()
         if reply.ask == "location":
             self._print(f"   {reply.ask_label}: {self._catalog.t(self._language, 'sandbox.location_hint')}")

@@ -1,4 +1,4 @@
-"""Benchmark of bot.similar on 20,000 synthetic concerns of one ward. Run by hand:
+"""Benchmark of bot.domain.similar on 20,000 synthetic concerns of one ward. Run by hand:
 
     .venv/bin/python bench/agenda_similarity.py [--count 20000] [--queries 300] [--seed 7]
 
@@ -22,8 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.similar import CLUSTER_THRESHOLD, FIND_THRESHOLD, SimilarityIndex, cluster, find_similar  # noqa: E402
-from bot.textnorm import fold  # noqa: E402
+from bot.domain.similar import (  # noqa: E402
+    CLUSTER_THRESHOLD,
+    FIND_THRESHOLD,
+    SimilarityIndex,
+    cluster,
+    find_similar,
+)
+from bot.domain.textnorm import fold  # noqa: E402
 
 STREETS = [
     "Tân Hóa", "Phú Thọ", "Hàn Hải Nguyên", "Ông Ích Khiêm", "Lãnh Binh Thăng", "Lạc Long Quân",

@@ -55,7 +55,7 @@ def _per_chat_updates(limit: int) -> None:
     from telegram import Update
     from telegram.ext import ApplicationBuilder, BaseUpdateProcessor
 
-    import handlers.telegram as channel
+    import handlers.telegram.channel as channel
 
     class PerChatUpdates(BaseUpdateProcessor):
         def __init__(self, max_concurrent_updates: int) -> None:

@@ -526,7 +526,7 @@ def seed_rows(
     import sqlite3
 
     from bot.config import load_settings
-    from bot.textnorm import fold
+    from bot.domain.textnorm import fold
 
     settings = load_settings(EXAMPLE_CONFIG)
     parents = {a.parent for a in settings.areas if a.parent}

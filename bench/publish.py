@@ -57,9 +57,9 @@ from bench.common import (
 from bot.app import build_services
 from bot.clock import SystemClock
 from bot.config import Secrets, load_settings
-from bot.messages import Inbound, Reply
-from bot.notify import OutboxDispatcher
-from handlers.telegram import TelegramChannel
+from bot.domain.messages import Inbound, Reply
+from bot.outbox.dispatcher import OutboxDispatcher
+from handlers.telegram.channel import TelegramChannel
 from storage.db import Database
 from tests.conftest import EXAMPLE_CONFIG
 

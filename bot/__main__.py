@@ -15,17 +15,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.agenda import AgendaError
-from bot.answers import AnswerError, AnswerInput
 from bot.clock import Clock, SystemClock, format_local, parse_local
 from bot.config import ConfigError, Secrets, Settings, load_settings
-from bot.export import ExportError, agenda_csv, agenda_docx, agenda_xlsx, export_filename
+from bot.documents.export import (
+    ExportError,
+    agenda_csv,
+    agenda_docx,
+    agenda_xlsx,
+    export_filename,
+)
+from bot.domain.records import Meeting
 from bot.logsetup import configure_logging
-from bot.meetings import MeetingDraft, MeetingError
-from bot.triage import TriageError
+from bot.services.agenda import AgendaError
+from bot.services.answers import AnswerError, AnswerInput
+from bot.services.meetings import MeetingDraft, MeetingError
+from bot.services.triage import TriageError
 from storage.audit import AuditRepository
 from storage.db import Database, restore
-from storage.records import Meeting
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -650,8 +656,8 @@ async def _watch(services: Services, meeting_id: int) -> int:
 async def _send_here(services: Services, settings: Settings, clock: Clock, meeting_id: int) -> int:
     from rich.progress import Progress
 
-    from bot.notify import OutboxDispatcher
-    from handlers.telegram import TelegramChannel
+    from bot.outbox.dispatcher import OutboxDispatcher
+    from handlers.telegram.channel import TelegramChannel
 
     secrets = Secrets.from_environment()
     if not secrets.telegram_token:

@@ -9,22 +9,22 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.agenda import AgendaService
-from bot.answers import AnswerService
 from bot.clock import Clock, SystemClock
 from bot.config import Secrets, Settings
-from bot.intake import Intake
-from bot.meetings import MeetingService
-from bot.notices import Notices
-from bot.notify import OutboxDispatcher, Sender
-from bot.roles import Roles
+from bot.outbox.dispatcher import OutboxDispatcher, Sender
+from bot.resident.dialogue import Intake
 from bot.router import Router
-from bot.schedule import Schedule
-from bot.staff import StaffDesk
+from bot.services.agenda import AgendaService
+from bot.services.answers import AnswerService
+from bot.services.meetings import MeetingService
+from bot.services.notices import Notices
+from bot.services.roles import Roles
+from bot.services.schedule import Schedule
+from bot.services.triage import TriageService
+from bot.staff.desk import StaffDesk
 from bot.text import Catalog
-from bot.triage import TriageService
 from handlers.console import ConsoleChannel
-from handlers.telegram import TelegramChannel
+from handlers.telegram.channel import TelegramChannel
 from handlers.zalo import ZaloChannel
 from storage.db import Database
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.intake import Intake
-from bot.messages import Inbound, Reply
-from bot.staff import StaffDesk
+from bot.domain.messages import Inbound, Reply
+from bot.resident.dialogue import Intake
+from bot.staff.desk import StaffDesk
 
 
 class Router:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TextIO
 
-from bot.messages import Button, Contact, Inbound, InboundKind, Location, Reply
+from bot.domain.messages import Button, Contact, Inbound, InboundKind, Location, Reply
 from bot.text import Catalog
 
 CHANNEL = "console"

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.records import store_time
+from storage.times import store_time
 from storage.versioned import update_if_unchanged
 
 

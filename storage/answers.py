@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from storage.records import Answer, parse_time, store_time
+from bot.domain.records import Answer
+from storage.times import parse_time, store_time
 
 
 def _answer(row: sqlite3.Row) -> Answer:

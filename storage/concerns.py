@@ -7,7 +7,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.records import Concern, FollowedConcern, NewConcern, parse_time, store_time
+from bot.domain.codes import format_code
+from bot.domain.records import Concern, FollowedConcern, NewConcern
+from storage.times import parse_time, store_time
 from storage.versioned import update_if_unchanged
 
 
@@ -252,6 +254,3 @@ _MERGE_TREE = (
     "WITH RECURSIVE tree(id) AS (SELECT ? UNION ALL SELECT c.id FROM concerns c JOIN tree t ON c.merged_into = t.id) "
 )
 
-
-def format_code(prefix: str, concern_id: int) -> str:
-    return f"{prefix}-{concern_id:04d}"

@@ -7,7 +7,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.records import Meeting, parse_time, store_time
+from bot.domain.records import Meeting
+from storage.times import parse_time, store_time
 from storage.versioned import update_if_unchanged
 
 

@@ -7,7 +7,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.records import Consent, Resident, parse_time, store_time
+from bot.domain.records import Consent, Resident
+from storage.times import parse_time, store_time
 
 
 def _resident(row: sqlite3.Row) -> Resident:

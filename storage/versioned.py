@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.records import store_time
+from storage.times import store_time
 
 
 async def update_if_unchanged(

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.records import parse_time, store_time
+from storage.times import parse_time, store_time
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from bot.intake import Intake
-from bot.messages import Button, Contact, Inbound, InboundKind, Location, Reply
+from bot.domain.messages import Button, Contact, Inbound, InboundKind, Location, Reply
+from bot.resident.dialogue import Intake
 
 _events = itertools.count(1)
 

@@ -11,10 +11,10 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
-from bot.intake import Intake
+from bot.domain.records import Meeting
+from bot.resident.dialogue import Intake
 from storage.db import Database
 from storage.meetings import MeetingRepository
-from storage.records import Meeting
 from tests.chat import Chat
 
 ROOT = Path(__file__).resolve().parent.parent

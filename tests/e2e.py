@@ -11,8 +11,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.config import Secrets, Settings
-from bot.messages import Inbound, Reply
-from handlers.telegram import TelegramChannel
+from bot.domain.messages import Inbound, Reply
+from handlers.telegram.channel import TelegramChannel
 from tests.fakebotapi import FakeBotApi, FakeUser, SentMessage
 
 ROOT = Path(__file__).resolve().parent.parent

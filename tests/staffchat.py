@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from bot.messages import Inbound, InboundKind, Reply
+from bot.domain.messages import Inbound, InboundKind, Reply
 from bot.router import Router
 
 STAFF_CHAT = "-1001000000001"

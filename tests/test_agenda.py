@@ -19,11 +19,10 @@ import openpyxl
 import pytest
 from docx import Document
 
-from bot.agenda import AgendaError, AgendaLine, AgendaService
 from bot.app import Services, build_services
 from bot.clock import ManualClock
 from bot.config import AgendaSettings, Settings
-from bot.export import (
+from bot.documents.export import (
     AGENDA_COLUMNS,
     AGENDA_SHEET,
     ANSWER_KEYS,
@@ -36,8 +35,9 @@ from bot.export import (
     agenda_docx,
     agenda_xlsx,
 )
+from bot.domain.records import Meeting
+from bot.services.agenda import AgendaError, AgendaLine, AgendaService
 from storage.db import Database
-from storage.records import Meeting
 from tests.chat import Chat
 from tests.conftest import create_meeting
 

@@ -10,11 +10,11 @@ import docx
 import openpyxl
 import pytest
 
-from bot.answers import AnswerError, AnswerInput
 from bot.app import Services, build_services
 from bot.clock import ManualClock
-from bot.export import AGENDA_COLUMNS, agenda_xlsx
-from bot.notify import decode_body
+from bot.documents.export import AGENDA_COLUMNS, agenda_xlsx
+from bot.outbox.dispatcher import decode_body
+from bot.services.answers import AnswerError, AnswerInput
 from storage.db import Database
 from tests.chat import Chat, submit_concern
 from tests.conftest import create_meeting
@@ -112,7 +112,7 @@ async def test_import_of_the_filled_agenda_sheet_is_all_or_nothing_and_idempoten
     bad = io.BytesIO()
     sheet.save(bad)
     staff = StaffChat(services.router, STAFF)
-    from bot.messages import Document, Inbound, InboundKind
+    from bot.domain.messages import Document, Inbound, InboundKind
 
     async def send_file(content: bytes) -> str:
         inbound = Inbound(channel="telegram", user_id=STAFF, kind=InboundKind.UNSUPPORTED, unsupported="document",

@@ -26,7 +26,7 @@ def config(tmp_path: Path) -> tuple[str, Path]:
 
 async def test_backup_while_open_and_restore(config: tuple[str, Path], tmp_path: Path, settings) -> None:
     path, db_path = config
-    from bot.intake import Intake
+    from bot.resident.dialogue import Intake
 
     database = await Database.open(db_path)
     clock = ManualClock(START)

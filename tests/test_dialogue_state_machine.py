@@ -1,4 +1,4 @@
-"""A hypothesis state machine over the resident dialogue (`bot.intake.Intake`): random inbound
+"""A hypothesis state machine over the resident dialogue (`bot.resident.dialogue.Intake`): random inbound
 events from three users, restarts between any two events (the database closed and a new
 Database + Intake opened on the same file), and a clock that moves, possibly past intake close.
 
@@ -38,13 +38,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from bot.clock import ManualClock
 from bot.config import load_settings
-from bot.intake import FLOW_STEPS, Conversation, Intake
-from bot.messages import Contact, Inbound, InboundKind, Location, Reply
-from bot.notify import encode_body
-from bot.ratelimit import FloodGuard
-from storage.concerns import format_code
+from bot.domain.codes import format_code
+from bot.domain.messages import Contact, Inbound, InboundKind, Location, Reply
+from bot.outbox.dispatcher import encode_body
+from bot.resident.dialogue import FLOW_STEPS, Conversation, Intake
+from bot.services.flood import FloodGuard
 from storage.db import Database
-from storage.records import parse_time
+from storage.times import parse_time
 from tests.conftest import EXAMPLE_CONFIG, START, create_meeting
 
 SETTINGS = load_settings(EXAMPLE_CONFIG)

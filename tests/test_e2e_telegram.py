@@ -12,10 +12,10 @@ import pytest
 from bot.app import build_services
 from bot.clock import ManualClock
 from bot.config import Secrets, Settings
-from bot.intake import Intake
-from bot.messages import Inbound, Reply
+from bot.domain.messages import Inbound, Reply
+from bot.resident.dialogue import Intake
+from handlers.telegram.channel import TelegramChannel
 from storage.db import Database
-from handlers.telegram import TelegramChannel
 from tests.e2e import running_channel, settings_for, step
 from tests.fakebotapi import FakeBotApi, FakeUser
 

@@ -18,7 +18,7 @@ import pytest
 from docx import Document
 from docx.shared import Cm, Pt
 
-from bot.export import (
+from bot.documents.export import (
     AGENDA_COLUMNS,
     AGENDA_SHEET,
     ANSWER_KEYS,
@@ -482,7 +482,7 @@ def test_disposition_from_label() -> None:
 
 def test_export_imports_neither_telegram_nor_storage_nor_handlers() -> None:
     code = (
-        "import sys, bot.export; "
+        "import sys, bot.documents.export; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'storage', 'handlers')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -17,7 +17,14 @@ import aiohttp
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -216,7 +223,7 @@ async def test_injected_errors_map_to_ptb_exceptions(bot: Bot, api: FakeBotApi) 
     other = api.user(3004)
 
     api.fail_next("sendMessage", status=429, retry_after=3)
-    # The text depends on PTB_TIMEDELTA, which handlers.telegram opts in to.
+    # The text depends on PTB_TIMEDELTA, which handlers.telegram.channel opts in to.
     with pytest.raises(RetryAfter, match=r"Retry in (3 seconds|0:00:03)"):
         await bot.send_message(user.chat_id, "a")
     assert api.calls[-1].status == 429

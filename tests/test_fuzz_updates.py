@@ -36,10 +36,10 @@ from telegram.constants import MessageLimit
 from bot.app import build_services
 from bot.clock import ManualClock
 from bot.config import Secrets, load_settings
-from bot.intake import Conversation
-from bot.messages import Inbound, InboundKind, Reply
-from bot.textnorm import clean, letter_count
-from handlers.telegram import TelegramChannel, split_text, to_inbound, to_markup
+from bot.domain.messages import Inbound, InboundKind, Reply
+from bot.domain.textnorm import clean, letter_count
+from bot.resident.dialogue import Conversation
+from handlers.telegram.channel import TelegramChannel, split_text, to_inbound, to_markup
 from storage.db import Database
 from tests.conftest import EXAMPLE_CONFIG, START, create_meeting
 from tests.e2e import settings_for
@@ -382,7 +382,7 @@ async def run_through_server(raws: list[dict[str, Any]]) -> None:
         clock = ManualClock(datetime.now(START.tzinfo))
         database = await Database.open(Path(folder) / "fuzz.db")
         errors = _Errors()
-        logging.getLogger("handlers.telegram").addHandler(errors)
+        logging.getLogger("handlers.telegram.channel").addHandler(errors)
         try:
             await create_meeting(database, clock.now())
             async with FakeBotApi(bot_username=BOT_NAME) as api:
@@ -411,7 +411,7 @@ async def run_through_server(raws: list[dict[str, Any]]) -> None:
             crashes = [r for r in errors.records if r.exc_info]
             assert not crashes, [(r.getMessage(), repr(r.exc_info[1])) for r in crashes]  # type: ignore[index]
         finally:
-            logging.getLogger("handlers.telegram").removeHandler(errors)
+            logging.getLogger("handlers.telegram.channel").removeHandler(errors)
             await database.close()
 
 

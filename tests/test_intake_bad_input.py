@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import ManualClock
-from bot.intake import Intake
-from bot.messages import Inbound, InboundKind
+from bot.domain.messages import Inbound, InboundKind
+from bot.resident.dialogue import Intake
 from storage.db import Database
 from tests.chat import Chat, submit_concern
 

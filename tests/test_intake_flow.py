@@ -6,7 +6,7 @@ import unicodedata
 from datetime import timedelta
 
 from bot.clock import ManualClock
-from bot.intake import Intake
+from bot.resident.dialogue import Intake
 from storage.db import Database
 from tests.chat import Chat, submit_concern
 from tests.conftest import create_meeting

@@ -11,12 +11,14 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from bot.clock import ManualClock
 from bot.config import load_settings
-from bot.intake import Intake
-from bot.messages import Contact, Inbound, InboundKind, Location
+from bot.domain.messages import Contact, Inbound, InboundKind, Location
+from bot.resident.dialogue import Intake
 from storage.db import Database
 from tests.conftest import EXAMPLE_CONFIG, START, create_meeting
 

@@ -8,8 +8,8 @@ import pytest
 
 from bot.app import Services, build_services
 from bot.clock import ManualClock
-from bot.meetings import MeetingDraft, MeetingError
-from bot.notify import decode_body
+from bot.outbox.dispatcher import decode_body
+from bot.services.meetings import MeetingDraft, MeetingError
 from storage.db import Database
 from tests.chat import Chat, submit_concern
 from tests.staffchat import ADMIN, StaffChat

@@ -13,10 +13,10 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import NotifySettings
-from bot.messages import Button, Reply
-from bot.notify import (
-    PACING_MARGIN,
+from bot.domain.messages import Button, Reply
+from bot.outbox.dispatcher import (
     CONCURRENCY,
+    PACING_MARGIN,
     OutboxDispatcher,
     Progress,
     RetryAfter,
@@ -279,7 +279,7 @@ async def test_an_unexpected_exception_is_transient_and_logs_neither_address_nor
     database: Database, clock: ManualClock, sender: FakeSender, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Only ours: aiosqlite's own DEBUG log quotes every SQL parameter.
-    caplog.set_level(logging.DEBUG, logger="bot.notify")
+    caplog.set_level(logging.DEBUG, logger="bot.outbox.dispatcher")
     await enqueue(database, clock, "k", "84901234567", "Bí mật của bà Lan")
     sender.fail_next.append(RuntimeError("chat 84901234567: Bí mật của bà Lan"))
     await make_dispatcher(database, clock, {"telegram": sender}).drain()

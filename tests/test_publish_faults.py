@@ -23,14 +23,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.answers import AnswerInput, AnswerService
 from bot.app import Runtime, build_services
 from bot.clock import SystemClock
 from bot.config import Secrets, Settings
-from bot.notify import CONCURRENCY
+from bot.domain.records import NewConcern
+from bot.outbox.dispatcher import CONCURRENCY
+from bot.services.answers import AnswerInput, AnswerService
 from storage.concerns import ConcernRepository
 from storage.db import Database
-from storage.records import NewConcern
 from storage.residents import ResidentRepository
 from tests.conftest import create_meeting
 from tests.e2e import BotProcess, settings_for, write_config

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.answers import AnswerError, AnswerInput
 from bot.app import Services, build_services
 from bot.clock import ManualClock
 from bot.config import load_settings
-from bot.meetings import MeetingError
-from bot.refusal import Refusal, phase_term, status_term
+from bot.domain.refusal import Refusal, phase_term, status_term
+from bot.services.answers import AnswerError, AnswerInput
+from bot.services.meetings import MeetingError
+from bot.services.triage import TriageError
 from bot.text import Catalog
-from bot.triage import TriageError
 from storage.db import Database
 from tests.chat import Chat, submit_concern
 from tests.conftest import EXAMPLE_CONFIG, START, create_meeting

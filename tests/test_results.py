@@ -17,7 +17,7 @@ import pytest
 from docx import Document
 from openpyxl.packaging.custom import IntProperty
 
-from bot.export import (
+from bot.documents.export import (
     AGENDA_COLUMNS,
     AGENDA_SHEET,
     DISPOSITION_LABELS,
@@ -31,7 +31,7 @@ from bot.export import (
     agenda_docx,
     agenda_xlsx,
 )
-from bot.results import (
+from bot.documents.results import (
     RESULT_COLUMNS,
     RESULTS_SHEET,
     STATUS_ANSWERED,
@@ -648,7 +648,7 @@ def test_status_labels_and_publication_deadline() -> None:
 
 def test_results_imports_neither_telegram_nor_storage_nor_handlers() -> None:
     code = (
-        "import sys, bot.results; "
+        "import sys, bot.documents.results; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'storage', 'handlers')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -20,11 +20,11 @@ import pytest
 from bot.app import Services, build_services
 from bot.clock import ManualClock, format_local
 from bot.config import Settings
-from bot.meetings import MeetingDraft, MeetingService
-from bot.notify import decode_body
-from bot.schedule import REBUILD_JOB, REMIND_BEFORE_CLOSE, Action, Schedule
+from bot.domain.records import Meeting
+from bot.outbox.dispatcher import decode_body
+from bot.services.meetings import MeetingDraft, MeetingService
+from bot.services.schedule import REBUILD_JOB, REMIND_BEFORE_CLOSE, Action, Schedule
 from storage.db import Database
-from storage.records import Meeting
 from storage.residents import ResidentRepository
 from storage.subscriptions import ScheduleMarks, SubscriptionRepository
 from tests.chat import Chat, submit_concern

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import similar
-from bot.similar import (
+from bot.domain import similar
+from bot.domain.similar import (
     CLUSTER_THRESHOLD,
     FIND_THRESHOLD,
     Match,
@@ -31,7 +31,7 @@ from bot.similar import (
     keywords,
     stop_words,
 )
-from bot.textnorm import fold
+from bot.domain.textnorm import fold
 
 # (id, what it is about, text). Same label = should be grouped; the label says what a
 # resident would call the problem and its place.

@@ -63,14 +63,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers import AnswerInput, AnswerService
 from bot.clock import ManualClock
 from bot.config import load_settings
-from bot.intake import Conversation
-from bot.notices import Notices
-from bot.roles import Roles
+from bot.domain.codes import format_code
+from bot.resident.dialogue import Conversation
+from bot.services.answers import AnswerInput, AnswerService
+from bot.services.notices import Notices
+from bot.services.roles import Roles
 from bot.text import Catalog
-from storage.concerns import format_code
 from storage.db import Database
 from tests.conftest import create_meeting
 from tests.e2e import BotProcess, write_config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Services, build_services
-from bot.staff import ADMIN_COMMANDS, STAFF_COMMANDS
+from bot.staff.desk import ADMIN_COMMANDS, STAFF_COMMANDS
 from storage.db import Database
 from tests.chat import Chat, submit_concern
 from tests.staffchat import ADMIN, HEAD, STAFF, StaffChat

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Services, build_services
-from bot.notify import decode_body
-from bot.triage import TriageError
+from bot.outbox.dispatcher import decode_body
+from bot.services.triage import TriageError
 from storage.concerns import ConcernRepository
 from storage.db import Database
 from storage.residents import ResidentRepository

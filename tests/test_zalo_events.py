@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from bot.messages import Button, InboundKind, Reply
+from bot.domain.messages import Button, InboundKind, Reply
 from handlers.zalo.events import BUTTON_MARK, identify, signature_ok, to_inbound
 from handlers.zalo.render import MAX_BUTTONS, TEXT_LIMIT, render
 

@@ -10,18 +10,25 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.answers import AnswerInput
 from bot.app import Services
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.messages import Button, Reply
-from bot.notify import Held, OutboxDispatcher, RetryAfter, TransientError, Undeliverable, encode_body
+from bot.domain.messages import Button, Reply
+from bot.domain.records import NewConcern
+from bot.outbox.dispatcher import (
+    Held,
+    OutboxDispatcher,
+    RetryAfter,
+    TransientError,
+    Undeliverable,
+    encode_body,
+)
+from bot.services.answers import AnswerInput
 from handlers.zalo.api import ZaloApiError
 from handlers.zalo.channel import RATE_LIMIT_PAUSE_SECONDS, classify
 from storage.concerns import ConcernRepository
 from storage.db import Database, _migrations
 from storage.outbox import OutboxRepository
-from storage.records import NewConcern
 from storage.residents import ResidentRepository
 from storage.zalo import ZaloUserRepository
 from tests.conftest import create_meeting

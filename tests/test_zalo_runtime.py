@@ -12,8 +12,8 @@ from bot.__main__ import main
 from bot.app import Runtime
 from bot.clock import ManualClock
 from bot.config import ConfigError, Secrets, Settings, load_settings
-from bot.messages import Inbound, InboundKind, Reply
-from bot.notify import encode_body
+from bot.domain.messages import Inbound, InboundKind, Reply
+from bot.outbox.dispatcher import encode_body
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from tests.conftest import EXAMPLE_CONFIG

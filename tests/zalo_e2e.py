@@ -10,10 +10,17 @@ import pytest
 from bot.app import Services, build_services
 from bot.clock import ManualClock
 from bot.config import Secrets, Settings, ZaloSettings, ZaloWebhookSettings
-from bot.messages import Inbound, Reply
+from bot.domain.messages import Inbound, Reply
 from handlers.zalo import ZaloChannel
 from storage.db import Database
-from tests.fakezalo import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZalo, FakeZaloUser, SentZalo
+from tests.fakezalo import (
+    APP_ID,
+    APP_SECRET,
+    OA_SECRET_KEY,
+    FakeZalo,
+    FakeZaloUser,
+    SentZalo,
+)
 
 
 def zalo_settings(settings: Settings, fake: FakeZalo, port: int = 0) -> Settings:

@@ -25,11 +25,24 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.config import Secrets, Settings
-from bot.messages import Inbound, Reply
-from bot.notify import DeliveryError, Held, RetryAfter, TransientError, Undeliverable
+from bot.domain.messages import Inbound, Reply
+from bot.outbox.dispatcher import (
+    DeliveryError,
+    Held,
+    RetryAfter,
+    TransientError,
+    Undeliverable,
+)
 from bot.text import Catalog
 from handlers.zalo.api import TokenError, ZaloApi, ZaloApiError
-from handlers.zalo.events import CHANNEL, SIGNATURE_HEADER, ZaloEvent, identify, signature_ok, to_inbound
+from handlers.zalo.events import (
+    CHANNEL,
+    SIGNATURE_HEADER,
+    ZaloEvent,
+    identify,
+    signature_ok,
+    to_inbound,
+)
 from handlers.zalo.render import Outgoing, render
 from storage.db import Database
 from storage.outbox import OutboxRepository

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import Contact, Inbound, InboundKind, Location
+from bot.domain.messages import Contact, Inbound, InboundKind, Location
 
 CHANNEL = "zalo"
 SIGNATURE_HEADER = "X-ZEvent-Signature"

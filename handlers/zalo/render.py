@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import Button, Reply
-from bot.textnorm import split_text
+from bot.domain.messages import Button, Reply
+from bot.domain.textnorm import split_text
 from handlers.zalo.events import BUTTON_MARK
 
 TEXT_LIMIT = 2000

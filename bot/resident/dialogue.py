@@ -18,24 +18,24 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.areas import AreaTree, TopicList
 from bot.clock import Clock, format_local
-from bot.codes import normalise_code
 from bot.config import LANGUAGES, Settings
-from bot.messages import Button, Document, Inbound, InboundKind, Reply
-from bot.notify import decode_body, encode_body
-from bot.ratelimit import FloodGuard
-from bot.roles import Roles
-from bot.similar import find_similar
+from bot.domain.areas import AreaTree, TopicList
+from bot.domain.codes import normalise_code
+from bot.domain.messages import Button, Document, Inbound, InboundKind, Reply
+from bot.domain.records import Concern, Meeting, NewConcern, Resident
+from bot.domain.similar import find_similar
+from bot.domain.textnorm import clean, fold, letter_count
+from bot.outbox.dispatcher import decode_body, encode_body
+from bot.services.flood import FloodGuard
+from bot.services.roles import Roles
 from bot.text import Catalog
-from bot.textnorm import clean, fold, letter_count
 from storage.agenda import AgendaRepository
 from storage.answers import AnswerRepository, SatisfactionRepository
 from storage.concerns import ConcernRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
 from storage.meetings import MeetingRepository
-from storage.records import Concern, Meeting, NewConcern, Resident
 from storage.residents import ResidentRepository
 from storage.subscriptions import SubscriptionRepository
 

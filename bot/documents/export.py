@@ -37,7 +37,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from bot.refusal import Refusal
+from bot.domain.refusal import Refusal
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,16 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.areas import AreaTree
 from bot.clock import Clock
 from bot.config import Settings
-from bot.notices import Notices
-from bot.refusal import Refusal, phase_term
+from bot.domain.areas import AreaTree
+from bot.domain.records import MEETING_FORMATS, Meeting
+from bot.domain.refusal import Refusal, phase_term
+from bot.services.notices import Notices
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
 from storage.db import Database
 from storage.meetings import MeetingRepository
-from storage.records import MEETING_FORMATS, Meeting
 
 # A dialogue must be announced at least 7 days ahead (see shared/domain/README.md).
 NOTICE = timedelta(days=7)

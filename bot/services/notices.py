@@ -7,8 +7,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.messages import Button, Reply
-from bot.notify import encode_body
+from bot.domain.messages import Button, Reply
+from bot.outbox.dispatcher import encode_body
 from bot.text import Catalog
 from storage.outbox import OutboxRepository
 from storage.residents import ResidentRepository

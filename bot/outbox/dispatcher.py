@@ -26,7 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.clock import Clock
 from bot.config import NotifySettings
-from bot.messages import Button, Reply
+from bot.domain.messages import Button, Reply
 from storage.db import Database
 from storage.outbox import OutboxMessage, OutboxRepository
 

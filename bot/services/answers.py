@@ -13,13 +13,9 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.areas import AreaTree, TopicList
 from bot.clock import Clock, format_local
-from bot.codes import concern_or_refuse
 from bot.config import Settings
-from bot.notices import Localised, Notices
-from bot.refusal import Refusal, phase_term, status_term
-from bot.results import (
+from bot.documents.results import (
     ResultConcern,
     ResultEntry,
     ResultsDocument,
@@ -30,6 +26,11 @@ from bot.results import (
     results_filename,
     results_xlsx,
 )
+from bot.domain.areas import AreaTree, TopicList
+from bot.domain.records import DISPOSITIONS, Answer, Concern, Meeting, NewConcern
+from bot.domain.refusal import Refusal, phase_term, status_term
+from bot.services.lookup import concern_or_refuse
+from bot.services.notices import Localised, Notices
 from bot.text import Catalog
 from storage.agenda import AgendaRepository
 from storage.answers import AnswerRepository, SatisfactionRepository
@@ -38,7 +39,6 @@ from storage.concerns import ConcernRepository
 from storage.db import Database
 from storage.meetings import MeetingRepository
 from storage.outbox import OutboxRepository
-from storage.records import DISPOSITIONS, Answer, Concern, Meeting, NewConcern
 
 ANSWERABLE_PHASES = ("intake_closed", "held", "published")
 

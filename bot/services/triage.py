@@ -16,19 +16,20 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.areas import AreaTree, TopicList
 from bot.clock import Clock
-from bot.codes import concern_or_refuse
 from bot.config import Settings
-from bot.notices import Notices
-from bot.refusal import Refusal, status_term
-from bot.similar import find_similar
+from bot.domain.areas import AreaTree, TopicList
+from bot.domain.records import Concern
+from bot.domain.refusal import Refusal, status_term
+from bot.domain.similar import find_similar
+from bot.services.lookup import concern_or_refuse
+from bot.services.notices import Notices
 from storage.agenda import AgendaRepository
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
 from storage.db import Database
 from storage.meetings import MeetingRepository
-from storage.records import Concern
+
 
 class TriageError(Refusal):
     """Why a triage action was refused, for staff (a catalog key under [refusal])."""

@@ -1,19 +1,11 @@
-"""Tracking codes as residents and staff type them: 'tt 147', 'TT-0147', '147' all mean TT-0147."""
+"""Finding the concern a staff member typed, for every service that acts on one."""
 
 from __future__ import annotations
 
-from storage.concerns import ConcernRepository, format_code
-from bot.refusal import Refusal
-from storage.records import Concern
-
-
-def normalise_code(text: str, prefix: str) -> str | None:
-    cleaned = text.strip().upper().replace(" ", "").replace("-", "")
-    if cleaned.startswith(prefix):
-        cleaned = cleaned[len(prefix):]
-    if not cleaned.isdecimal() or len(cleaned) > 9:
-        return None
-    return format_code(prefix, int(cleaned))
+from bot.domain.codes import normalise_code
+from bot.domain.records import Concern
+from bot.domain.refusal import Refusal
+from storage.concerns import ConcernRepository
 
 
 async def find_by_typed_code(concerns: ConcernRepository, text: str, prefix: str) -> Concern | None:

@@ -31,7 +31,7 @@ from itertools import accumulate, chain
 
 from rapidfuzz import fuzz, process
 
-from bot.textnorm import fold
+from bot.domain.textnorm import fold
 
 # Defaults, on the 0-100 scale of Match.score; tests/test_similar.py pins what they let
 # through and what they keep out.

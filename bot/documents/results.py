@@ -4,7 +4,7 @@ Two halves, both pure functions from bytes or plain data to plain data or bytes 
 no Telegram, no storage):
 
 * :func:`parse_answers_xlsx` / :func:`parse_answers_csv` read the agenda sheet written by
-  :func:`bot.export.agenda_xlsx` / :func:`bot.export.agenda_csv` once staff have filled in the
+  :func:`bot.documents.export.agenda_xlsx` / :func:`bot.documents.export.agenda_csv` once staff have filled in the
   answer columns. They never raise on bad input: every row that cannot be used becomes a
   :class:`SheetProblem` (row number as the spreadsheet shows it, column header, a short
   Vietnamese sentence for ward staff) and every good row an :class:`AnswerRow`. A problem on
@@ -41,30 +41,30 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from bot.export import (
-    document_filename,
-    docx_official,
+from bot.documents.export import (
+    AGENDA_COLUMNS,
+    AGENDA_SHEET,
     BODY_PT,
+    DISPOSITION_LABELS,
     FORMULA_START,
     HEADER_PT,
     TEXT_WIDTH_CM,
     UNIT_KINDS,
-    AGENDA_COLUMNS,
-    AGENDA_SHEET,
-    DISPOSITION_LABELS,
     XLSX_MEETING_PROPERTY,
     ExportError,
+    as_sentence,
+    date_parts,
+    disposition_from_label,
+    document_filename,
     docx_body,
     docx_grid,
     docx_line,
+    docx_official,
     docx_rule,
     free_text,
-    date_parts,
     plain_text,
-    as_sentence,
     spoken_time,
     xlsx_frame,
-    disposition_from_label,
 )
 
 # --- Import of the filled agenda sheet -----------------------------------------------------

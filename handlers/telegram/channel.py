@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 # Opt in to python-telegram-bot's coming timedelta durations now (RetryAfter.retry_after),
@@ -20,9 +20,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from telegram import (
     Bot,
     BotCommand,
-    InputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
@@ -30,16 +30,30 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    ExtBot,
+    TypeHandler,
+)
 from telegram.request import HTTPXRequest
 
 from bot.config import LANGUAGES, Secrets, Settings
-from bot.messages import Contact, Document, Inbound, InboundKind, Location, Reply
-from bot.notify import RetryAfter as DeliveryRetryAfter
-from bot.notify import TransientError, Undeliverable
+from bot.domain.messages import Contact, Document, Inbound, InboundKind, Location, Reply
+from bot.domain.textnorm import split_text
+from bot.outbox.dispatcher import RetryAfter as DeliveryRetryAfter
+from bot.outbox.dispatcher import TransientError, Undeliverable
 from bot.text import Catalog
-from bot.textnorm import split_text
 
 log = logging.getLogger(__name__)
 

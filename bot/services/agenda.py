@@ -9,20 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.areas import AreaTree, TopicList
 from bot.clock import Clock, format_local
-from bot.codes import concern_or_refuse
 from bot.config import Settings
-from bot.export import AgendaConcern, AgendaDocument, AgendaEntry, redact_phones
-from bot.refusal import Refusal, status_term
-from bot.similar import cluster
+from bot.documents.export import (
+    AgendaConcern,
+    AgendaDocument,
+    AgendaEntry,
+    redact_phones,
+)
+from bot.domain.areas import AreaTree, TopicList
+from bot.domain.records import Concern, Meeting
+from bot.domain.refusal import Refusal, status_term
+from bot.domain.similar import cluster
+from bot.services.lookup import concern_or_refuse
 from bot.text import Catalog
 from storage.agenda import AgendaItem, AgendaRepository
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
 from storage.db import Database
 from storage.meetings import MeetingRepository
-from storage.records import Concern, Meeting
 
 TITLE_CHARS = 90
 MIN_MINUTES, MAX_MINUTES = 1, 240
@@ -268,6 +273,6 @@ def _title(text: str) -> str:
 
 
 def _folded(concern: Concern) -> str:
-    from bot.textnorm import fold
+    from bot.domain.textnorm import fold
 
     return fold(concern.text)

@@ -10,20 +10,26 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.agenda import AgendaError, AgendaService
-from bot.answers import AnswerError, AnswerInput, AnswerService
 from bot.clock import Clock, format_local, parse_local
 from bot.config import Settings
-from bot.export import ExportError, agenda_csv, agenda_docx, agenda_xlsx, export_filename
-from bot.meetings import MeetingDraft, MeetingError, MeetingService
-from bot.messages import Button, Document, Inbound, InboundKind, Reply
-from bot.roles import Role, Roles
+from bot.documents.export import (
+    ExportError,
+    agenda_csv,
+    agenda_docx,
+    agenda_xlsx,
+    export_filename,
+)
+from bot.domain.codes import format_code
+from bot.domain.messages import Button, Document, Inbound, InboundKind, Reply
+from bot.domain.records import Meeting
+from bot.services.agenda import AgendaError, AgendaService
+from bot.services.answers import AnswerError, AnswerInput, AnswerService
+from bot.services.meetings import MeetingDraft, MeetingError, MeetingService
+from bot.services.roles import Role, Roles
+from bot.services.triage import TriageError, TriageService
 from bot.text import Catalog
-from bot.triage import TriageError, TriageService
 from storage.audit import AuditRepository
-from storage.concerns import format_code
 from storage.db import Database
-from storage.records import Meeting
 
 log = logging.getLogger(__name__)
 

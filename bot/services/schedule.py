@@ -20,16 +20,16 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.areas import AreaTree, TopicList
 from bot.clock import Clock, format_local
 from bot.config import Settings
-from bot.notices import Notices
+from bot.domain.areas import AreaTree, TopicList
+from bot.domain.records import Meeting
+from bot.services.notices import Notices
 from storage.answers import AnswerRepository
 from storage.concerns import ConcernRepository
 from storage.db import Database
 from storage.meetings import MeetingRepository
 from storage.outbox import OutboxRepository
-from storage.records import Meeting
 from storage.subscriptions import ScheduleMarks, SubscriptionRepository
 
 log = logging.getLogger(__name__)

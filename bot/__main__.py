@@ -656,32 +656,25 @@ async def _watch(services: Services, meeting_id: int) -> int:
 async def _send_here(services: Services, settings: Settings, clock: Clock, meeting_id: int) -> int:
     from rich.progress import Progress
 
+    from bot.app import open_senders
     from bot.outbox.dispatcher import OutboxDispatcher
-    from handlers.telegram.channel import TelegramChannel
 
-    secrets = Secrets.from_environment()
-    if not secrets.telegram_token:
-        print("error: --send needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
-        return 2
-    channel = TelegramChannel(settings, secrets, _no_dialogue)
-    await channel.open_for_sending()
     try:
-        dispatcher = OutboxDispatcher(services.database, {"telegram": channel.sender()}, clock, settings.notify)
-        with Progress() as bar:
-            task = bar.add_task("sending answers", total=None)
+        senders = open_senders(settings, Secrets.from_environment(), services.database, clock)
+        async with senders as opened:
+            dispatcher = OutboxDispatcher(services.database, opened, clock, settings.notify)
+            with Progress() as bar:
+                task = bar.add_task("sending answers", total=None)
 
-            def show(sent: int, undeliverable: int, failed: int, remaining: int) -> None:
-                bar.update(task, total=sent + undeliverable + failed + remaining, completed=sent + undeliverable + failed)
+                def show(sent: int, undeliverable: int, failed: int, remaining: int) -> None:
+                    bar.update(task, total=sent + undeliverable + failed + remaining, completed=sent + undeliverable + failed)
 
-            await dispatcher.drain(on_progress=show)
-    finally:
-        await channel.close_for_sending()
+                await dispatcher.drain(on_progress=show)
+    except SystemExit as missing:
+        print(missing, file=sys.stderr)
+        return 2
     _print_delivery(await services.answers.progress(meeting_id))
     return 0
-
-
-async def _no_dialogue(inbound: object) -> list[object]:
-    return []
 
 
 def _print_delivery(counts: dict[str, int]) -> None:

@@ -6,15 +6,19 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.clock import Clock, SystemClock
 from bot.config import Secrets, Settings
+from bot.domain.messages import Inbound, Reply
 from bot.outbox.dispatcher import OutboxDispatcher, Sender
 from bot.resident.dialogue import Intake
 from bot.router import Router
 from bot.services.agenda import AgendaService
+from bot.services.audit import AuditService
+from bot.services.exports import ExportService
 from bot.services.answers import AnswerService
 from bot.services.meetings import MeetingService
 from bot.services.notices import Notices
@@ -40,6 +44,8 @@ class Services:
     triage: TriageService
     agenda: AgendaService
     answers: AnswerService
+    audit: AuditService
+    exports: ExportService
     intake: Intake
     desk: StaffDesk
     router: Router
@@ -53,11 +59,13 @@ def build_services(settings: Settings, database: Database, clock: Clock) -> Serv
     triage = TriageService(settings, database, clock, notices)
     agenda = AgendaService(settings, database, clock, catalog)
     answers = AnswerService(settings, database, clock, notices, catalog)
+    audit = AuditService(database, clock)
+    exports = ExportService(agenda, audit)
     intake = Intake(settings, database, clock, catalog)
     desk = StaffDesk(settings, database, clock, meetings, triage, agenda, answers, catalog)
     schedule = Schedule(settings, database, clock, notices)
     return Services(
-        database, catalog, notices, meetings, triage, agenda, answers, intake, desk, Router(intake, desk), schedule
+        database, catalog, notices, meetings, triage, agenda, answers, audit, exports, intake, desk, Router(intake, desk), schedule
     )
 
 
@@ -131,6 +139,26 @@ async def run_sandbox(settings: Settings, database_path: Path, language: str, cl
         await ConsoleChannel(services.intake.handle, language=language, files=database_path.parent).run()
     finally:
         await database.close()
+
+
+@contextlib.asynccontextmanager
+async def open_senders(
+    settings: Settings, secrets: Secrets, database: Database, clock: Clock
+) -> AsyncIterator[dict[str, Sender]]:
+    """The outbox senders of every enabled channel, for sending from the command line while
+    the bot itself is not running. Raises SystemExit naming a missing secret."""
+    if not secrets.telegram_token:
+        raise SystemExit("error: --send needs TELEGRAM_BOT_TOKEN")
+    channel = TelegramChannel(settings, secrets, _no_dialogue)
+    await channel.open_for_sending()
+    try:
+        yield {"telegram": channel.sender()}
+    finally:
+        await channel.close_for_sending()
+
+
+async def _no_dialogue(inbound: Inbound) -> list[Reply]:
+    return []
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -37,6 +37,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from bot.domain.redaction import VIETNAMESE, redact
 from bot.domain.refusal import Refusal
 
 
@@ -125,7 +126,7 @@ DISPOSITION_LABELS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-PHONE_PLACEHOLDER = "[số điện thoại đã ẩn]"
+PHONE_PLACEHOLDER = VIETNAMESE.phone
 
 # Separators inside one cell: area names contain commas, codes do not.
 _AREA_SEPARATOR = "; "
@@ -154,14 +155,9 @@ def disposition_from_label(value: str | None) -> str | None:
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # Vietnamese phone numbers as people type them: 0903 123 456, 0903.123.456, +84 903 123 456,
 # (028) 3812 3456. Not preceded by a digit (or a digit and a dot/comma, as in money amounts).
-_PHONE = re.compile(
-    r"(?<![\d+])(?<!\d[.,])\(?(?:\+\s?84|0)[\s.\-)]{0,2}[235789](?:[\s.\-)]{0,2}\d){8,9}(?!\d)"
-)
-
-
 def redact_phones(text: str) -> str:
-    """Replace anything that looks like a Vietnamese phone number by PHONE_PLACEHOLDER."""
-    return _PHONE.sub(PHONE_PLACEHOLDER, text)
+    """Phone numbers (and e-mail addresses) hidden, through the one redaction function."""
+    return redact(text)
 
 
 def plain_text(text: object) -> str:

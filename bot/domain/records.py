@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.domain.vocabulary import Disposition, MeetingFormat
+
 
 @dataclass(frozen=True)
 class Resident:
@@ -23,7 +25,7 @@ class Consent:
     at: datetime
 
 
-MEETING_FORMATS = ("in_person", "online", "hybrid")
+MEETING_FORMATS = tuple(MeetingFormat)
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ class Concern:
     carried_from: int | None = None
 
 
-DISPOSITIONS = ("answered", "explained", "forwarded", "not_accepted")
+DISPOSITIONS = tuple(Disposition)
 
 
 @dataclass(frozen=True)

@@ -281,7 +281,7 @@ class _Turn:
 
     @property
     def is_head(self) -> bool:
-        return self.inbound.channel == "telegram" and bool(self.intake.roles.head_areas(self.inbound.user_id))
+        return bool(self.intake.roles.head_areas(self.inbound.channel, self.inbound.user_id))
 
     async def cmd_cancel(self, args: str) -> list[Reply]:
         busy = self.in_flow or self.state.step == "consent" or self.state.delete_pending or self.state.withdraw_pending
@@ -648,7 +648,7 @@ class _Turn:
 
     def proxy_areas(self) -> list[str]:
         """The head's own areas that lie within the meeting's area."""
-        heads = self.intake.roles.head_areas(self.inbound.user_id) if self.inbound.channel == "telegram" else ()
+        heads = self.intake.roles.head_areas(self.inbound.channel, self.inbound.user_id)
         return [a for a in heads if self.intake.areas.is_within(a, self.draft.meeting_area or "")]
 
     @property

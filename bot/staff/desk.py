@@ -98,7 +98,7 @@ class StaffDesk:
     async def _guarded(self, inbound: Inbound, action: str, args: list[str]) -> list[Reply]:
         actor = f"{inbound.channel}:{inbound.user_id}"
         # Staff are configured by their Telegram ids: an id on another channel (Zalo) is nobody's.
-        roles = self.roles.of(inbound.user_id) if inbound.channel == "telegram" else frozenset()
+        roles = self.roles.of(inbound.channel, inbound.user_id)
         needs_admin = action in ADMIN_COMMANDS
         if Role.STAFF not in roles or (needs_admin and Role.ADMIN not in roles):
             await self._audit_refusal(actor, action, args)

@@ -1,0 +1,37 @@
+"""Button payloads: short typed ids, built and parsed by one codec per family.
+
+A payload travels through the platform and comes back from the resident's phone: it is never
+trusted. Each family (resident step buttons, resident global buttons, staff buttons) owns a
+prefix and builds its payloads through `join`, which checks the platforms' limit in one
+place; `split` is the only place a payload is cut into its fields. Whoever receives a parsed
+payload still re-checks who may do what to what.
+"""
+
+from __future__ import annotations
+
+# Telegram's callback_data is 1-64 bytes; Zalo's postback payloads are held to the same.
+MAX_PAYLOAD_BYTES = 64
+SEPARATOR = ":"
+
+
+class PayloadTooLong(ValueError):
+    """A button we built would be refused by the platform: a bug, never the resident's fault."""
+
+
+def join(*fields: str | int) -> str:
+    """One payload from its fields; a field may not contain the separator, except the last."""
+    parts = [str(f) for f in fields]
+    if any(SEPARATOR in part for part in parts[:-1]):
+        raise ValueError(f"a payload field contains {SEPARATOR!r}: {parts!r}")
+    payload = SEPARATOR.join(parts)
+    if len(payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+        raise PayloadTooLong(f"payload of {len(payload.encode('utf-8'))} bytes: {payload[:20]!r}…")
+    return payload
+
+
+def split(payload: str, fields: int) -> list[str] | None:
+    """The payload's first `fields` fields (the last keeps any separators), or None if it is not one."""
+    if not payload or len(payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+        return None
+    parts = payload.split(SEPARATOR, fields - 1)
+    return parts if len(parts) == fields else None

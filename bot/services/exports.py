@@ -1,0 +1,41 @@
+"""Agenda files as staff download them: rendered, named, and the download audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.documents.export import AgendaDocument, agenda_csv, agenda_docx, agenda_xlsx, export_filename
+from bot.services.agenda import AgendaService
+from bot.services.audit import AuditService
+
+AGENDA_FORMATS: dict[str, Callable[[AgendaDocument], bytes]] = {
+    "docx": agenda_docx, "xlsx": agenda_xlsx, "csv": agenda_csv,
+}
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    name: str
+    content: bytes
+    items: int
+
+
+class ExportService:
+    def __init__(self, agenda: AgendaService, audit: AuditService) -> None:
+        self._agenda = agenda
+        self._audit = audit
+
+    @staticmethod
+    def knows(fmt: str) -> bool:
+        return fmt in AGENDA_FORMATS
+
+    async def agenda_file(self, meeting_id: int, fmt: str, actor: str, *, file_name: str | None = None) -> ExportedFile:
+        """The meeting's agenda as a file of `fmt` (docx, xlsx, csv); `file_name` overrides its name in the audit."""
+        document = await self._agenda.document(meeting_id)
+        exported = ExportedFile(export_filename(document, fmt), AGENDA_FORMATS[fmt](document), len(document.entries))
+        after: dict[str, object] = {"items": exported.items}
+        if file_name is not None:
+            after["file"] = file_name
+        await self._audit.record(actor, f"agenda.export.{fmt}", f"meeting:{meeting_id}", after=after)
+        return exported

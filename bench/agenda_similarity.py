@@ -26,9 +26,9 @@ from bot.domain.similar import (  # noqa: E402
     CLUSTER_THRESHOLD,
     FIND_THRESHOLD,
     SimilarityIndex,
-    cluster,
     find_similar,
 )
+from bot.domain.clustering import cluster  # noqa: E402
 from bot.domain.textnorm import fold  # noqa: E402
 
 STREETS = [

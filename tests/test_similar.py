@@ -26,11 +26,11 @@ from bot.domain.similar import (
     FIND_THRESHOLD,
     Match,
     SimilarityIndex,
-    cluster,
     find_similar,
     keywords,
     stop_words,
 )
+from bot.domain.clustering import cluster
 from bot.domain.textnorm import fold
 
 # (id, what it is about, text). Same label = should be grouped; the label says what a
@@ -324,33 +324,33 @@ def test_a_concern_about_two_problems_does_not_merge_them() -> None:
 
 
 def _reference_find(query: str, pool: list[tuple[int, str]], threshold: float) -> list[Match]:
-    texts = {i: similar._parse(t) for i, t in pool}
-    mine = similar._parse(fold(query))
+    texts = {i: similar.parse(t) for i, t in pool}
+    mine = similar.parse(fold(query))
     if not mine.words:
         return []
     df = Counter(w for t in texts.values() for w in t.words) + Counter(mine.words)
-    weight = {w: similar._weight(df[w], len(pool) + 1) for w in df}
+    weight = {w: similar.word_weight(df[w], len(pool) + 1) for w in df}
     found = [
         Match(i, s)
         for i, t in texts.items()
-        if similar._agree(mine, t) and (s := similar._dice(mine.words, t.words, weight.__getitem__)) >= threshold
+        if similar.texts_agree(mine, t) and (s := similar.weighted_dice(mine.words, t.words, weight.__getitem__)) >= threshold
     ]
     return sorted(found, key=lambda m: (-m.score, m.concern_id))
 
 
 def _reference_cluster(items: list[tuple[int, str]], threshold: float) -> list[list[int]]:
-    parsed = [similar._parse(t) for _, t in items]
+    parsed = [similar.parse(t) for _, t in items]
     df = Counter(w for t in parsed for w in t.words)
-    weight = {w: similar._weight(c, len(items)) for w, c in df.items()}
-    members: dict[similar._Text, list[int]] = {}
+    weight = {w: similar.word_weight(c, len(items)) for w, c in df.items()}
+    members: dict[similar.ParsedText, list[int]] = {}
     for (concern_id, _), text in zip(items, parsed, strict=True):
         members.setdefault(text, []).append(concern_id)
     nodes = list(members)
 
     def score(a: int, b: int) -> float:
-        if not similar._agree(nodes[a], nodes[b]):
+        if not similar.texts_agree(nodes[a], nodes[b]):
             return 0.0
-        return similar._dice(nodes[a].words, nodes[b].words, weight.__getitem__)
+        return similar.weighted_dice(nodes[a].words, nodes[b].words, weight.__getitem__)
 
     def size(a: int) -> int:
         return len(members[nodes[a]])
@@ -370,8 +370,8 @@ def _reference_cluster(items: list[tuple[int, str]], threshold: float) -> list[l
         group = [centre]
         near = linked[centre]
         for other in sorted((b for b in near if b not in taken), key=lambda b: (-near[b], min(members[nodes[b]]))):
-            core = group[: similar._CORE_SIZE]
-            if sum(score(other, m) for m in core) >= threshold * similar._CORE_SHARE * len(core):
+            core = group[: similar.CORE_SIZE]
+            if sum(score(other, m) for m in core) >= threshold * similar.CORE_SHARE * len(core):
                 group.append(other)
                 taken.add(other)
         groups.append(sorted(i for n in group for i in members[nodes[n]]))

@@ -11,7 +11,7 @@ area's concerns the street and alley appear everywhere, so they weigh little and
 naming the problem ("đèn", "rác", "ngập") decide. The score is the weighted Dice overlap,
 0-100: twice the weight of the shared words over the weight of both texts.
 
-House and alley numbers are identifiers, checked apart from the score (_agree): alley 48
+House and alley numbers are identifiers, checked apart from the score (texts_agree): alley 48
 is not alley 84, and a numbered place is not a whole street.
 
 Folding merges words (đèn/đến -> den, chợ/chó/cho -> cho, ổ/ở/ô -> o, tổ/to -> to), so the
@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, chain
 
-from rapidfuzz import fuzz, process
 
 from bot.domain.textnorm import fold
 
@@ -95,7 +94,7 @@ _COMPOUNDS: dict[str, frozenset[str]] = {
 _SPELLED: dict[str, str] = {a + b: f"{a} {b}" for a, rest in _COMPOUNDS.items() for b in rest}
 
 # "hư 2 tuần nay", "hơn một tháng", "mấy ngày": how long, not what or where. Dropped whole:
-# the number would otherwise stop a match with the same place (see _agree), and the unit
+# the number would otherwise stop a match with the same place (see texts_agree), and the unit
 # would count as a word of the concern ("năm nay" alone stays: it is not a duration).
 _UNITS: frozenset[str] = frozenset({"tuan", "thang", "ngay", "nam", "gio", "phut", "tieng", "h"})
 _COUNTS: frozenset[str] = frozenset(
@@ -108,7 +107,7 @@ _PLACE_BEFORE_NUMBER: frozenset[str] = frozenset(
 
 # Administrative units followed by their number ("khu phố 3", "tổ 5", "KP 3") become one
 # word, "kp3", "tdp5": residents add their own khu phố in passing, so these are not scored
-# like the words of the concern, only checked for a clash (see _agree).
+# like the words of the concern, only checked for a clash (see texts_agree).
 _AREA_CODES: dict[tuple[str, ...], str] = {
     ("to", "dan", "pho"): "tdp",
     ("khu", "pho"): "kp",
@@ -137,12 +136,12 @@ for _phrase in sorted(_STOP_PHRASES, key=lambda p: -len(p.split())):
 _SPECIAL: frozenset[str] = frozenset(_AREA_BY_FIRST) | frozenset(_PHRASE_TAILS) | frozenset(_COMPOUNDS) | _COUNTS
 
 # A group's member must resemble the group's centre at the threshold, and the centre and
-# its first members (up to _CORE_SIZE, the ones most like the centre) on average at this
+# its first members (up to CORE_SIZE, the ones most like the centre) on average at this
 # share of it. Rewordings of one problem resemble each other at 55-75 even when only the
 # centre clears 60; a concern that names two problems ("đèn hư, rác không thu gom")
 # resembles the other problem's concerns at 30-45, and is kept out of one of the groups.
-_CORE_SHARE = 0.85
-_CORE_SIZE = 8
+CORE_SHARE = 0.85
+CORE_SIZE = 8
 
 # For the lookup without an index, the rarity of words is estimated on at most this many
 # candidates, spread evenly: splitting all 20,000 would spend the time budget, and the
@@ -220,7 +219,7 @@ def _special(words: list[str], i: int, kept: list[str]) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class _Text:
+class ParsedText:
     """A folded text as compared: its scored words and its identifiers."""
 
     words: frozenset[str]  # with house and alley numbers, without area codes
@@ -229,18 +228,18 @@ class _Text:
 
 
 @lru_cache(maxsize=8192)
-def _parse(folded: str) -> _Text:
+def parse(folded: str) -> ParsedText:
     # Cached: lookups at intake compare against the same open concerns again and again, and
     # the rarity sample of find_similar is the same texts each time.
     words = frozenset(keywords(folded))
     ids = [w for w in words if not w.isalpha()]
     if not ids:
-        return _Text(words, frozenset(), frozenset())
+        return ParsedText(words, frozenset(), frozenset())
     areas = frozenset(w for w in ids if _AREA_CODE.fullmatch(w))
-    return _Text(words - areas, frozenset(ids) - areas, areas)
+    return ParsedText(words - areas, frozenset(ids) - areas, areas)
 
 
-def _agree(a: _Text, b: _Text) -> bool:
+def texts_agree(a: ParsedText, b: ParsedText) -> bool:
     # Alley 48 is not alley 84; and a numbered place is not a whole street or a landmark:
     # to someone who wrote "đường Tân Hóa", "hẻm 48 Tân Hóa" may be any of its alleys.
     # Without the second rule one unnumbered concern sharing a long common phrase ("xe ô tô
@@ -251,7 +250,7 @@ def _agree(a: _Text, b: _Text) -> bool:
     return not (a.areas and b.areas and a.areas.isdisjoint(b.areas))
 
 
-def _weight(df: int, pool: int) -> int:
+def word_weight(df: int, pool: int) -> int:
     # Smoothed IDF in half units, rounded: integer weights let cluster() compute the very
     # same score in C (see _encode), and half a unit is finer than the estimate deserves.
     # A word every text has weighs 1; in a pool of two, a word one text lacks weighs 2.
@@ -269,11 +268,11 @@ class _Weights:
     def __call__(self, word: str) -> int:
         weight = self._cache.get(word)
         if weight is None:
-            weight = self._cache[word] = _weight(self._df(word), self._pool)
+            weight = self._cache[word] = word_weight(self._df(word), self._pool)
         return weight
 
 
-def _dice(a: frozenset[str], b: frozenset[str], weight: Callable[[str], int]) -> float:
+def weighted_dice(a: frozenset[str], b: frozenset[str], weight: Callable[[str], int]) -> float:
     total = sum(map(weight, a)) + sum(map(weight, b))
     return 200.0 * sum(map(weight, a & b)) / total if total else 0.0
 
@@ -288,7 +287,7 @@ def _need(total: float, threshold: float) -> float:
     return t * total / (2.0 - t) - 1e-9
 
 
-def _prefix(
+def prefix_words(
     words: Iterable[str], weight: Callable[[str], int], rank: Callable[[str], tuple[int, str]], threshold: float
 ) -> list[str]:
     """The rarest words of a text, up to where the rest weighs less than _need.
@@ -310,14 +309,14 @@ def _prefix(
 
 
 def _needles(
-    text: _Text, weight: Callable[[str], int], rank: Callable[[str], tuple[int, str]], threshold: float
+    text: ParsedText, weight: Callable[[str], int], rank: Callable[[str], tuple[int, str]], threshold: float
 ) -> Iterable[str]:
     """Words of which any text matching `text` holds at least one."""
-    # A match shares a house or alley number (_agree), and those are rare.
-    return text.numbers or _prefix(text.words, weight, rank, threshold)
+    # A match shares a house or alley number (texts_agree), and those are rare.
+    return text.numbers or prefix_words(text.words, weight, rank, threshold)
 
 
-def _check(threshold: float, limit: int | None = None) -> None:
+def check_threshold(threshold: float, limit: int | None = None) -> None:
     # Zero would let every pair match, and the pruning above needs a positive bar.
     if not 0.0 < threshold <= 100.0:
         raise ValueError(f"threshold must be in (0, 100], got {threshold}")
@@ -326,16 +325,16 @@ def _check(threshold: float, limit: int | None = None) -> None:
 
 
 def _best(
-    query: _Text,
-    candidates: Iterable[tuple[int, _Text]],
+    query: ParsedText,
+    candidates: Iterable[tuple[int, ParsedText]],
     weight: Callable[[str], int],
     limit: int,
     threshold: float,
 ) -> list[Match]:
     matches: list[Match] = []
     for concern_id, text in candidates:
-        if _agree(query, text):
-            score = _dice(query.words, text.words, weight)
+        if texts_agree(query, text):
+            score = weighted_dice(query.words, text.words, weight)
             if score >= threshold:
                 matches.append(Match(concern_id, score))
     matches.sort(key=lambda m: (-m.score, m.concern_id))
@@ -356,12 +355,12 @@ def find_similar(
     sample of them beyond 512), so the same pair can score differently among other
     candidates.
     """
-    _check(threshold, limit)
-    query_text = _parse(fold(query))
+    check_threshold(threshold, limit)
+    query_text = parse(fold(query))
     if not query_text.words or not candidates:
         return []
     texts = [text for _, text in candidates]
-    sample = [_parse(t) for t in texts[:: -(-len(texts) // _DF_SAMPLE)]]
+    sample = [parse(t) for t in texts[:: -(-len(texts) // _DF_SAMPLE)]]
     df: Counter[str] = Counter(chain.from_iterable(t.words for t in sample))
     # The query is one more text of the pool, as in SimilarityIndex.find.
     df.update(query_text.words)
@@ -371,7 +370,7 @@ def find_similar(
     joined = _Joined(texts)
     # Only candidates holding a needle can match; before splitting one, cheap tests that only
     # ever drop texts that cannot match. A query without a house or alley number cannot
-    # match a text with one (_agree), and "hẻm 48", "số 12" are numbers keywords() keeps.
+    # match a text with one (texts_agree), and "hẻm 48", "số 12" are numbers keywords() keeps.
     has_number = None if query_text.numbers else _CERTAIN_NUMBER.search
     if has_number is not None and len(texts) > _NUMBERED_FIRST:
         # When the needles are common words (a query naming a street and a problem, no
@@ -384,7 +383,7 @@ def find_similar(
     need = _need(sum(map(weight, query_text.words)), threshold)
     query_weight = {w: weight(w) for w in query_text.words}
     compounds = [(w, weight(w), f" {_SPELLED[w]} ") for w in query_text.words if w in _SPELLED]
-    shortlist: list[tuple[int, _Text]] = []
+    shortlist: list[tuple[int, ParsedText]] = []
     for index in holding:
         text = texts[index]
         tokens = text.split()
@@ -393,7 +392,7 @@ def find_similar(
             padded = f" {text} "
             bound += sum(w for word, w, spelled in compounds if word not in tokens and spelled in padded)
         if bound >= need and (has_number is None or not has_number(text)):
-            shortlist.append((candidates[index][0], _parse(text)))
+            shortlist.append((candidates[index][0], parse(text)))
     return _best(query_text, shortlist, weight, limit, threshold)
 
 
@@ -439,7 +438,7 @@ class SimilarityIndex:
     """Concerns kept folded, split and indexed by word, for repeated lookups."""
 
     def __init__(self, items: Iterable[tuple[int, str]] = ()) -> None:
-        self._texts: dict[int, _Text] = {}
+        self._texts: dict[int, ParsedText] = {}
         # Which concerns hold each word; its size is the word's document frequency.
         self._postings: dict[str, set[int]] = {}
         for concern_id, text in items:
@@ -455,7 +454,7 @@ class SimilarityIndex:
         """Index a concern's text (raw or folded); adding an indexed id replaces its text."""
         if concern_id in self._texts:
             self.remove(concern_id)
-        parsed = _parse(fold(text))
+        parsed = parse(fold(text))
         self._texts[concern_id] = parsed
         for word in parsed.words:
             self._postings.setdefault(word, set()).add(concern_id)
@@ -470,8 +469,8 @@ class SimilarityIndex:
 
     def find(self, query: str, limit: int = 3, threshold: float = FIND_THRESHOLD) -> list[Match]:
         """Indexed concerns that say what `query` (raw or folded) says, best first."""
-        _check(threshold, limit)
-        query_text = _parse(fold(query))
+        check_threshold(threshold, limit)
+        query_text = parse(fold(query))
         if not query_text.words or not self._texts:
             return []
         postings = self._postings
@@ -483,141 +482,3 @@ class SimilarityIndex:
         needles = _needles(query_text, weight, lambda w: (df(w), w), threshold)
         ids = set().union(*(postings.get(w, ()) for w in needles))
         return _best(query_text, ((i, self._texts[i]) for i in ids), weight, limit, threshold)
-
-
-def cluster(items: Sequence[tuple[int, str]], *, threshold: float = CLUSTER_THRESHOLD) -> list[list[int]]:
-    """Group concerns (id, folded text) that say the same thing, for agenda items.
-
-    Each group is built around one concern, the one most others resemble first: every other
-    member scores at least `threshold` against it, and resembles the group's first members
-    on average too (_CORE_SHARE). Linking any two similar concerns instead (single linkage)
-    lets chains of near-misses merge unrelated groups: on 20,000 synthetic concerns it put
-    nearly all of them in one group. Every id appears in exactly one group, alone if nothing
-    matches it; groups are sorted largest first, then by smallest id, ids ascending inside.
-    Word rarity is taken from `items`: cluster one topic's concerns at a time and the words
-    naming the problem weigh little, so the place decides.
-    """
-    _check(threshold)
-    ids = [concern_id for concern_id, _ in items]
-    if len(set(ids)) != len(ids):
-        raise ValueError("each concern id may appear only once")
-    if not items:
-        return []
-    parsed = [_parse(text) for _, text in items]
-    # Identical texts (after folding and filler) are one node: a petition copied by many
-    # residents would otherwise cost a comparison for every pair of copies.
-    members: dict[_Text, list[int]] = {}
-    for concern_id, text in zip(ids, parsed, strict=True):
-        members.setdefault(text, []).append(concern_id)
-    nodes = list(members)
-    df: Counter[str] = Counter(chain.from_iterable(text.words for text in parsed))
-    weights = {w: _weight(count, len(items)) for w, count in df.items()}
-    weight = weights.__getitem__
-
-    def rank(word: str) -> tuple[int, str]:
-        # Rarest first: the one order all prefixes and encodings below follow.
-        return df[word], word
-
-    # Only nodes that could match are compared: those sharing a house or alley number
-    # (_agree demands one) and, among texts without such numbers, those sharing a prefix
-    # word (_prefix). This keeps 20,000 concerns far from 200 million pairs.
-    blocks: dict[tuple[bool, str], list[int]] = {}
-    ranked: list[list[str]] = []
-    for node, text in enumerate(nodes):
-        ranked.append(sorted(text.words, key=rank))
-        if text.numbers:
-            keys = [(True, number) for number in text.numbers]
-        else:
-            keys = [(False, word) for word in _prefix(text.words, weight, rank, threshold)]
-        for key in keys:
-            blocks.setdefault(key, []).append(node)
-
-    # Each node's neighbours with their exact scores.
-    neighbours: list[dict[int, float]] = [{} for _ in nodes]
-    # Under the bar in C (rapidfuzz turns the cutoff into a distance with its own rounding
-    # and drops pairs that sit exactly on it), then the exact score from the integers.
-    cutoff = max(threshold - 0.5, 0.0)
-    for block in blocks.values():
-        if len(block) < 2:
-            continue
-        strings = _encode([ranked[node] for node in block], weights)
-        for position in range(len(block) - 1):
-            a = block[position]
-            hits = process.extract(
-                strings[position],
-                strings[position + 1 :],
-                scorer=fuzz.ratio,
-                processor=None,
-                score_cutoff=cutoff,
-                limit=None,
-            )
-            for _, ratio, offset in hits:
-                b = block[position + 1 + offset]
-                if b in neighbours[a] or not _agree(nodes[a], nodes[b]):
-                    continue
-                # The shared weight is an integer (see _encode): recover it, and compute the
-                # score exactly as _dice does.
-                total = len(strings[position]) + len(strings[position + 1 + offset])
-                exact = 200.0 * round(ratio * total / 200.0) / total
-                if exact >= threshold:
-                    neighbours[a][b] = neighbours[b][a] = exact
-
-    def score(a: int, b: int) -> float:
-        known = neighbours[a].get(b)
-        if known is not None:
-            return known
-        return _dice(nodes[a].words, nodes[b].words, weight) if _agree(nodes[a], nodes[b]) else 0.0
-
-    size = [len(members[text]) for text in nodes]
-    smallest = [min(members[text]) for text in nodes]
-    # How many concerns a node would gather as a centre. Texts with no content word at all
-    # (only filler) resemble nothing and come last.
-    gathers = [size[n] - 1 + sum(size[m] for m in neighbours[n]) if nodes[n].words else -1 for n in range(len(nodes))]
-    core_bar = threshold * _CORE_SHARE
-    taken = [False] * len(nodes)
-    groups: list[list[int]] = []
-    for centre in sorted(range(len(nodes)), key=lambda n: (-gathers[n], smallest[n])):
-        if taken[centre]:
-            continue
-        taken[centre] = True
-        if not nodes[centre].words:
-            # Two texts of nothing but filler are not the same concern.
-            groups.extend([concern_id] for concern_id in members[nodes[centre]])
-            continue
-        group = [centre]
-        near = neighbours[centre]
-        candidates = sorted((n for n in near if not taken[n]), key=lambda n: (-near[n], smallest[n]))
-        for other in candidates:
-            # Resembling the centre is not enough: a concern about two problems resembles
-            # two groups' members and would, as a centre, gather both. A member must also
-            # resemble the group's first members on average (see _CORE_SHARE).
-            core = group[:_CORE_SIZE]
-            if sum(score(other, member) for member in core) >= core_bar * len(core):
-                group.append(other)
-                taken[other] = True
-        groups.append(sorted(chain.from_iterable(members[nodes[n]] for n in group)))
-    groups.sort(key=lambda g: (-len(g), g[0]))
-    return groups
-
-
-def _encode(texts: Sequence[Sequence[str]], weights: dict[str, int]) -> list[str]:
-    """Texts (words in one shared order) as strings whose fuzz.ratio is their weighted Dice.
-
-    One character per word, repeated by its weight: with the words in the same order in
-    every string, the longest common subsequence of two strings is exactly their shared
-    weight, and fuzz.ratio (2 * LCS / total length, in C) the weighted Dice score. Characters
-    are numbered per call so that a block of texts usually fits in one byte each, which
-    rapidfuzz compares about twice as fast as wider characters.
-    """
-    codes: dict[str, str] = {}
-
-    def code(word: str) -> str:
-        return codes.get(word) or codes.setdefault(word, _char(len(codes)))
-
-    return ["".join(code(w) * weights[w] for w in words) for words in texts]
-
-
-def _char(number: int) -> str:
-    # Printable from "!" on; any valid code point would do, so skip the surrogate block.
-    code = 0x21 + number
-    return chr(code + 0x800 if code >= 0xD800 else code)

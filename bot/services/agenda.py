@@ -20,7 +20,7 @@ from bot.documents.export import (
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.records import Concern, Meeting
 from bot.domain.refusal import Refusal, status_term
-from bot.domain.similar import cluster
+from bot.domain.clustering import cluster
 from bot.services.lookup import concern_or_refuse
 from bot.text import Catalog
 from storage.agenda import AgendaItem, AgendaRepository

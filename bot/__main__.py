@@ -17,13 +17,8 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock, format_local, parse_local
 from bot.config import ConfigError, Secrets, Settings, load_settings
-from bot.documents.export import (
-    ExportError,
-    agenda_csv,
-    agenda_docx,
-    agenda_xlsx,
-    export_filename,
-)
+from bot.documents.agenda import agenda_csv, agenda_docx, agenda_xlsx, export_filename
+from bot.documents.records import ExportError
 from bot.domain.records import Meeting
 from bot.logsetup import configure_logging
 from bot.services.agenda import AgendaError

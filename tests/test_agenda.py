@@ -22,19 +22,10 @@ from docx import Document
 from bot.app import Services, build_services
 from bot.clock import ManualClock
 from bot.config import AgendaSettings, Settings
-from bot.documents.export import (
-    AGENDA_COLUMNS,
-    AGENDA_SHEET,
-    ANSWER_KEYS,
-    CONCERN_COLUMNS,
-    CONCERN_SHEET,
-    PHONE_PLACEHOLDER,
-    XLSX_MEETING_PROPERTY,
-    ExportError,
-    agenda_csv,
-    agenda_docx,
-    agenda_xlsx,
-)
+from bot.documents.agenda import CONCERN_COLUMNS, CONCERN_SHEET, agenda_csv, agenda_docx, agenda_xlsx
+from bot.documents.answer_sheet import AGENDA_COLUMNS, AGENDA_SHEET, ANSWER_KEYS, XLSX_MEETING_PROPERTY
+from bot.documents.records import ExportError
+from bot.documents.words import PHONE_PLACEHOLDER
 from bot.domain.records import Meeting
 from bot.services.agenda import AgendaError, AgendaLine, AgendaService
 from storage.db import Database

@@ -12,7 +12,8 @@ import pytest
 
 from bot.app import Services, build_services
 from bot.clock import ManualClock
-from bot.documents.export import AGENDA_COLUMNS, agenda_xlsx
+from bot.documents.agenda import agenda_xlsx
+from bot.documents.answer_sheet import AGENDA_COLUMNS
 from bot.outbox.dispatcher import decode_body
 from bot.services.answers import AnswerError, AnswerInput
 from storage.db import Database

@@ -18,26 +18,20 @@ import pytest
 from docx import Document
 from docx.shared import Cm, Pt
 
-from bot.documents.export import (
-    AGENDA_COLUMNS,
-    AGENDA_SHEET,
-    ANSWER_KEYS,
+from bot.documents.agenda import (
     CONCERN_COLUMNS,
     CONCERN_SHEET,
-    DISPOSITION_LABELS,
-    PHONE_PLACEHOLDER,
-    XLSX_MEETING_PROPERTY,
-    AgendaConcern,
-    AgendaDocument,
-    AgendaEntry,
-    ExportError,
     agenda_csv,
     agenda_docx,
     agenda_xlsx,
-    disposition_from_label,
     export_filename,
-    redact_phones,
 )
+from bot.documents.answer_sheet import AGENDA_COLUMNS, AGENDA_SHEET, ANSWER_KEYS, XLSX_MEETING_PROPERTY
+from bot.documents.labels import DISPOSITION_LABELS, disposition_from_label
+from bot.documents.records import AgendaConcern, AgendaDocument, AgendaEntry, ExportError
+from bot.documents.words import PHONE_PLACEHOLDER
+from bot.domain.redaction import redact
+from bot.domain.vocabulary import Disposition
 
 KP1_T1 = "Tổ dân phố 1 (hẻm 48 Tân Hóa), Khu phố 1"
 KP2_T4 = "Tổ dân phố 4 (đường Phú Thọ), Khu phố 2"
@@ -320,8 +314,8 @@ def test_a_phone_number_given_as_author_is_not_shown() -> None:
     ["0903123456", "0903 123 456", "0903.123.456", "+84 903 123 456", "+84903123456", "(028) 3812 3456", "02838123456"],
 )
 def test_phone_numbers_are_redacted(text: str) -> None:
-    assert redact_phones(f"gọi {text} nhé") == f"gọi {PHONE_PLACEHOLDER} nhé"
-    assert redact_phones(f"ĐT:{text}.") == f"ĐT:{PHONE_PLACEHOLDER}."
+    assert redact(f"gọi {text} nhé") == f"gọi {PHONE_PLACEHOLDER} nhé"
+    assert redact(f"ĐT:{text}.") == f"ĐT:{PHONE_PLACEHOLDER}."
 
 
 @pytest.mark.parametrize(
@@ -337,7 +331,7 @@ def test_phone_numbers_are_redacted(text: str) -> None:
     ],
 )
 def test_other_numbers_are_kept(text: str) -> None:
-    assert redact_phones(text) == text
+    assert redact(text) == text
 
 
 # --- XLSX ------------------------------------------------------------------------------------
@@ -480,10 +474,27 @@ def test_disposition_from_label() -> None:
     assert disposition_from_label("Đã xong") is None
 
 
+def test_every_disposition_has_one_printed_label() -> None:
+    assert list(DISPOSITION_LABELS) == list(Disposition)
+    assert len(set(DISPOSITION_LABELS.values())) == len(Disposition)
+
+
 def test_export_imports_neither_telegram_nor_storage_nor_handlers() -> None:
     code = (
-        "import sys, bot.documents.export; "
+        "import sys, bot.documents.agenda, bot.documents.answer_sheet; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'storage', 'handlers')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_documents_use_nothing_of_the_bot_but_the_domain() -> None:
+    code = (
+        "import sys, pkgutil, importlib, bot.documents; "
+        "[importlib.import_module('bot.documents.' + m.name) for m in pkgutil.iter_modules(bot.documents.__path__)]; "
+        "ours = ('bot', 'bot.documents', 'bot.domain'); "
+        "bad = [m for m in sys.modules if m.split('.')[0] == 'bot' and '.'.join(m.split('.')[:2]) not in ours]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

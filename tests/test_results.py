@@ -17,43 +17,36 @@ import pytest
 from docx import Document
 from openpyxl.packaging.custom import IntProperty
 
-from bot.documents.export import (
+from bot.documents.agenda import agenda_csv, agenda_docx, agenda_xlsx
+from bot.documents.answer_sheet import (
     AGENDA_COLUMNS,
     AGENDA_SHEET,
-    DISPOSITION_LABELS,
-    PHONE_PLACEHOLDER,
     XLSX_MEETING_PROPERTY,
+    parse_answers_csv,
+    parse_answers_xlsx,
+)
+from bot.documents.labels import DISPOSITION_LABELS, ResultStatus, result_status
+from bot.documents.records import (
     AgendaConcern,
     AgendaDocument,
     AgendaEntry,
-    ExportError,
-    agenda_csv,
-    agenda_docx,
-    agenda_xlsx,
-)
-from bot.documents.results import (
-    RESULT_COLUMNS,
-    RESULTS_SHEET,
-    STATUS_ANSWERED,
-    STATUS_FINAL_LATE,
-    STATUS_FINAL_ON_TIME,
-    STATUS_NOT_ACCEPTED,
-    STATUS_OVERDUE,
-    STATUS_WAITING,
     AnswerRow,
     AnswerSheet,
+    ExportError,
     ResultConcern,
     ResultEntry,
     ResultsDocument,
     SheetProblem,
-    parse_answers_csv,
-    parse_answers_xlsx,
-    result_status,
+)
+from bot.documents.results import (
+    RESULT_COLUMNS,
+    RESULTS_SHEET,
     results_deadline,
     results_docx,
     results_filename,
     results_xlsx,
 )
+from bot.documents.words import PHONE_PLACEHOLDER
 
 TODAY = date(2026, 12, 22)  # two days after the meeting
 MEETING = 12
@@ -446,7 +439,7 @@ RESULTS = ResultsDocument(
     entries=(
         ResultEntry(
             1, "Sửa đèn chiếu sáng hẻm 48 Tân Hóa", "Hẻm, đường sá, đèn chiếu sáng", "answered",
-            "Phường đã thay 6 bóng đèn ngày 24/12/2026.", CHAIR, None, None, None, None, STATUS_ANSWERED,
+            "Phường đã thay 6 bóng đèn ngày 24/12/2026.", CHAIR, None, None, None, None, ResultStatus.ANSWERED,
             (
                 ResultConcern("TT-0147", "Đèn hẻm 48 hư hai tháng, gọi tôi " + PHONE, KP1, 7),
                 ResultConcern("TT-0152", "Xin lắp thêm bóng đèn cuối hẻm.", KP1, 2),
@@ -455,24 +448,24 @@ RESULTS = ResultsDocument(
         ResultEntry(
             2, "Xe tải đậu lấn chiếm đường Phú Thọ", "Giao thông", "forwarded",
             "Chuyển Công an phường xử lý.", "Phó Chủ tịch UBND phường", "Công an phường Phú Thọ", "31/01/2027",
-            "Đã lập biên bản 4 trường hợp, liên hệ 0912.345.678.", "25/01/2027", STATUS_FINAL_ON_TIME,
+            "Đã lập biên bản 4 trường hợp, liên hệ 0912.345.678.", "25/01/2027", ResultStatus.FINAL_ON_TIME,
             (ResultConcern("TT-0160", "Ùn tắc giờ cao điểm.", KP2, 12),),
         ),
         ResultEntry(
             3, "Ngập nước đường Lãnh Binh Thăng", "Thoát nước", "forwarded",
             "Chuyển Công ty thoát nước khảo sát.", CHAIR, "Công ty Thoát nước đô thị", "31/01/2027",
-            None, None, STATUS_OVERDUE,
+            None, None, ResultStatus.OVERDUE,
             (ResultConcern("TT-0183", "Mưa lớn ngập 30-40 cm.", KP3, 4),),
         ),
         ResultEntry(
             4, "Cải tạo chợ", "Chợ", "forwarded",
             "Chuyển Ban quản lý chợ.", CHAIR, "Ban quản lý chợ", "30/03/2027",
-            None, None, STATUS_WAITING,
+            None, None, ResultStatus.WAITING,
             (ResultConcern("TT-0185", "Chợ xuống cấp.", KP3, 1),),
         ),
         ResultEntry(
             5, "Đòi bồi thường riêng", "Khác", "not_accepted",
-            "Nội dung đang được Tòa án giải quyết.", CHAIR, None, None, None, None, STATUS_NOT_ACCEPTED,
+            "Nội dung đang được Tòa án giải quyết.", CHAIR, None, None, None, None, ResultStatus.NOT_ACCEPTED,
             (ResultConcern("TT-0190", "Đề nghị bồi thường.", KP3, 1),),
         ),
     ),
@@ -604,7 +597,7 @@ def test_xlsx_one_row_per_concern() -> None:
     assert forwarded["forwarded_to"] == "Công an phường Phú Thọ"
     assert forwarded["due_date"] == datetime(2027, 1, 31)
     assert forwarded["final_answer"] == f"Đã lập biên bản 4 trường hợp, liên hệ {PHONE_PLACEHOLDER}. (ngày 25/01/2027)"
-    assert (overdue["final_answer"], overdue["status"]) == (None, STATUS_OVERDUE)
+    assert (overdue["final_answer"], overdue["status"]) == (None, ResultStatus.OVERDUE)
     text = "\n".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None)
     assert PHONE_LIKE.search(text) is None
     assert sheet.freeze_panes == "A2"
@@ -636,13 +629,13 @@ def test_status_labels_and_publication_deadline() -> None:
     def status(disposition: str, final_at: date | None, today: date) -> str:
         return result_status(disposition, due_date=due, final_at=final_at, today=today)
 
-    assert status("answered", None, TODAY) == STATUS_ANSWERED
-    assert status("explained", None, TODAY) == STATUS_ANSWERED
-    assert status("not_accepted", None, TODAY) == STATUS_NOT_ACCEPTED
-    assert status("forwarded", None, due) == STATUS_WAITING
-    assert status("forwarded", None, date(2027, 2, 1)) == STATUS_OVERDUE
-    assert status("forwarded", due, date(2027, 3, 1)) == STATUS_FINAL_ON_TIME
-    assert status("forwarded", date(2027, 2, 1), date(2027, 3, 1)) == STATUS_FINAL_LATE
+    assert status("answered", None, TODAY) == ResultStatus.ANSWERED
+    assert status("explained", None, TODAY) == ResultStatus.ANSWERED
+    assert status("not_accepted", None, TODAY) == ResultStatus.NOT_ACCEPTED
+    assert status("forwarded", None, due) == ResultStatus.WAITING
+    assert status("forwarded", None, date(2027, 2, 1)) == ResultStatus.OVERDUE
+    assert status("forwarded", due, date(2027, 3, 1)) == ResultStatus.FINAL_ON_TIME
+    assert status("forwarded", date(2027, 2, 1), date(2027, 3, 1)) == ResultStatus.FINAL_LATE
     assert results_deadline(date(2026, 12, 20)) == date(2026, 12, 30)
 
 

@@ -11,14 +11,10 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, format_local
 from bot.config import Settings
-from bot.documents.export import (
-    AgendaConcern,
-    AgendaDocument,
-    AgendaEntry,
-    redact_phones,
-)
+from bot.documents.records import AgendaConcern, AgendaDocument, AgendaEntry
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.records import Concern, Meeting
+from bot.domain.redaction import redact
 from bot.domain.refusal import Refusal, status_term
 from bot.domain.clustering import cluster
 from bot.services.lookup import concern_or_refuse
@@ -268,7 +264,7 @@ def _moved(ids: list[int], number: int, to: int) -> list[int]:
 
 def _title(text: str) -> str:
     # Hidden before cutting: half a phone number is no longer recognisable as one.
-    flat = " ".join(redact_phones(text).split())
+    flat = " ".join(redact(text).split())
     return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1].rstrip() + "…"
 
 

@@ -15,17 +15,10 @@ import aiosqlite
 
 from bot.clock import Clock, format_local
 from bot.config import Settings
-from bot.documents.results import (
-    ResultConcern,
-    ResultEntry,
-    ResultsDocument,
-    parse_answers_csv,
-    parse_answers_xlsx,
-    result_status,
-    results_docx,
-    results_filename,
-    results_xlsx,
-)
+from bot.documents.answer_sheet import parse_answers_csv, parse_answers_xlsx
+from bot.documents.labels import result_status
+from bot.documents.records import ResultConcern, ResultEntry, ResultsDocument
+from bot.documents.results import results_docx, results_filename, results_xlsx
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.records import DISPOSITIONS, Answer, Concern, Meeting, NewConcern
 from bot.domain.refusal import Refusal, phase_term, status_term

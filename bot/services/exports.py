@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.documents.export import AgendaDocument, agenda_csv, agenda_docx, agenda_xlsx, export_filename
+from bot.documents.agenda import agenda_csv, agenda_docx, agenda_xlsx, export_filename
+from bot.documents.records import AgendaDocument
 from bot.services.agenda import AgendaService
 from bot.services.audit import AuditService
 

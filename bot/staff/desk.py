@@ -12,13 +12,8 @@ from datetime import datetime
 
 from bot.clock import Clock, format_local, parse_local
 from bot.config import Settings
-from bot.documents.export import (
-    ExportError,
-    agenda_csv,
-    agenda_docx,
-    agenda_xlsx,
-    export_filename,
-)
+from bot.documents.agenda import agenda_csv, agenda_docx, agenda_xlsx, export_filename
+from bot.documents.records import ExportError
 from bot.domain.codes import format_code
 from bot.domain.messages import Button, Document, Inbound, InboundKind, Reply
 from bot.domain.records import Meeting

@@ -84,7 +84,7 @@ _WIDTHS = {
     "answered_by": 22,
 }
 
-# Codes inside one cell (areas are joined with style.AREA_SEPARATOR: their names contain commas).
+# Codes inside one cell (areas are joined with words.AREA_SEPARATOR: their names contain commas).
 _CODE_SEPARATOR = ", "
 
 # --- Export ----------------------------------------------------------------------------------
@@ -118,6 +118,7 @@ def write_sheet(workbook: Workbook, document: AgendaDocument) -> None:
     sheet = workbook.active
     sheet.title = AGENDA_SHEET
     keys = [key for key, _ in AGENDA_COLUMNS]
+    # An empty text is no value at all in the workbook (the CSV writes both the same way).
     rows = ([row[key] if row[key] != "" else None for key in keys] for row in sheet_rows(document))
     xlsx_table(sheet, AGENDA_COLUMNS, _WIDTHS, rows, to_fill=ANSWER_KEYS)
 

@@ -35,7 +35,7 @@ def test_every_key_used_in_code_exists() -> None:
     used: set[str] = set()
     for path in list((ROOT / "bot").rglob("*.py")) + list((ROOT / "handlers").rglob("*.py")):
         used |= set(re.findall(r"""\bt\(\s*(?:self\.language|language|self\._language|"\w+"|\w+),?\s*"([a-z_]+\.[a-z_.]+|[a-z_]+)"\s*[,)]""", path.read_text()))
-        used |= set(re.findall(r"""self\.t\(\s*"([a-z_.]+)"\s*[,)]""", path.read_text()))
+        used |= set(re.findall(r"""(?:self|turn)\.t\(\s*"([a-z_.]+)"\s*[,)]""", path.read_text()))
     assert used, "the scan found no keys: the pattern is wrong"
     assert used - keys == set(), f"used but missing: {sorted(used - keys)}"
     for status in ("open", "withdrawn", "rejected", "merged"):

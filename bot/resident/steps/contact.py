@@ -1,0 +1,176 @@
+"""Who to reach about the concern: the resident's own contact (with consent), or, when a head of a
+group submits on someone's behalf, that person's name and phone."""
+
+from __future__ import annotations
+
+import re
+
+from bot.domain.messages import InboundKind, Reply
+from bot.domain.textnorm import clean, letter_count
+from bot.resident.payloads import StepAction, StepPayload
+from bot.resident.state import StepName
+from bot.resident.steps.confirm import confirm_next
+from bot.resident.turn import Outcome, Turn, aside
+
+_PHONE = re.compile(r"^(?:\+?84|0)(\d{9,10})$")
+
+
+def normalise_phone(raw: str) -> str | None:
+    """Vietnamese numbers as +84…; None if it does not look like one."""
+    digits = re.sub(r"[\s.\-()]", "", raw)
+    match = _PHONE.match(digits)
+    return None if match is None else "+84" + match.group(1)
+
+
+async def contact_next(turn: Turn) -> Reply:
+    return await turn.enter(StepName.PROXY_NAME if turn.draft.proxy else StepName.CONTACT)
+
+
+def _bad_name(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("contact.bad_name", max=turn.settings.limits.name_max_chars))]
+
+
+def _acceptable_name(turn: Turn, name: str) -> bool:
+    return len(name) <= turn.settings.limits.name_max_chars and letter_count(name) >= 2
+
+
+# --- the resident's own contact --------------------------------------------------------
+
+
+async def contact_prompt(turn: Turn) -> Reply:
+    anonymous = turn.step_button(turn.t("contact.anonymous"), StepAction.CONTACT, "anon")
+    if await turn.has_consent():
+        return Reply(turn.t("contact.ask"), ask="contact", ask_label=turn.t("contact.share"), buttons=((anonymous,),))
+    return Reply(
+        turn.t("contact.ask_consent"),
+        buttons=((turn.step_button(turn.t("contact.give_consent"), StepAction.CONTACT, "consent"),), (anonymous,)),
+    )
+
+
+async def on_contact_button(turn: Turn, payload: StepPayload) -> Outcome | None:
+    if payload.action is not StepAction.CONTACT:
+        return None
+    if payload.arg == "anon":
+        draft = turn.draft
+        draft.contact_name = None
+        draft.contact_phone = None
+        draft.phone_verified = False
+        return [Reply(turn.t("contact.anonymous_ok"), remove_keyboard=True)] + await confirm_next(turn)
+    if payload.arg == "consent" and not await turn.has_consent():
+        await turn.record_consent(True)
+        # The prompt changes to "share your number": its old buttons are stale.
+        turn.reissue()
+        return aside(Reply(turn.t("consent.thanks")))
+    return None
+
+
+async def on_contact(turn: Turn) -> Outcome:
+    if not await turn.has_consent():
+        # Nothing is kept without consent: the prompt says how to give it or stay anonymous.
+        return aside()
+    inbound = turn.inbound
+    if inbound.kind is InboundKind.CONTACT and inbound.contact is not None:
+        contact = inbound.contact
+        if contact.owner_id != inbound.user_id:
+            return aside(Reply(turn.t("contact.not_own")))
+        phone = normalise_phone(contact.phone)
+        if phone is None:
+            return aside(Reply(turn.t("contact.bad_phone")))
+        name = clean(" ".join(p for p in (contact.first_name, contact.last_name) if p))
+        turn.draft.contact_name = name[: turn.settings.limits.name_max_chars] or None
+        turn.draft.contact_phone = phone
+        turn.draft.phone_verified = True
+        return [Reply(turn.t("contact.thanks"), remove_keyboard=True)] + await confirm_next(turn)
+    if inbound.kind is InboundKind.TEXT:
+        # A typed name: the phone is asked next.
+        name = inbound.text or ""
+        if not _acceptable_name(turn, name):
+            return _bad_name(turn)
+        turn.draft.contact_name = name
+        return [await turn.enter(StepName.PHONE)]
+    return aside(Reply(turn.t("contact.not_contact")))
+
+
+async def refuse_contact(turn: Turn) -> Outcome:
+    if not await turn.has_consent():
+        return aside()
+    return aside(Reply(turn.t("contact.not_contact")))
+
+
+# --- the phone after a typed name ------------------------------------------------------
+
+
+async def phone_prompt(turn: Turn) -> Reply:
+    return Reply(
+        turn.t("phone.ask", name=turn.draft.contact_name),
+        ask="contact",
+        ask_label=turn.t("contact.share"),
+        buttons=((turn.step_button(turn.t("phone.skip"), StepAction.PHONE, "skip"),),),
+    )
+
+
+async def on_phone(turn: Turn) -> Outcome:
+    inbound = turn.inbound
+    if inbound.kind is InboundKind.CONTACT and inbound.contact is not None:
+        if inbound.contact.owner_id != inbound.user_id:
+            return aside(Reply(turn.t("contact.not_own")))
+        # Shared with the "share my number" button: the channel vouches for it.
+        phone, verified = normalise_phone(inbound.contact.phone), True
+    elif inbound.kind is InboundKind.TEXT:
+        phone, verified = normalise_phone(inbound.text or ""), False
+    else:
+        return aside(Reply(turn.t("phone.not_phone")))
+    if phone is None:
+        return aside(Reply(turn.t("contact.bad_phone")))
+    turn.draft.contact_phone = phone
+    turn.draft.phone_verified = verified
+    return [Reply(turn.t("contact.thanks"), remove_keyboard=True)] + await confirm_next(turn)
+
+
+async def on_phone_button(turn: Turn, payload: StepPayload) -> Outcome | None:
+    if payload.action is not StepAction.PHONE or payload.arg != "skip":
+        return None
+    turn.draft.contact_phone = None
+    turn.draft.phone_verified = False
+    return [Reply(turn.t("phone.skipped"), remove_keyboard=True)] + await confirm_next(turn)
+
+
+# --- on behalf of someone else ---------------------------------------------------------
+
+
+async def proxy_name_prompt(turn: Turn) -> Reply:
+    return Reply(turn.t("proxy.name"))
+
+
+async def on_proxy_name(turn: Turn) -> Outcome:
+    name = turn.inbound.text or ""
+    if not _acceptable_name(turn, name):
+        return _bad_name(turn)
+    turn.draft.contact_name = name
+    return [await turn.enter(StepName.PROXY_PHONE)]
+
+
+async def refuse_proxy_name(turn: Turn) -> Outcome:
+    return _bad_name(turn)
+
+
+async def proxy_phone_prompt(turn: Turn) -> Reply:
+    return Reply(
+        turn.t("proxy.phone", name=turn.draft.contact_name),
+        buttons=((turn.step_button(turn.t("phone.skip"), StepAction.PROXY_PHONE, "skip"),),),
+    )
+
+
+async def on_proxy_phone(turn: Turn) -> Outcome:
+    phone = normalise_phone(turn.inbound.text or "")
+    if phone is None:
+        return aside(Reply(turn.t("contact.bad_phone")))
+    turn.draft.contact_phone = phone
+    return await confirm_next(turn)
+
+
+async def on_proxy_phone_button(turn: Turn, payload: StepPayload) -> Outcome | None:
+    if payload.action is not StepAction.PROXY_PHONE or payload.arg != "skip":
+        return None
+    turn.draft.contact_phone = None
+    return await confirm_next(turn)

@@ -1,4 +1,8 @@
-"""The composition root: builds storage, services and channels from the config, and runs them."""
+"""The composition root: builds storage, services and channels from the config, and runs them.
+
+Channels are plugged in, not named: `CHANNELS` is the registry of their declarations, and
+everything below starts, stops and sends through whichever of them the settings enable.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.channels import ChannelContext, ChannelDeclaration, RunningChannel
 from bot.clock import Clock, SystemClock
 from bot.config import Secrets, Settings
 from bot.domain.messages import Inbound, Reply
@@ -28,11 +33,14 @@ from bot.services.triage import TriageService
 from bot.staff.desk import StaffDesk
 from bot.text import Catalog
 from handlers.console import ConsoleChannel
-from handlers.telegram.channel import TelegramChannel
-from handlers.zalo import ZaloChannel
+from handlers.telegram import TELEGRAM
+from handlers.zalo import ZALO
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+# The registry: every channel the bot can run on, started in this order when enabled.
+CHANNELS: tuple[ChannelDeclaration, ...] = (TELEGRAM, ZALO)
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class Services:
 
 def build_services(settings: Settings, database: Database, clock: Clock) -> Services:
     catalog = Catalog.load()
-    notices = Notices(catalog, Roles(settings).staff_chat)
+    notices = Notices(catalog, Roles(settings).staff_chat_address)
     meetings = MeetingService(settings, database, clock, notices)
     triage = TriageService(settings, database, clock, notices)
     agenda = AgendaService(settings, database, clock, catalog)
@@ -72,32 +80,34 @@ def build_services(settings: Settings, database: Database, clock: Clock) -> Serv
 class Runtime:
     """Everything a running bot does: channels, the schedule and the outbox, started and stopped together."""
 
-    def __init__(self, settings: Settings, secrets: Secrets, database: Database, clock: Clock) -> None:
-        if not settings.telegram.enabled and not settings.zalo.enabled:
-            raise SystemExit("no channel is enabled in the config (telegram.enabled and zalo.enabled are false)")
+    def __init__(
+        self, settings: Settings, secrets: Secrets, database: Database, clock: Clock,
+        registry: Sequence[ChannelDeclaration] = CHANNELS,
+    ) -> None:
+        enabled = _enabled(settings, registry)
+        if not enabled:
+            switches = " and ".join(f"{declaration.name}.enabled" for declaration in registry)
+            raise SystemExit(f"no channel is enabled in the config ({switches} are false)")
         self.services = build_services(settings, database, clock)
-        handle, catalog = self.services.router.handle, self.services.catalog
-        self.telegram = TelegramChannel(settings, secrets, handle, catalog) if settings.telegram.enabled else None
-        self.zalo = ZaloChannel(settings, secrets, database, clock, handle, catalog) if settings.zalo.enabled else None
-        senders: dict[str, Sender] = {}
-        if self.telegram is not None:
-            senders["telegram"] = self.telegram.sender()
-        if self.zalo is not None:
-            senders["zalo"] = self.zalo.sender()
+        context = ChannelContext(
+            settings, secrets, database, clock, self.services.router.handle, self.services.catalog, self.wake_outbox
+        )
+        # By name, in the registry's order.
+        self.channels: dict[str, RunningChannel] = {d.name: d.build(context) for d in enabled}
+        senders = {name: channel.sender() for name, channel in self.channels.items()}
         self.dispatcher = OutboxDispatcher(database, senders, clock, settings.notify)
-        if self.zalo is not None:
-            # A resident who writes again gets the answers Zalo's window held back.
-            self.zalo.on_release.append(self.dispatcher.notify)
         self.services.schedule.after_action.append(self.dispatcher.notify)
         self.services.meetings.on_change.append(self.services.schedule.rebuild)
         self._stop = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
 
+    def wake_outbox(self) -> None:
+        """A channel saw messages it held become deliverable: the outbox looks again now."""
+        self.dispatcher.notify()
+
     async def start(self) -> None:
-        if self.telegram is not None:
-            await self.telegram.start()
-        if self.zalo is not None:
-            await self.zalo.start()
+        for channel in self.channels.values():
+            await channel.start()
         self.services.schedule.start()
         await self.services.schedule.rebuild()
         self._sending = asyncio.create_task(self.dispatcher.run(self._stop), name="outbox")
@@ -108,10 +118,8 @@ class Runtime:
         if self._sending is not None:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(self._sending, timeout=10)
-        if self.zalo is not None:
-            await self.zalo.stop()
-        if self.telegram is not None:
-            await self.telegram.stop()
+        for channel in reversed(self.channels.values()):
+            await channel.stop()
 
 
 async def run_bot(settings: Settings, secrets: Secrets, clock: Clock | None = None) -> None:
@@ -143,22 +151,37 @@ async def run_sandbox(settings: Settings, database_path: Path, language: str, cl
 
 @contextlib.asynccontextmanager
 async def open_senders(
-    settings: Settings, secrets: Secrets, database: Database, clock: Clock
+    settings: Settings, secrets: Secrets, database: Database, clock: Clock,
+    registry: Sequence[ChannelDeclaration] = CHANNELS,
 ) -> AsyncIterator[dict[str, Sender]]:
     """The outbox senders of every enabled channel, for sending from the command line while
     the bot itself is not running. Raises SystemExit naming a missing secret."""
-    if not secrets.telegram_token:
-        raise SystemExit("error: --send needs TELEGRAM_BOT_TOKEN")
-    channel = TelegramChannel(settings, secrets, _no_dialogue)
-    await channel.open_for_sending()
-    try:
-        yield {"telegram": channel.sender()}
-    finally:
-        await channel.close_for_sending()
+    enabled = _enabled(settings, registry)
+    if not enabled:
+        raise SystemExit("error: --send needs a channel enabled in the config")
+    missing = missing_secrets(settings, secrets, registry)
+    if missing:
+        raise SystemExit(f"error: --send needs {', '.join(missing)}")
+    context = ChannelContext(settings, secrets, database, clock, _no_dialogue, Catalog.load(), _nothing_held)
+    async with contextlib.AsyncExitStack() as opened:
+        yield {d.name: await opened.enter_async_context(d.open_sender(context)) for d in enabled}
+
+
+def missing_secrets(settings: Settings, secrets: Secrets, registry: Sequence[ChannelDeclaration] = CHANNELS) -> list[str]:
+    """The environment variables the enabled channels need and do not have, by name."""
+    return [name for declaration in _enabled(settings, registry) for name in declaration.missing_secrets(secrets)]
+
+
+def _enabled(settings: Settings, registry: Sequence[ChannelDeclaration]) -> list[ChannelDeclaration]:
+    return [declaration for declaration in registry if declaration.enabled(settings)]
 
 
 async def _no_dialogue(inbound: Inbound) -> list[Reply]:
     return []
+
+
+def _nothing_held() -> None:
+    """Sending from the command line drains the outbox once; nothing is waiting to be woken."""
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -23,6 +23,9 @@ from pydantic import (
     model_validator,
 )
 
+from bot.domain.identity import ChatAddress, GroupHead, Identity, StaffMember
+from bot.domain.vocabulary import Role
+
 LANGUAGES = ("vi", "en")
 
 
@@ -66,17 +69,83 @@ class TopicSettings(_Strict):
     agency: str = ""
 
 
-class GroupHeadSettings(_Strict):
-    telegram_id: int
+# The channels a person can be known on, each by a key named after the channel: a new
+# channel adds its key here (tests/test_channels.py checks every registered channel has one).
+IDENTITY_KEYS = ("telegram", "zalo")
+# The channel of the ids in the older keys, written before staff could use other channels:
+# `[staff] admins`, `members` and `chat_id`, and `telegram_id` of a group head.
+OLDER_KEYS_CHANNEL = "telegram"
+
+
+class ChannelIdentities(_Strict):
+    """A person's ids on the channels they use, each under the channel's name."""
+
+    # The numeric Telegram user id (a user can see theirs with @userinfobot).
+    telegram: int | None = None
+    # The user id Zalo sends with the OA's events: digits, but written as a string.
+    zalo: str | None = Field(default=None, min_length=1)
+
+    def identities(self) -> frozenset[Identity]:
+        values = {key: getattr(self, key) for key in IDENTITY_KEYS}
+        return frozenset(Identity(key, str(value)) for key, value in values.items() if value is not None)
+
+    @model_validator(mode="after")
+    def _known_somewhere(self) -> ChannelIdentities:
+        if not self.identities():
+            raise ValueError(f"needs at least one channel identity ({' or '.join(IDENTITY_KEYS)})")
+        return self
+
+
+class PersonSettings(ChannelIdentities):
+    """`[[staff.people]]`: a member of staff with their identities on one or more channels."""
+
+    name: str = Field(min_length=1)
+    role: Literal["admin", "staff"] = "staff"
+
+    def member(self) -> StaffMember:
+        return StaffMember(self.name, Role(self.role), self.identities())
+
+
+class GroupHeadSettings(ChannelIdentities):
+    # The older spelling of `telegram`, kept so that existing configs keep working.
+    telegram_id: int | None = None
     name: str = Field(min_length=1)
     areas: list[str] = Field(min_length=1)
 
+    def identities(self) -> frozenset[Identity]:
+        older = {Identity(OLDER_KEYS_CHANNEL, str(self.telegram_id))} if self.telegram_id is not None else set()
+        return super().identities() | older
+
+    @model_validator(mode="after")
+    def _one_telegram_key(self) -> GroupHeadSettings:
+        if self.telegram_id is not None and self.telegram is not None:
+            raise ValueError("give telegram or telegram_id (its older name), not both")
+        return self
+
+    def head(self) -> GroupHead:
+        return GroupHead(self.name, tuple(self.areas), self.identities())
+
 
 class StaffSettings(_Strict):
+    # The older form, still read: lists of Telegram user ids.
     admins: list[int] = []
     members: list[int] = []
+    people: list[PersonSettings] = []
+    # The staff group chat: the (negative) id of a Telegram group.
     chat_id: int | None = None
     group_heads: list[GroupHeadSettings] = []
+
+    def everyone(self) -> tuple[StaffMember, ...]:
+        """Every member of staff, whichever form the config uses."""
+        older = [StaffMember(None, Role.ADMIN, frozenset({Identity(OLDER_KEYS_CHANNEL, str(i))})) for i in self.admins]
+        older += [StaffMember(None, Role.STAFF, frozenset({Identity(OLDER_KEYS_CHANNEL, str(i))})) for i in self.members]
+        return (*older, *(person.member() for person in self.people))
+
+    def heads(self) -> tuple[GroupHead, ...]:
+        return tuple(head.head() for head in self.group_heads)
+
+    def chat(self) -> ChatAddress | None:
+        return ChatAddress(OLDER_KEYS_CHANNEL, str(self.chat_id)) if self.chat_id is not None else None
 
 
 class LimitSettings(_Strict):
@@ -200,6 +269,7 @@ class Settings(_Strict):
             for area_id in head.areas:
                 if area_id not in ids:
                     raise _KeyError(f"staff.group_heads[{index}].areas", f"unknown area {area_id!r}")
+        _check_people_distinct(self.staff.people)
         return self
 
     @property
@@ -224,6 +294,19 @@ def _check_unique(key: str, ids: list[str]) -> None:
         if item in seen:
             raise _KeyError(f"{key}[{index}].id", f"duplicate id {item!r}")
         seen.add(item)
+
+
+def _check_people_distinct(people: list[PersonSettings]) -> None:
+    # One identity on two people would make whoever uses it both, or either: refused.
+    owner: dict[Identity, int] = {}
+    for index, person in enumerate(people):
+        for identity in sorted(person.identities(), key=lambda i: i.channel):
+            if identity in owner:
+                raise _KeyError(
+                    f"staff.people[{index}].{identity.channel}",
+                    f"{identity.user_id} is already staff.people[{owner[identity]}]",
+                )
+            owner[identity] = index
 
 
 def _check_acyclic(areas: list[AreaSettings]) -> None:

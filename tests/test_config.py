@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,86 @@ def test_cycle_in_area_tree(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-config", str(tmp_path / "nope.toml")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+# --- staff as people with channel identities ----------------------------------------------
+
+PEOPLE = '''
+[[staff.people]]
+name = "Lê Thị Thu"
+role = "admin"
+telegram = 100000004
+zalo = "7600000000000000004"
+
+[[staff.people]]
+name = "Phạm Văn Nam"
+zalo = "7600000000000000005"
+
+[[staff.group_heads]]
+name = "Bà Đỗ Thị Lan, tổ trưởng tổ dân phố 5"
+zalo = "7600000000000000006"
+areas = ["kp2-t5"]
+'''
+
+
+def with_people(tmp_path: Path, people: str = PEOPLE) -> Path:
+    # The new form goes after the older one: both are read together.
+    return broken(tmp_path, "\n[limits]\n", people + "\n[limits]\n")
+
+
+def test_staff_can_be_people_with_an_identity_on_each_channel(tmp_path: Path) -> None:
+    from bot.services.roles import Role, Roles
+
+    settings = load_settings(with_people(tmp_path))
+    roles = Roles(settings)
+    admin = frozenset({Role.ADMIN, Role.STAFF})
+    assert roles.of("telegram", "100000004") == admin and roles.of("zalo", "7600000000000000004") == admin
+    assert roles.of("zalo", "7600000000000000005") == frozenset({Role.STAFF})
+    assert roles.of("telegram", "7600000000000000005") == frozenset()
+    assert roles.head_areas("zalo", "7600000000000000006") == ("kp2-t5",)
+    # The older keys keep meaning Telegram ids.
+    assert roles.of("telegram", "100000001") == admin and roles.of("telegram", "100000002") == frozenset({Role.STAFF})
+    assert roles.head_areas("telegram", "100000012") == ("kp2-t5",) and roles.of("zalo", "100000012") == frozenset()
+    assert roles.is_staff_chat("telegram", "-1001000000001") and not roles.is_staff_chat("zalo", "-1001000000001")
+    names = [member.name for member in settings.staff.everyone()]
+    assert names == [None, None, None, "Lê Thị Thu", "Phạm Văn Nam"]
+
+
+@pytest.mark.parametrize(
+    ("people", "expected"),
+    [
+        ('[[staff.people]]\nname = "Lê Thị Thu"\n', "staff.people[0]: needs at least one channel identity (telegram or zalo)"),
+        ('[[staff.people]]\nname = "Lê Thị Thu"\nrole = "chair"\ntelegram = 1\n', "staff.people[0].role"),
+        ('[[staff.people]]\nname = "Lê Thị Thu"\ntelegarm = 1\n', "staff.people[0].telegarm: unknown key"),
+        ('[[staff.people]]\nname = "Lê Thị Thu"\nzalo = 7600000000000000004\n', "staff.people[0].zalo"),
+        ('[[staff.people]]\ntelegram = 1\n', "staff.people[0].name: required key is missing"),
+        (
+            '[[staff.people]]\nname = "A"\ntelegram = 7\n\n[[staff.people]]\nname = "B"\nzalo = "9"\ntelegram = 7\n',
+            "staff.people[1].telegram: 7 is already staff.people[0]",
+        ),
+        (
+            '[[staff.group_heads]]\nname = "Tổ trưởng"\ntelegram_id = 5\ntelegram = 5\nareas = ["kp1-t1"]\n',
+            "staff.group_heads[2]: give telegram or telegram_id (its older name), not both",
+        ),
+        (
+            '[[staff.group_heads]]\nname = "Tổ trưởng"\nareas = ["kp1-t1"]\n',
+            "staff.group_heads[2]: needs at least one channel identity (telegram or zalo)",
+        ),
+    ],
+)
+def test_broken_staff_people_name_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str], people: str, expected: str) -> None:
+    assert main(["check-config", str(with_people(tmp_path, people))]) == 2
+    err = capsys.readouterr().err
+    assert expected in err, err
+
+
+def test_the_commented_staff_people_example_is_valid(tmp_path: Path) -> None:
+    from bot.services.roles import Role, Roles
+
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    example = re.search(r"^# \[\[staff\.people\]\]\n(?:^# .*\n)+", text, flags=re.MULTILINE)
+    assert example is not None
+    path = tmp_path / "people.toml"
+    path.write_text(text.replace(example.group(0), re.sub(r"^# ", "", example.group(0), flags=re.MULTILINE)), encoding="utf-8")
+    roles = Roles(load_settings(path))
+    assert roles.of("zalo", "7600000000000000004") == frozenset({Role.STAFF})

@@ -598,7 +598,7 @@ async def test_soak_residents_faults_two_sigkills_then_publish(api: FakeBotApi, 
             )
         catalog = Catalog.load()
         clock = ManualClock(now)
-        answers = AnswerService(settings, database, clock, Notices(catalog, Roles(settings).staff_chat), catalog)
+        answers = AnswerService(settings, database, clock, Notices(catalog, Roles(settings).staff_chat_address), catalog)
         rows = await database.fetch_all("SELECT code FROM concerns WHERE meeting_id = ? ORDER BY id", (meeting.id,))
         for number, row in enumerate(rows):
             await answers.record(str(row["code"]), answer_for(number, now), "Chủ tịch UBND phường")

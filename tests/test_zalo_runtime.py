@@ -14,17 +14,13 @@ from bot.clock import ManualClock
 from bot.config import ConfigError, Secrets, Settings, load_settings
 from bot.domain.messages import Inbound, InboundKind, Reply
 from bot.outbox.dispatcher import encode_body
+from handlers.zalo import ZaloChannel
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from tests.conftest import EXAMPLE_CONFIG
 from tests.fakezalo import FakeZalo
 from tests.staffchat import ADMIN
-from tests.zalo_e2e import fake, services, step, zalo_secrets, zalo_settings  # noqa: F401 - fixtures
-
-
-def zalo_only(settings: Settings, fake: FakeZalo) -> Settings:
-    configured = zalo_settings(settings, fake)
-    return configured.model_copy(update={"telegram": configured.telegram.model_copy(update={"enabled": False})})
+from tests.zalo_e2e import fake, services, step, zalo_only, zalo_secrets  # noqa: F401 - fixtures
 
 
 async def test_a_zalo_only_bot_runs_and_a_resident_writing_again_gets_the_held_answer(
@@ -36,13 +32,15 @@ async def test_a_zalo_only_bot_runs_and_a_resident_writing_again_gets_the_held_a
         await outbox.enqueue("answer:1:1:1", "zalo", user, encode_body(Reply("Trả lời ý kiến TT-0001: đã sửa đèn.")), clock.now())
         await connection.execute("UPDATE outbox SET status = 'held' WHERE dedupe_key = 'answer:1:1:1'")
     runtime = Runtime(zalo_only(settings, fake), zalo_secrets(fake), database, clock)
-    assert runtime.telegram is None and runtime.zalo is not None
-    assert runtime.dispatcher.notify in runtime.zalo.on_release
+    assert list(runtime.channels) == ["zalo"]
+    zalo = runtime.channels["zalo"]
+    assert isinstance(zalo, ZaloChannel)
+    assert runtime.wake_outbox in zalo.on_release
     await runtime.start()
     try:
-        fake.webhook_url = f"http://127.0.0.1:{runtime.zalo.port}/zalo"
+        fake.webhook_url = f"http://127.0.0.1:{zalo.port}/zalo"
         resident = fake.user(user)
-        sent = await step(runtime.zalo, resident, lambda: resident.send_text("Xin chào"))
+        sent = await step(zalo, resident, lambda: resident.send_text("Xin chào"))
         assert any("Xin chào" in m.text for m in sent)
         # The running dispatcher was woken: the held answer arrives without anyone polling.
         for _ in range(100):

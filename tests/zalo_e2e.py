@@ -34,6 +34,12 @@ def zalo_settings(settings: Settings, fake: FakeZalo, port: int = 0) -> Settings
     return settings.model_copy(update={"zalo": zalo})
 
 
+def zalo_only(settings: Settings, fake: FakeZalo) -> Settings:
+    """Zalo on and Telegram off."""
+    configured = zalo_settings(settings, fake)
+    return configured.model_copy(update={"telegram": configured.telegram.model_copy(update={"enabled": False})})
+
+
 def zalo_secrets(fake: FakeZalo, telegram_token: str | None = None) -> Secrets:
     return Secrets(
         telegram_token=telegram_token,

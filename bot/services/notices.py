@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.identity import ChatAddress
 from bot.domain.messages import Button, Reply
 from bot.outbox.dispatcher import encode_body
 from bot.text import Catalog
@@ -22,10 +23,10 @@ class Localised:
 
 
 class Notices:
-    def __init__(self, catalog: Catalog, staff_chat: str | None, staff_channel: str = "telegram") -> None:
+    def __init__(self, catalog: Catalog, staff_chat: ChatAddress | None) -> None:
+        """`staff_chat`: where notices to staff go, on its channel (None: nowhere)."""
         self._catalog = catalog
         self._staff_chat = staff_chat
-        self._staff_channel = staff_channel
 
     async def to_resident(
         self,
@@ -59,5 +60,5 @@ class Notices:
             return False
         text = self._catalog.t("vi", key, **values)
         return await OutboxRepository(connection).enqueue(
-            dedupe_key, self._staff_channel, self._staff_chat, encode_body(Reply(text)), now
+            dedupe_key, self._staff_chat.channel, self._staff_chat.chat_id, encode_body(Reply(text)), now
         )

@@ -1,5 +1,7 @@
-"""The Telegram channel: python-telegram-bot's Application, polling or webhook."""
+"""The Telegram channel: python-telegram-bot's Application, polling or webhook;
+`declaration` is its entry in the composition root's registry."""
 
 from handlers.telegram.channel import TelegramChannel
+from handlers.telegram.declaration import TELEGRAM
 
-__all__ = ["TelegramChannel"]
+__all__ = ["TELEGRAM", "TelegramChannel"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -48,7 +47,9 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.channels import Handle
 from bot.config import LANGUAGES, Secrets, Settings
+from bot.domain.identity import ChatAddress
 from bot.domain.messages import Contact, Document, Inbound, InboundKind, Location, Reply
 from bot.domain.textnorm import split_text
 from bot.outbox.dispatcher import RetryAfter as DeliveryRetryAfter
@@ -62,7 +63,6 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 COMMANDS = ("new", "my", "status", "withdraw", "privacy", "delete", "language", "cancel", "help")
 _UNSUPPORTED = ("sticker", "voice", "audio", "video", "video_note", "animation", "document", "poll", "dice", "game")
 
-Handle = Callable[[Inbound], Awaitable[list[Reply]]]
 
 
 class TelegramChannel:
@@ -163,11 +163,9 @@ class TelegramChannel:
         inbound = to_inbound(update)
         if inbound is None:
             return
-        staff_chat = self._settings.staff.chat_id
-        if (
-            inbound.group and staff_chat is not None and inbound.chat_id == str(staff_chat)
-            and update.message is not None and update.message.document is not None
-        ):
+        # Files are downloaded only in the staff chat, where staff send filled answer sheets.
+        in_staff_chat = self._settings.staff.chat() == ChatAddress(CHANNEL, inbound.chat_id)
+        if inbound.group and in_staff_chat and update.message is not None and update.message.document is not None:
             inbound = await _with_attachment(inbound, update.message)
         if update.callback_query is not None:
             await _settle_callback(update)

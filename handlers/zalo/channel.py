@@ -16,16 +16,17 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from aiohttp import web
 
+from bot.channels import Handle
 from bot.clock import Clock
 from bot.config import Secrets, Settings
-from bot.domain.messages import Inbound, Reply
+from bot.domain.messages import Reply
 from bot.outbox.dispatcher import (
     DeliveryError,
     Held,
@@ -50,7 +51,6 @@ from storage.zalo import StoredEvent, ZaloEventRepository, ZaloUserRepository
 
 log = logging.getLogger(__name__)
 
-Handle = Callable[[Inbound], Awaitable[list[Reply]]]
 
 RATE_LIMITED = -32
 # The user has not written to the OA recently enough, or their quota of consultation
@@ -105,6 +105,13 @@ class ZaloChannel:
     def sender(self) -> ZaloSender:
         return ZaloSender(self.api, self._database, self._clock, timedelta(hours=self._config.window_hours),
                           self._config.request_info_image_url)
+
+    async def open_for_sending(self) -> None:
+        """Only the API and its token pair, for a command-line publish while the bot itself is not running."""
+        await self.api.start()
+
+    async def close_for_sending(self) -> None:
+        await self.api.close()
 
     # --- lifecycle ----------------------------------------------------------------------
 

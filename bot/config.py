@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from bot.domain.identity import ChatAddress, GroupHead, Identity, StaffMember
+from bot.domain.records import DEFAULT_UNIT_ID
 from bot.domain.vocabulary import Role
 
 LANGUAGES = ("vi", "en")
@@ -35,6 +36,9 @@ class _Strict(BaseModel):
 
 
 class UnitSettings(_Strict):
+    # A short slug naming the unit in the database; every meeting, concern and consent carries
+    # it. Optional, so a config written before units existed keeps finding its rows.
+    id: str = Field(default=DEFAULT_UNIT_ID, pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")
     name: str = Field(min_length=1)
     name_en: str | None = None
     chair_title: str = Field(min_length=1)

@@ -7,14 +7,15 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.domain.records import Answer
+from bot.domain.records import DEFAULT_UNIT_ID, Answer
+from bot.domain.vocabulary import Disposition
 from storage.times import parse_time, store_time
 
 
 def _answer(row: sqlite3.Row) -> Answer:
     return Answer(
         concern_id=row["concern_id"],
-        disposition=row["disposition"],
+        disposition=Disposition(row["disposition"]),
         answer=row["answer"],
         answered_by=row["answered_by"],
         agency=row["agency"],
@@ -29,8 +30,14 @@ def _answer(row: sqlite3.Row) -> Answer:
 
 
 class AnswerRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    """Answers to the concerns of one unit (an answer is of its concern's unit).
+
+    A concern named by its id is one the caller found through that unit's ConcernRepository.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection, unit_id: str = DEFAULT_UNIT_ID) -> None:
         self._db = connection
+        self._unit_id = unit_id
 
     async def get(self, concern_id: int) -> Answer | None:
         cursor = await self._db.execute("SELECT * FROM answers WHERE concern_id = ?", (concern_id,))
@@ -41,7 +48,7 @@ class AnswerRepository:
         self,
         concern_id: int,
         *,
-        disposition: str,
+        disposition: Disposition | str,
         answer: str,
         answered_by: str,
         agency: str | None,
@@ -68,38 +75,43 @@ class AnswerRepository:
     async def finalise(self, concern_id: int, final_answer: str, final_by: str, now: datetime) -> bool:
         cursor = await self._db.execute(
             "UPDATE answers SET final_answer = ?, final_at = ?, final_by = ?, version = version + 1 "
-            "WHERE concern_id = ? AND disposition = 'forwarded'",
-            (final_answer, store_time(now), final_by, concern_id),
+            "WHERE concern_id = ? AND disposition = ?",
+            (final_answer, store_time(now), final_by, concern_id, Disposition.FORWARDED),
         )
         return cursor.rowcount == 1
 
     async def of_meeting(self, meeting_id: int) -> dict[int, Answer]:
         cursor = await self._db.execute(
-            "SELECT a.* FROM answers a JOIN concerns c ON c.id = a.concern_id WHERE c.meeting_id = ?", (meeting_id,)
+            "SELECT a.* FROM answers a JOIN concerns c ON c.id = a.concern_id WHERE c.meeting_id = ? AND c.unit_id = ?",
+            (meeting_id, self._unit_id),
         )
         return {row["concern_id"]: _answer(row) for row in await cursor.fetchall()}
 
     async def awaiting_agencies(self) -> list[Answer]:
         cursor = await self._db.execute(
-            "SELECT * FROM answers WHERE disposition = 'forwarded' AND final_answer IS NULL ORDER BY due_date, concern_id"
+            "SELECT a.* FROM answers a JOIN concerns c ON c.id = a.concern_id "
+            "WHERE c.unit_id = ? AND a.disposition = ? AND a.final_answer IS NULL ORDER BY a.due_date, a.concern_id",
+            (self._unit_id, Disposition.FORWARDED),
         )
         return [_answer(row) for row in await cursor.fetchall()]
 
     async def all(self, meeting_id: int | None = None) -> list[Answer]:
-        if meeting_id is None:
-            cursor = await self._db.execute("SELECT * FROM answers ORDER BY concern_id")
-        else:
-            cursor = await self._db.execute(
-                "SELECT a.* FROM answers a JOIN concerns c ON c.id = a.concern_id WHERE c.meeting_id = ? "
-                "ORDER BY a.concern_id",
-                (meeting_id,),
-            )
+        """Every answer in the unit, or of one of its meetings."""
+        sql = "SELECT a.* FROM answers a JOIN concerns c ON c.id = a.concern_id WHERE c.unit_id = ?"
+        params: tuple[object, ...] = (self._unit_id,)
+        if meeting_id is not None:
+            sql += " AND c.meeting_id = ?"
+            params += (meeting_id,)
+        cursor = await self._db.execute(sql + " ORDER BY a.concern_id", params)
         return [_answer(row) for row in await cursor.fetchall()]
 
 
 class SatisfactionRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    """Residents' satisfaction with the answers to one unit's concerns."""
+
+    def __init__(self, connection: aiosqlite.Connection, unit_id: str = DEFAULT_UNIT_ID) -> None:
         self._db = connection
+        self._unit_id = unit_id
 
     async def record(self, concern_id: int, resident_id: int, satisfied: bool, now: datetime) -> None:
         await self._db.execute(
@@ -115,18 +127,18 @@ class SatisfactionRepository:
         )
 
     async def counts(self, meeting_id: int | None = None) -> dict[bool, int]:
-        sql = "SELECT s.satisfied, count(*) FROM satisfaction s"
-        params: tuple[object, ...] = ()
+        sql = "SELECT s.satisfied, count(*) FROM satisfaction s JOIN concerns c ON c.id = s.concern_id WHERE c.unit_id = ?"
+        params: tuple[object, ...] = (self._unit_id,)
         if meeting_id is not None:
-            sql += " JOIN concerns c ON c.id = s.concern_id WHERE c.meeting_id = ?"
-            params = (meeting_id,)
+            sql += " AND c.meeting_id = ?"
+            params += (meeting_id,)
         cursor = await self._db.execute(sql + " GROUP BY s.satisfied", params)
         return {bool(row[0]): int(row[1]) for row in await cursor.fetchall()}
 
     async def unsatisfied(self, meeting_id: int) -> list[tuple[int, int, str | None]]:
         cursor = await self._db.execute(
             "SELECT s.concern_id, s.resident_id, s.comment FROM satisfaction s JOIN concerns c ON c.id = s.concern_id "
-            "WHERE c.meeting_id = ? AND s.satisfied = 0 ORDER BY s.concern_id",
-            (meeting_id,),
+            "WHERE c.meeting_id = ? AND c.unit_id = ? AND s.satisfied = 0 ORDER BY s.concern_id",
+            (meeting_id, self._unit_id),
         )
         return [(int(r[0]), int(r[1]), r[2]) for r in await cursor.fetchall()]

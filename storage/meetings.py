@@ -1,4 +1,4 @@
-"""Meetings: the dialogue meetings residents send concerns to."""
+"""Meetings: the dialogue meetings residents send concerns to, each of one unit."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.records import Meeting
+from bot.domain.records import DEFAULT_UNIT_ID, Meeting
+from bot.domain.vocabulary import MeetingFormat, Phase
 from storage.times import parse_time, store_time
 from storage.versioned import update_if_unchanged
 
@@ -19,20 +20,22 @@ def _meeting(row: sqlite3.Row) -> Meeting:
         area_id=row["area_id"],
         starts_at=parse_time(row["starts_at"]),  # type: ignore[arg-type]
         place=row["place"],
-        format=row["format"],
+        format=MeetingFormat(row["format"]),
         intake_opens_at=parse_time(row["intake_opens_at"]),  # type: ignore[arg-type]
         intake_closes_at=parse_time(row["intake_closes_at"]),  # type: ignore[arg-type]
-        status=row["status"],
+        status=Phase(row["status"]),
         created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
         announced_at=parse_time(row["announced_at"]),
         cancelled_reason=row["cancelled_reason"],
         version=row["version"],
         published_at=parse_time(row["published_at"]),
         results_exported_at=parse_time(row["results_exported_at"]),
+        unit_id=row["unit_id"],
     )
 
 
-# Column names are never taken from input: only these may be written by `update`.
+# Column names are never taken from input: only these may be written by `update` (never
+# unit_id: a meeting stays in the unit that called it).
 _EDITABLE = frozenset(
     {"title", "area_id", "starts_at", "place", "format", "intake_opens_at", "intake_closes_at", "status",
      "announced_at", "cancelled_reason", "published_at", "results_exported_at"}
@@ -40,8 +43,11 @@ _EDITABLE = frozenset(
 
 
 class MeetingRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    """The meetings of one unit: it creates meetings in that unit and finds no other unit's."""
+
+    def __init__(self, connection: aiosqlite.Connection, unit_id: str = DEFAULT_UNIT_ID) -> None:
         self._db = connection
+        self._unit_id = unit_id
 
     async def create(
         self,
@@ -50,15 +56,15 @@ class MeetingRepository:
         area_id: str,
         starts_at: datetime,
         place: str,
-        format: str,
+        format: MeetingFormat | str,
         intake_opens_at: datetime,
         intake_closes_at: datetime,
         now: datetime,
-        status: str = "announced",
+        status: Phase = Phase.ANNOUNCED,
     ) -> Meeting:
         cursor = await self._db.execute(
             "INSERT INTO meetings (title, area_id, starts_at, place, format, intake_opens_at, intake_closes_at, "
-            "created_at, status, announced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_at, status, announced_at, unit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 title,
                 area_id,
@@ -69,7 +75,8 @@ class MeetingRepository:
                 store_time(intake_closes_at),
                 store_time(now),
                 status,
-                store_time(now) if status == "announced" else None,
+                store_time(now) if status == Phase.ANNOUNCED else None,
+                self._unit_id,
             ),
         )
         meeting = await self.get(cursor.lastrowid)  # type: ignore[arg-type]
@@ -77,27 +84,31 @@ class MeetingRepository:
         return meeting
 
     async def get(self, meeting_id: int) -> Meeting | None:
-        cursor = await self._db.execute("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+        cursor = await self._db.execute(
+            "SELECT * FROM meetings WHERE id = ? AND unit_id = ?", (meeting_id, self._unit_id)
+        )
         row = await cursor.fetchone()
         return None if row is None else _meeting(row)
 
     async def list_all(self) -> list[Meeting]:
-        cursor = await self._db.execute("SELECT * FROM meetings ORDER BY starts_at, id")
+        cursor = await self._db.execute(
+            "SELECT * FROM meetings WHERE unit_id = ? ORDER BY starts_at, id", (self._unit_id,)
+        )
         return [_meeting(row) for row in await cursor.fetchall()]
 
     async def list_accepting(self, now: datetime) -> list[Meeting]:
         stamp = store_time(now)
         cursor = await self._db.execute(
-            "SELECT * FROM meetings WHERE status = 'announced' AND intake_opens_at <= ? AND ? < intake_closes_at "
+            "SELECT * FROM meetings WHERE unit_id = ? AND status = ? AND intake_opens_at <= ? AND ? < intake_closes_at "
             "ORDER BY starts_at, id",
-            (stamp, stamp),
+            (self._unit_id, Phase.ANNOUNCED, stamp, stamp),
         )
         return [_meeting(row) for row in await cursor.fetchall()]
 
     async def list_upcoming(self, now: datetime) -> list[Meeting]:
         cursor = await self._db.execute(
-            "SELECT * FROM meetings WHERE status IN ('draft', 'announced') AND starts_at > ? ORDER BY starts_at, id",
-            (store_time(now),),
+            "SELECT * FROM meetings WHERE unit_id = ? AND status IN (?, ?) AND starts_at > ? ORDER BY starts_at, id",
+            (self._unit_id, Phase.DRAFT, Phase.ANNOUNCED, store_time(now)),
         )
         return [_meeting(row) for row in await cursor.fetchall()]
 

@@ -1,4 +1,8 @@
-"""Residents: who writes to the bot, their language, their consent history, erasure."""
+"""Residents: who writes to the bot, their language, their consent history, erasure.
+
+A resident is a person on a channel, whichever units they write to; their consent is given
+to one unit (its privacy controller), so consents are recorded and read per unit.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.records import Consent, Resident
+from bot.domain.records import DEFAULT_UNIT_ID, Consent, Resident
 from storage.times import parse_time, store_time
 
 
@@ -22,8 +26,9 @@ def _resident(row: sqlite3.Row) -> Resident:
 
 
 class ResidentRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, unit_id: str = DEFAULT_UNIT_ID) -> None:
         self._db = connection
+        self._unit_id = unit_id  # whose consents these are
 
     async def get_or_create(self, channel: str, user_id: str, language: str, now: datetime) -> Resident:
         await self._db.execute(
@@ -48,15 +53,16 @@ class ResidentRepository:
         self, resident_id: int, purpose: str, version: str, text_shown: str, given: bool, now: datetime
     ) -> None:
         await self._db.execute(
-            "INSERT INTO consents (resident_id, purpose, text_version, text_shown, given, at) VALUES (?, ?, ?, ?, ?, ?)",
-            (resident_id, purpose, version, text_shown, int(given), store_time(now)),
+            "INSERT INTO consents (resident_id, unit_id, purpose, text_version, text_shown, given, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (resident_id, self._unit_id, purpose, version, text_shown, int(given), store_time(now)),
         )
 
     async def latest_consent(self, resident_id: int, purpose: str) -> Consent | None:
         cursor = await self._db.execute(
-            "SELECT purpose, text_version, given, at FROM consents WHERE resident_id = ? AND purpose = ? "
+            "SELECT purpose, text_version, given, at FROM consents WHERE resident_id = ? AND unit_id = ? AND purpose = ? "
             "ORDER BY id DESC LIMIT 1",
-            (resident_id, purpose),
+            (resident_id, self._unit_id, purpose),
         )
         row = await cursor.fetchone()
         if row is None:
@@ -65,7 +71,8 @@ class ResidentRepository:
 
     async def consents(self, resident_id: int) -> list[Consent]:
         cursor = await self._db.execute(
-            "SELECT purpose, text_version, given, at FROM consents WHERE resident_id = ? ORDER BY id", (resident_id,)
+            "SELECT purpose, text_version, given, at FROM consents WHERE resident_id = ? AND unit_id = ? ORDER BY id",
+            (resident_id, self._unit_id),
         )
         return [
             Consent(row["purpose"], row["text_version"], bool(row["given"]), parse_time(row["at"]))  # type: ignore[arg-type]
@@ -73,7 +80,10 @@ class ResidentRepository:
         ]
 
     async def erase_personal_data(self, resident_id: int) -> int:
-        """Remove name and phone everywhere; the concerns stay, anonymised. Returns concerns touched."""
+        """Remove name and phone everywhere; the concerns stay, anonymised. Returns concerns touched.
+
+        Everywhere means in every unit: whoever asks to be forgotten is forgotten by the whole deployment.
+        """
         cursor = await self._db.execute(
             "UPDATE concerns SET contact_name = NULL, contact_phone = NULL, phone_verified = 0 "
             "WHERE author_id = ? AND (contact_name IS NOT NULL OR contact_phone IS NOT NULL)",

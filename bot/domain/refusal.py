@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bot.domain.vocabulary import ConcernStatus, Phase
     from bot.text import Catalog
 
 SEPARATOR = "; "
@@ -39,14 +40,17 @@ class Term:
             return self.fallback
 
 
-def phase_term(name: str) -> Term:
-    """A meeting's phase (`held`, `intake_open`, …) as a refusal reads it."""
-    return Term(f"refusal.phase.{name}", name.replace("_", " "))
+def phase_term(phase: Phase | str) -> Term:
+    """A meeting's phase (`held`, `intake_open`, …) as a refusal reads it (`Phase.refusal_key`).
+
+    A plain word is taken too: one the vocabulary does not know yet still reads as itself.
+    """
+    return Term(f"refusal.phase.{phase}", str(phase).replace("_", " "))
 
 
-def status_term(name: str) -> Term:
-    """A concern's status (`withdrawn`, `merged`, …) as a refusal reads it."""
-    return Term(f"refusal.status.{name}", name.replace("_", " "))
+def status_term(status: ConcernStatus | str) -> Term:
+    """A concern's status (`withdrawn`, `merged`, …) as a refusal reads it (`ConcernStatus.refusal_key`)."""
+    return Term(f"refusal.status.{status}", str(status).replace("_", " "))
 
 
 class Refusal(ValueError):

@@ -8,9 +8,30 @@ rules from here instead of keeping their own lists.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
 
-class Disposition(StrEnum):
+class _Vocabulary(StrEnum):
+    """What every vocabulary offers besides its words."""
+
+    @classmethod
+    def of(cls, value: str) -> Self | None:
+        """The word spelled exactly `value` (as stored, or as a file or a command gives it), or None.
+
+        Python 3.11 cannot answer `"x" in SomeEnum` for a plain string, hence this.
+        """
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+    @classmethod
+    def listed(cls) -> str:
+        """The words, comma-separated, as a refusal lists the ones allowed."""
+        return ", ".join(cls)
+
+
+class Disposition(_Vocabulary):
     """How the chair answered a concern at the meeting."""
 
     ANSWERED = "answered"
@@ -31,6 +52,11 @@ class Disposition(StrEnum):
     def needs_due_date(self) -> bool:
         return self is Disposition.FORWARDED
 
+    @property
+    def awaits_final_answer(self) -> bool:
+        """The agency a concern was forwarded to owes a final answer, which is followed up."""
+        return self is Disposition.FORWARDED
+
     @classmethod
     def parse(cls, value: str) -> Disposition | None:
         try:
@@ -39,7 +65,7 @@ class Disposition(StrEnum):
             return None
 
 
-class ConcernStatus(StrEnum):
+class ConcernStatus(_Vocabulary):
     """Where a concern stands in the office's queue (the answer is kept beside it, not here)."""
 
     OPEN = "open"
@@ -62,8 +88,19 @@ class ConcernStatus(StrEnum):
         """Whether the concern (itself, or through the one it was merged into) goes to the meeting."""
         return self in (ConcernStatus.OPEN, ConcernStatus.MERGED)
 
+    @property
+    def carriable(self) -> bool:
+        """A concern still standing, or already carried once, can be taken to a later meeting."""
+        return self in (ConcernStatus.OPEN, ConcernStatus.CARRIED)
 
-class Phase(StrEnum):
+    @property
+    def counted(self) -> bool:
+        """Counted in the statistics as a concern of its own: one still standing, or carried on
+        (merged ones are counted in the concern they joined; withdrawn and rejected ones not at all)."""
+        return self in (ConcernStatus.OPEN, ConcernStatus.CARRIED)
+
+
+class Phase(_Vocabulary):
     """A meeting's phase. Only draft, announced, published and cancelled are stored; the
     phases between announced and published follow from the clock."""
 
@@ -88,11 +125,34 @@ class Phase(StrEnum):
         """Answers are recorded once intake has closed, and corrected after publishing."""
         return self in (Phase.INTAKE_CLOSED, Phase.HELD, Phase.PUBLISHED)
 
+    @property
+    def final(self) -> bool:
+        """Once held (or cancelled) a meeting is what it was: staff can no longer change it,
+        and it can no longer take concerns carried over from another meeting."""
+        return self in (Phase.HELD, Phase.PUBLISHED, Phase.CANCELLED)
+
+    @property
+    def held(self) -> bool:
+        """The meeting has taken place: its answers can be published (again)."""
+        return self in (Phase.HELD, Phase.PUBLISHED)
+
+    @property
+    def scheduled(self) -> bool:
+        """A stored phase with work on the schedule: an announced meeting has its announcement,
+        reminder and close to come, a published one its results deadline; drafts and cancelled
+        meetings have none."""
+        return self in (Phase.ANNOUNCED, Phase.PUBLISHED)
+
+    @property
+    def concluded(self) -> bool:
+        """Nothing is left to prepare: the results are out, or the meeting will not take place."""
+        return self in (Phase.PUBLISHED, Phase.CANCELLED)
+
 
 STORED_PHASES = frozenset({Phase.DRAFT, Phase.ANNOUNCED, Phase.PUBLISHED, Phase.CANCELLED})
 
 
-class MeetingFormat(StrEnum):
+class MeetingFormat(_Vocabulary):
     IN_PERSON = "in_person"
     ONLINE = "online"
     HYBRID = "hybrid"
@@ -102,15 +162,15 @@ class MeetingFormat(StrEnum):
         return f"format.{self.value}"
 
 
-class Role(StrEnum):
-    """What a person may do; who holds which role is configuration."""
+class Role(_Vocabulary):
+    """What a person may do; who holds which role is configuration (no resident ever reads these)."""
 
     ADMIN = "admin"
     STAFF = "staff"
     GROUP_HEAD = "group_head"
 
 
-class FollowerRole(StrEnum):
+class FollowerRole(_Vocabulary):
     """How a resident follows a concern: they wrote it, or they supported it with +1."""
 
     AUTHOR = "author"

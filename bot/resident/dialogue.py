@@ -96,8 +96,12 @@ class Intake:
         database: Database,
         clock: Clock,
         catalog: Catalog | None = None,
+        *,
+        unit_id: str | None = None,
     ) -> None:
         self.settings = settings
+        # The unit whose meetings this dialogue offers and whose records it writes.
+        self.unit_id = unit_id or settings.unit.id
         self.database = database
         self.clock = clock
         self.catalog = catalog or Catalog.load()
@@ -131,7 +135,7 @@ class _Frame:
 
     @classmethod
     async def begin(cls, intake: Intake, connection: aiosqlite.Connection, inbound: Inbound, now: datetime) -> _Frame:
-        residents = ResidentRepository(connection)
+        residents = ResidentRepository(connection, intake.unit_id)
         resident = await residents.get_or_create(
             inbound.channel, inbound.user_id, intake.settings.unit.default_language, now
         )

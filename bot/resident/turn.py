@@ -73,14 +73,15 @@ class Turn:
         self.language = resident.language
         # The flow table by step name (given by the dialogue: the table's handlers take a Turn).
         self.steps = steps
-        self.residents = ResidentRepository(connection)
-        self.meetings = MeetingRepository(connection)
-        self.concerns = ConcernRepository(connection)
+        unit = intake.unit_id
+        self.residents = ResidentRepository(connection, unit)
+        self.meetings = MeetingRepository(connection, unit)
+        self.concerns = ConcernRepository(connection, unit)
         self.conversations = ConversationRepository(connection)
         self.subscriptions = SubscriptionRepository(connection)
-        self.answers = AnswerRepository(connection)
+        self.answers = AnswerRepository(connection, unit)
         self.agenda = AgendaRepository(connection)
-        self.satisfaction = SatisfactionRepository(connection)
+        self.satisfaction = SatisfactionRepository(connection, unit)
 
     # --- text ---------------------------------------------------------------------------
 

@@ -13,10 +13,11 @@ from bot.clock import Clock, format_local
 from bot.config import Settings
 from bot.documents.records import AgendaConcern, AgendaDocument, AgendaEntry
 from bot.domain.areas import AreaTree, TopicList
+from bot.domain.clustering import cluster
 from bot.domain.records import Concern, Meeting
 from bot.domain.redaction import redact
 from bot.domain.refusal import Refusal, status_term
-from bot.domain.clustering import cluster
+from bot.domain.vocabulary import ConcernStatus, Phase
 from bot.services.lookup import concern_or_refuse
 from bot.text import Catalog
 from storage.agenda import AgendaItem, AgendaRepository
@@ -44,8 +45,14 @@ class AgendaLine:
 
 
 class AgendaService:
-    def __init__(self, settings: Settings, database: Database, clock: Clock, catalog: Catalog | None = None) -> None:
+    """The agendas of one unit's meetings (`unit_id`, the config's unit unless told otherwise)."""
+
+    def __init__(
+        self, settings: Settings, database: Database, clock: Clock, catalog: Catalog | None = None,
+        *, unit_id: str | None = None,
+    ) -> None:
         self._settings = settings
+        self._unit_id = settings.unit.id if unit_id is None else unit_id
         self._database = database
         self._clock = clock
         self._catalog = catalog or Catalog.load()
@@ -57,8 +64,8 @@ class AgendaService:
         """Add an item for every group of similar concerns not yet on the agenda; returns how many."""
         now = self._clock.now()
         async with self._database.transaction() as connection:
-            meeting = await self._meeting(MeetingRepository(connection), meeting_id)
-            concerns = ConcernRepository(connection)
+            meeting = await self._meeting(MeetingRepository(connection, self._unit_id), meeting_id)
+            concerns = ConcernRepository(connection, self._unit_id)
             agenda = AgendaRepository(connection)
             assigned = await agenda.assigned_concerns(meeting.id)
             waiting = [c for c in await concerns.live(meeting.id) if c.id not in assigned]
@@ -76,8 +83,8 @@ class AgendaService:
 
     async def lines(self, meeting_id: int, included_only: bool = False) -> list[AgendaLine]:
         async with self._database.transaction() as connection:
-            await self._meeting(MeetingRepository(connection), meeting_id)
-            concerns = ConcernRepository(connection)
+            await self._meeting(MeetingRepository(connection, self._unit_id), meeting_id)
+            concerns = ConcernRepository(connection, self._unit_id)
             lines = []
             for item in await AgendaRepository(connection).items(meeting_id):
                 if included_only and not item.included:
@@ -85,7 +92,7 @@ class AgendaService:
                 # Only what still stands: a concern withdrawn, rejected or merged since the build is not presented.
                 members = tuple(
                     c for c in [await concerns.get(i) for i in item.concern_ids]
-                    if c is not None and c.status == "open" and c.merged_into is None
+                    if c is not None and c.status == ConcernStatus.OPEN and c.merged_into is None
                 )
                 if not members:
                     continue
@@ -130,8 +137,8 @@ class AgendaService:
         """Take a concern out of its item into an item of its own, at the end."""
         now = self._clock.now()
         async with self._database.transaction() as connection:
-            concern = await self._concern(ConcernRepository(connection), code)
-            await self._meeting(MeetingRepository(connection), concern.meeting_id)
+            concern = await self._concern(ConcernRepository(connection, self._unit_id), code)
+            await self._meeting(MeetingRepository(connection, self._unit_id), concern.meeting_id)
             agenda = AgendaRepository(connection)
             if await agenda.detach(concern.id) is None:
                 raise AgendaError("refusal.not_on_agenda", code=concern.code)
@@ -145,11 +152,11 @@ class AgendaService:
         """Put a concern into the item at position `number` (taking it out of any other)."""
         now = self._clock.now()
         async with self._database.transaction() as connection:
-            concern = await self._concern(ConcernRepository(connection), code)
-            await self._meeting(MeetingRepository(connection), meeting_id)
+            concern = await self._concern(ConcernRepository(connection, self._unit_id), code)
+            await self._meeting(MeetingRepository(connection, self._unit_id), meeting_id)
             if concern.meeting_id != meeting_id:
                 raise AgendaError("refusal.other_meeting", code=concern.code)
-            if concern.status != "open" or concern.merged_into is not None:
+            if concern.status != ConcernStatus.OPEN or concern.merged_into is not None:
                 raise AgendaError("refusal.agenda_not_open", code=concern.code, status=status_term(concern.status))
             agenda = AgendaRepository(connection)
             item = _at(await agenda.items(meeting_id), number)
@@ -163,7 +170,7 @@ class AgendaService:
     async def document(self, meeting_id: int) -> AgendaDocument:
         """What the chair reads: included items, no phone numbers, no names (residents were promised that)."""
         async with self._database.transaction() as connection:
-            meeting = await self._meeting(MeetingRepository(connection), meeting_id)
+            meeting = await self._meeting(MeetingRepository(connection, self._unit_id), meeting_id)
         lines = await self.lines(meeting_id, included_only=True)
         zone = self._settings.zone
         entries = tuple(
@@ -189,7 +196,7 @@ class AgendaService:
             meeting_title=meeting.title,
             starts_at=format_local(meeting.starts_at, zone),
             place=meeting.place,
-            format_label=self._catalog.t("vi", f"format.{meeting.format}"),
+            format_label=self._catalog.t("vi", meeting.format.catalog_key),
             generated_at=format_local(self._clock.now(), zone),
             entries=entries,
         )
@@ -213,7 +220,7 @@ class AgendaService:
     async def _edit_item(self, meeting_id: int, number: int, actor: str, action: str, **changes: object) -> None:
         now = self._clock.now()
         async with self._database.transaction() as connection:
-            await self._meeting(MeetingRepository(connection), meeting_id)
+            await self._meeting(MeetingRepository(connection, self._unit_id), meeting_id)
             agenda = AgendaRepository(connection)
             item = _at(await agenda.items(meeting_id), number)
             if not await agenda.update(item, **changes):
@@ -226,7 +233,7 @@ class AgendaService:
     async def _edit_order(self, meeting_id: int, actor: str, reorder: object) -> None:
         now = self._clock.now()
         async with self._database.transaction() as connection:
-            await self._meeting(MeetingRepository(connection), meeting_id)
+            await self._meeting(MeetingRepository(connection, self._unit_id), meeting_id)
             agenda = AgendaRepository(connection)
             ids = [item.id for item in await agenda.items(meeting_id)]
             new_ids = reorder(ids)  # type: ignore[operator]
@@ -240,7 +247,7 @@ class AgendaService:
         meeting = await meetings.get(meeting_id)
         if meeting is None:
             raise AgendaError("refusal.no_meeting", id=meeting_id)
-        if meeting.status == "cancelled":
+        if meeting.status == Phase.CANCELLED:
             raise AgendaError("refusal.meeting_cancelled", id=meeting_id)
         return meeting
 

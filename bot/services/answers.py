@@ -20,8 +20,9 @@ from bot.documents.labels import result_status
 from bot.documents.records import ResultConcern, ResultEntry, ResultsDocument
 from bot.documents.results import results_docx, results_filename, results_xlsx
 from bot.domain.areas import AreaTree, TopicList
-from bot.domain.records import DISPOSITIONS, Answer, Concern, Meeting, NewConcern
+from bot.domain.records import Answer, Concern, Meeting, carried_over
 from bot.domain.refusal import Refusal, phase_term, status_term
+from bot.domain.vocabulary import ConcernStatus, Disposition, Phase
 from bot.services.lookup import concern_or_refuse
 from bot.services.notices import Localised, Notices
 from bot.text import Catalog
@@ -33,8 +34,6 @@ from storage.db import Database
 from storage.meetings import MeetingRepository
 from storage.outbox import OutboxRepository
 
-ANSWERABLE_PHASES = ("intake_closed", "held", "published")
-
 
 class AnswerError(Refusal):
     """Why an answer, a publish or a carry-over was refused, for staff (a catalog key under [refusal])."""
@@ -42,7 +41,7 @@ class AnswerError(Refusal):
 
 @dataclass(frozen=True)
 class AnswerInput:
-    disposition: str
+    disposition: Disposition | str  # as staff gave it; problems() says if it is not a Disposition
     answer: str
     answered_by: str
     agency: str | None = None
@@ -51,15 +50,16 @@ class AnswerInput:
     def problems(self, today: date) -> list[Refusal]:
         """What is wrong with this answer, each as a catalog key (str() of one is its English text)."""
         found = []
-        if self.disposition not in DISPOSITIONS:
-            found.append(Refusal("refusal.answer_disposition", dispositions=", ".join(DISPOSITIONS)))
+        disposition = Disposition.of(self.disposition)
+        if disposition is None:
+            found.append(Refusal("refusal.answer_disposition", dispositions=Disposition.listed()))
         if not self.answer.strip():
             found.append(Refusal("refusal.answer_empty"))
         if not self.answered_by.strip():
             found.append(Refusal("refusal.answer_by_missing"))
-        if self.disposition == "forwarded":
-            if not (self.agency or "").strip():
-                found.append(Refusal("refusal.answer_agency_missing"))
+        if disposition is not None and disposition.needs_agency and not (self.agency or "").strip():
+            found.append(Refusal("refusal.answer_agency_missing"))
+        if disposition is not None and disposition.needs_due_date:
             if self.due_date is None:
                 found.append(Refusal("refusal.answer_due_missing"))
             elif self.due_date < today:
@@ -110,10 +110,14 @@ class Stats:
 
 
 class AnswerService:
+    """After the meetings of one unit (`unit_id`, the config's unit unless told otherwise)."""
+
     def __init__(
-        self, settings: Settings, database: Database, clock: Clock, notices: Notices, catalog: Catalog | None = None
+        self, settings: Settings, database: Database, clock: Clock, notices: Notices, catalog: Catalog | None = None,
+        *, unit_id: str | None = None,
     ) -> None:
         self._settings = settings
+        self._unit_id = settings.unit.id if unit_id is None else unit_id
         self._database = database
         self._clock = clock
         self._notices = notices
@@ -127,7 +131,7 @@ class AnswerService:
         """The answer to one concern."""
         self._check(given)
         async with self._database.transaction() as connection:
-            concern = await self._concern(ConcernRepository(connection), code)
+            concern = await self._concern(ConcernRepository(connection, self._unit_id), code)
             await self._answerable(connection, concern)
             await self._put(connection, concern, given, actor)
         return concern
@@ -155,9 +159,9 @@ class AnswerService:
         ]
         applied = unchanged = 0
         async with self._database.transaction() as connection:
-            meeting = await self._meeting(MeetingRepository(connection), meeting_id)
+            meeting = await self._meeting(MeetingRepository(connection, self._unit_id), meeting_id)
             items = {item.id: item for item in await AgendaRepository(connection).items(meeting.id)}
-            concerns = ConcernRepository(connection)
+            concerns = ConcernRepository(connection, self._unit_id)
             plan: list[tuple[Concern, AnswerInput]] = []
             for row, item_id, given in rows:
                 item = items.get(item_id)
@@ -166,7 +170,7 @@ class AnswerService:
                     continue
                 for concern_id in item.concern_ids:
                     concern = await concerns.get(concern_id)
-                    if concern is not None and concern.status == "open" and concern.merged_into is None:
+                    if concern is not None and concern.status == ConcernStatus.OPEN and concern.merged_into is None:
                         plan.append((concern, given))
             if problems:
                 return ImportReport(0, 0, tuple(problems))
@@ -198,12 +202,12 @@ class AnswerService:
         """Queue one message per follower per answered concern; the outbox sends them."""
         now = self._clock.now()
         async with self._database.transaction() as connection:
-            meetings = MeetingRepository(connection)
+            meetings = MeetingRepository(connection, self._unit_id)
             meeting = await self._meeting(meetings, meeting_id)
-            if meeting.phase(now) not in ("held", "published"):
+            if not meeting.phase(now).held:
                 raise AnswerError("refusal.not_held_yet", id=meeting.id)
-            concerns = ConcernRepository(connection)
-            answers = await AnswerRepository(connection).of_meeting(meeting.id)
+            concerns = ConcernRepository(connection, self._unit_id)
+            answers = await AnswerRepository(connection, self._unit_id).of_meeting(meeting.id)
             queued = answered = 0
             unanswered = []
             for concern in await concerns.live(meeting.id):
@@ -214,8 +218,8 @@ class AnswerService:
                 answered += 1
                 for resident_id, _ in await concerns.followers(concern.id):
                     queued += await self._tell_answer(connection, meeting, concern, answer, resident_id, now)
-            if meeting.status != "published":
-                await meetings.update(meeting, status="published", published_at=now)
+            if meeting.status != Phase.PUBLISHED:
+                await meetings.update(meeting, status=Phase.PUBLISHED, published_at=now)
             await AuditRepository(connection).record(
                 actor=actor, action="answers.publish", subject=f"meeting:{meeting.id}", now=now,
                 after={"queued": queued, "concerns": answered, "unanswered": len(unanswered)},
@@ -244,12 +248,13 @@ class AnswerService:
         resident_id: int, now: datetime,
     ) -> int:
         zone_due = answer.due_date.strftime("%d/%m/%Y") if answer.due_date else ""
-        key = "answer.forwarded" if answer.disposition == "forwarded" else "answer.given"
+        # A forwarded concern's message names the agency and the date it must answer by.
+        key = "answer.forwarded" if answer.disposition.needs_agency else "answer.given"
         buttons = () if answer.awaiting_agency else self._satisfaction_buttons(concern)
         return int(await self._notices.to_resident(
             connection, resident_id, f"answer:{meeting.id}:{concern.id}:{resident_id}", key, now, buttons=buttons,
             code=concern.code, title=meeting.title, text=_short(concern.text, 300),
-            disposition=Localised(f"disposition.{answer.disposition}"),
+            disposition=Localised(answer.disposition.catalog_key),
             answer=answer.answer, by=answer.answered_by, agency=answer.agency or "", due=zone_due,
         ))
 
@@ -262,9 +267,9 @@ class AnswerService:
     async def follow_ups(self) -> list[FollowUp]:
         today = self._today()
         async with self._database.transaction() as connection:
-            concerns = ConcernRepository(connection)
+            concerns = ConcernRepository(connection, self._unit_id)
             found = []
-            for answer in await AnswerRepository(connection).awaiting_agencies():
+            for answer in await AnswerRepository(connection, self._unit_id).awaiting_agencies():
                 concern = await concerns.get(answer.concern_id)
                 if concern is not None:
                     found.append(FollowUp(concern, answer, answer.overdue_on(today)))
@@ -276,16 +281,16 @@ class AnswerService:
             raise AnswerError("refusal.final_empty")
         now = self._clock.now()
         async with self._database.transaction() as connection:
-            concerns = ConcernRepository(connection)
+            concerns = ConcernRepository(connection, self._unit_id)
             concern = await self._concern(concerns, code)
-            answers = AnswerRepository(connection)
+            answers = AnswerRepository(connection, self._unit_id)
             answer = await answers.get(concern.id)
-            if answer is None or answer.disposition != "forwarded":
+            if answer is None or not answer.disposition.awaits_final_answer:
                 raise AnswerError("refusal.not_forwarded", code=concern.code)
             if answer.final_answer is not None:
                 raise AnswerError("refusal.already_final", code=concern.code)
             await answers.finalise(concern.id, final_answer.strip(), actor, now)
-            meeting = await MeetingRepository(connection).get(concern.meeting_id)
+            meeting = await MeetingRepository(connection, self._unit_id).get(concern.meeting_id)
             assert meeting is not None
             for resident_id, _ in await concerns.followers(concern.id):
                 await self._notices.to_resident(
@@ -305,34 +310,13 @@ class AnswerService:
         """Take a concern (typically one residents were not satisfied with) to a later meeting."""
         now = self._clock.now()
         async with self._database.transaction() as connection:
-            concerns = ConcernRepository(connection)
+            concerns = ConcernRepository(connection, self._unit_id)
             source = await self._concern(concerns, code)
-            if source.merged_into is not None or source.status not in ("open", "carried"):
+            if source.merged_into is not None or not source.status.carriable:
                 raise AnswerError("refusal.cannot_carry", code=source.code, status=status_term(source.status))
-            meetings = MeetingRepository(connection)
+            meetings = MeetingRepository(connection, self._unit_id)
             target = await self._next_meeting(meetings, source, meeting_id, now)
-            carried = await concerns.submit(
-                NewConcern(
-                    draft_key=f"carry:{source.id}:{target.id}",
-                    meeting_id=target.id,
-                    area_id=source.area_id,
-                    topic_id=source.topic_id,
-                    text=source.text,
-                    text_folded=await concerns.folded_text(source.id),
-                    author_id=source.author_id,
-                    language=source.language,
-                    contact_name=source.contact_name,
-                    contact_phone=source.contact_phone,
-                    phone_verified=source.phone_verified,
-                    latitude=source.latitude,
-                    longitude=source.longitude,
-                    photos=source.photos,
-                    proxy=source.proxy,
-                    carried_from=source.id,
-                ),
-                self._settings.unit.code_prefix,
-                now,
-            )
+            carried = await concerns.submit(carried_over(source, target.id), self._settings.unit.code_prefix, now)
             for resident_id, _ in await concerns.followers(source.id):
                 await concerns.add_supporter(carried.id, resident_id, now)
                 await self._notices.to_resident(
@@ -340,8 +324,8 @@ class AnswerService:
                     code=source.code, new=carried.code, title=target.title,
                     when=format_local(target.starts_at, self._settings.zone),
                 )
-            if source.status != "carried":
-                await concerns.update(source, status="carried")
+            if source.status != ConcernStatus.CARRIED:
+                await concerns.update(source, status=ConcernStatus.CARRIED)
             await AuditRepository(connection).record(
                 actor=actor, action="concern.carry", subject=f"concern:{source.code}", now=now,
                 after={"to": carried.code, "meeting": target.id},
@@ -354,11 +338,11 @@ class AnswerService:
             if target is None:
                 raise AnswerError("refusal.no_meeting", id=meeting_id)
         else:
-            later = [m for m in await meetings.list_upcoming(now) if m.id != source.meeting_id and m.status == "announced"]
+            later = [m for m in await meetings.list_upcoming(now) if m.id != source.meeting_id and m.status == Phase.ANNOUNCED]
             if not later:
                 raise AnswerError("refusal.no_later_meeting")
             target = later[0]
-        if target.id == source.meeting_id or target.phase(now) in ("held", "published", "cancelled"):
+        if target.id == source.meeting_id or target.phase(now).final:
             raise AnswerError("refusal.cannot_take_carried", id=target.id)
         return target
 
@@ -370,10 +354,10 @@ class AnswerService:
         today = self._today()
         zone = self._settings.zone
         async with self._database.transaction() as connection:
-            meeting = await self._meeting(MeetingRepository(connection), meeting_id)
-            concerns = ConcernRepository(connection)
-            answers = await AnswerRepository(connection).of_meeting(meeting.id)
-            satisfaction = await SatisfactionRepository(connection).counts(meeting.id)
+            meeting = await self._meeting(MeetingRepository(connection, self._unit_id), meeting_id)
+            concerns = ConcernRepository(connection, self._unit_id)
+            answers = await AnswerRepository(connection, self._unit_id).of_meeting(meeting.id)
+            satisfaction = await SatisfactionRepository(connection, self._unit_id).counts(meeting.id)
             items = await AgendaRepository(connection).items(meeting.id)
             groups: list[tuple[str, list[Concern]]] = []
             placed: set[int] = set()
@@ -427,7 +411,7 @@ class AnswerService:
         content = render(document)
         now = self._clock.now()
         async with self._database.transaction() as connection:
-            meetings = MeetingRepository(connection)
+            meetings = MeetingRepository(connection, self._unit_id)
             meeting = await self._meeting(meetings, meeting_id)
             if meeting.results_exported_at is None:
                 await meetings.update(meeting, results_exported_at=now)
@@ -446,13 +430,13 @@ class AnswerService:
     async def stats(self, meeting_id: int | None = None) -> Stats:
         today = self._today()
         async with self._database.transaction() as connection:
-            concerns = ConcernRepository(connection)
+            concerns = ConcernRepository(connection, self._unit_id)
             all_concerns = await concerns.all(meeting_id)
-            answers = {a.concern_id: a for a in await AnswerRepository(connection).all(meeting_id)}
-            satisfaction = await SatisfactionRepository(connection).counts(meeting_id)
+            answers = {a.concern_id: a for a in await AnswerRepository(connection, self._unit_id).all(meeting_id)}
+            satisfaction = await SatisfactionRepository(connection, self._unit_id).counts(meeting_id)
             residents = await concerns.count_residents(meeting_id)
-        counted = [c for c in all_concerns if c.status in ("open", "carried") and c.merged_into is None]
-        forwarded = [a for a in answers.values() if a.disposition == "forwarded"]
+        counted = [c for c in all_concerns if c.status.counted and c.merged_into is None]
+        forwarded = [a for a in answers.values() if a.disposition.awaits_final_answer]
         closed = [a for a in forwarded if a.final_at is not None]
         on_time = [a for a in closed if a.due_date is None or a.final_at.astimezone(self._settings.zone).date() <= a.due_date]  # type: ignore[union-attr]
         still_open = [a for a in forwarded if a.final_at is None]
@@ -483,7 +467,7 @@ class AnswerService:
 
     async def _put(self, connection: aiosqlite.Connection, concern: Concern, given: AnswerInput, actor: str) -> bool:
         now = self._clock.now()
-        answers = AnswerRepository(connection)
+        answers = AnswerRepository(connection, self._unit_id)
         before = await answers.get(concern.id)
         changed = await answers.put(
             concern.id, disposition=given.disposition, answer=given.answer.strip(), answered_by=given.answered_by.strip(),
@@ -499,21 +483,21 @@ class AnswerService:
         return changed
 
     async def _answerable(self, connection: aiosqlite.Connection, concern: Concern) -> None:
-        if concern.status != "open" or concern.merged_into is not None:
+        if concern.status != ConcernStatus.OPEN or concern.merged_into is not None:
             raise AnswerError("refusal.not_answerable", code=concern.code, status=status_term(concern.status))
-        meeting = await MeetingRepository(connection).get(concern.meeting_id)
+        meeting = await MeetingRepository(connection, self._unit_id).get(concern.meeting_id)
         assert meeting is not None
         phase = meeting.phase(self._clock.now())
-        if phase not in ANSWERABLE_PHASES:
+        if not phase.answerable:
             raise AnswerError("refusal.meeting_still", id=meeting.id, phase=phase_term(phase))
 
     async def _item_concerns(self, connection: aiosqlite.Connection, meeting_id: int, number: int) -> list[Concern]:
         items = await AgendaRepository(connection).items(meeting_id)
         if not 1 <= number <= len(items):
             raise AnswerError("refusal.no_agenda_item", number=number, count=len(items))
-        concerns = ConcernRepository(connection)
+        concerns = ConcernRepository(connection, self._unit_id)
         found = [c for c in [await concerns.get(i) for i in items[number - 1].concern_ids] if c is not None]
-        return [c for c in found if c.status == "open" and c.merged_into is None]
+        return [c for c in found if c.status == ConcernStatus.OPEN and c.merged_into is None]
 
     async def _meeting(self, meetings: MeetingRepository, meeting_id: int) -> Meeting:
         meeting = await meetings.get(meeting_id)

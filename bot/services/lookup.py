@@ -1,4 +1,7 @@
-"""Finding the concern a staff member typed, for every service that acts on one."""
+"""Finding the concern a staff member typed, for every service that acts on one.
+
+`concerns` is the repository of the caller's unit: a code of another unit's concern is not found.
+"""
 
 from __future__ import annotations
 

@@ -11,8 +11,9 @@ import aiosqlite
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.areas import AreaTree
-from bot.domain.records import MEETING_FORMATS, Meeting
+from bot.domain.records import Meeting
 from bot.domain.refusal import Refusal, phase_term
+from bot.domain.vocabulary import MeetingFormat, Phase
 from bot.services.notices import Notices
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
@@ -21,7 +22,6 @@ from storage.meetings import MeetingRepository
 
 # A dialogue must be announced at least 7 days ahead (see shared/domain/README.md).
 NOTICE = timedelta(days=7)
-FINAL_PHASES = ("held", "published", "cancelled")
 
 
 class MeetingError(Refusal):
@@ -33,7 +33,7 @@ class MeetingDraft:
     title: str
     starts_at: datetime
     place: str
-    format: str = "in_person"
+    format: MeetingFormat | str = MeetingFormat.IN_PERSON  # as staff typed it; checked on create
     area_id: str | None = None
     intake_opens_at: datetime | None = None
     intake_closes_at: datetime | None = None
@@ -46,8 +46,14 @@ class Created:
 
 
 class MeetingService:
-    def __init__(self, settings: Settings, database: Database, clock: Clock, notices: Notices | None = None) -> None:
+    """The meetings of one unit (`unit_id`, the config's unit unless told otherwise)."""
+
+    def __init__(
+        self, settings: Settings, database: Database, clock: Clock, notices: Notices | None = None,
+        *, unit_id: str | None = None,
+    ) -> None:
         self._settings = settings
+        self._unit_id = settings.unit.id if unit_id is None else unit_id
         self._notices = notices
         self._database = database
         self._clock = clock
@@ -62,7 +68,7 @@ class MeetingService:
         closes = draft.intake_closes_at or _default_close(opens, draft.starts_at)
         self._check(draft.title, draft.place, draft.format, area_id, draft.starts_at, opens, closes, now)
         async with self._database.transaction() as connection:
-            meeting = await MeetingRepository(connection).create(
+            meeting = await MeetingRepository(connection, self._unit_id).create(
                 title=draft.title.strip(),
                 area_id=area_id,
                 starts_at=draft.starts_at,
@@ -71,7 +77,7 @@ class MeetingService:
                 intake_opens_at=opens,
                 intake_closes_at=closes,
                 now=now,
-                status="announced" if announce else "draft",
+                status=Phase.ANNOUNCED if announce else Phase.DRAFT,
             )
             await AuditRepository(connection).record(
                 actor=actor, action="meeting.create", subject=f"meeting:{meeting.id}", now=now, after=_snapshot(meeting)
@@ -83,7 +89,7 @@ class MeetingService:
         """Change title, place, format, area, starts_at, intake_opens_at or intake_closes_at."""
         now = self._clock.now()
         async with self._database.transaction() as connection:
-            meetings = MeetingRepository(connection)
+            meetings = MeetingRepository(connection, self._unit_id)
             meeting = await self._editable(meetings, meeting_id, now)
             merged = {**asdict(meeting), **changes}
             self._check(
@@ -103,11 +109,11 @@ class MeetingService:
     async def announce(self, meeting_id: int, actor: str) -> Created:
         now = self._clock.now()
         async with self._database.transaction() as connection:
-            meetings = MeetingRepository(connection)
+            meetings = MeetingRepository(connection, self._unit_id)
             meeting = await self._editable(meetings, meeting_id, now)
-            if meeting.status != "draft":
+            if meeting.status != Phase.DRAFT:
                 raise MeetingError("refusal.already_announced", id=meeting_id)
-            updated = await meetings.update(meeting, status="announced", announced_at=now)
+            updated = await meetings.update(meeting, status=Phase.ANNOUNCED, announced_at=now)
             assert updated is not None
             await AuditRepository(connection).record(
                 actor=actor, action="meeting.announce", subject=f"meeting:{meeting.id}", now=now,
@@ -119,18 +125,18 @@ class MeetingService:
     async def open_intake(self, meeting_id: int, actor: str) -> Meeting:
         now = self._clock.now()
         meeting = await self.get_or_fail(meeting_id)
-        if meeting.status == "draft":
+        if meeting.status == Phase.DRAFT:
             raise MeetingError("refusal.announce_first", id=meeting_id)
         if meeting.intake_closes_at <= now:
             raise MeetingError("refusal.intake_close_passed")
-        if meeting.phase(now) == "intake_open":
+        if meeting.phase(now) == Phase.INTAKE_OPEN:
             raise MeetingError("refusal.intake_already_open", id=meeting_id)
         return (await self.edit(meeting_id, actor, intake_opens_at=now)).meeting
 
     async def close_intake(self, meeting_id: int, actor: str) -> Meeting:
         now = self._clock.now()
         meeting = await self.get_or_fail(meeting_id)
-        if meeting.phase(now) != "intake_open":
+        if meeting.phase(now) != Phase.INTAKE_OPEN:
             raise MeetingError("refusal.intake_not_open", id=meeting_id)
         # The window must stay a window: an intake opened this very instant closes a moment after.
         opens = min(meeting.intake_opens_at, now - timedelta(seconds=1))
@@ -141,9 +147,9 @@ class MeetingService:
         if not reason.strip():
             raise MeetingError("refusal.cancel_reason")
         async with self._database.transaction() as connection:
-            meetings = MeetingRepository(connection)
+            meetings = MeetingRepository(connection, self._unit_id)
             meeting = await self._editable(meetings, meeting_id, now)
-            updated = await meetings.update(meeting, status="cancelled", cancelled_reason=reason.strip())
+            updated = await meetings.update(meeting, status=Phase.CANCELLED, cancelled_reason=reason.strip())
             assert updated is not None
             await self._tell_followers_of_cancellation(connection, updated, now)
             await AuditRepository(connection).record(
@@ -156,7 +162,7 @@ class MeetingService:
     async def _tell_followers_of_cancellation(self, connection: aiosqlite.Connection, meeting: Meeting, now: datetime) -> None:
         if self._notices is None:
             return
-        concerns = ConcernRepository(connection)
+        concerns = ConcernRepository(connection, self._unit_id)
         for concern in await concerns.live(meeting.id):
             for resident_id, _ in await concerns.followers(concern.id):
                 await self._notices.to_resident(
@@ -166,18 +172,18 @@ class MeetingService:
 
     async def list(self) -> list[Meeting]:
         async with self._database.transaction() as connection:
-            return await MeetingRepository(connection).list_all()
+            return await MeetingRepository(connection, self._unit_id).list_all()
 
     async def get(self, meeting_id: int) -> Meeting | None:
         async with self._database.transaction() as connection:
-            return await MeetingRepository(connection).get(meeting_id)
+            return await MeetingRepository(connection, self._unit_id).get(meeting_id)
 
     async def current(self, meeting_id: int | None = None) -> Meeting:
         """The meeting named, or else the one meeting being prepared (staff rarely run two)."""
         if meeting_id is not None:
             return await self.get_or_fail(meeting_id)
         now = self._clock.now()
-        live = [m for m in await self.list() if m.phase(now) not in ("cancelled", "published")]
+        live = [m for m in await self.list() if not m.phase(now).concluded]
         if len(live) == 1:
             return live[0]
         if not live:
@@ -189,7 +195,7 @@ class MeetingService:
         if meeting_id is not None:
             return await self.get_or_fail(meeting_id)
         now = self._clock.now()
-        held = [m for m in await self.list() if m.phase(now) in ("held", "published")]
+        held = [m for m in await self.list() if m.phase(now).held]
         if not held:
             raise MeetingError("refusal.none_held")
         return max(held, key=lambda m: m.starts_at)
@@ -202,13 +208,13 @@ class MeetingService:
 
     async def count_concerns(self, meeting_id: int) -> dict[str, int]:
         async with self._database.transaction() as connection:
-            return await ConcernRepository(connection).count_by_status(meeting_id)
+            return await ConcernRepository(connection, self._unit_id).count_by_status(meeting_id)
 
     async def ensure_demo(self) -> Meeting:
         """The sandbox's meeting: an open one if there is any, else one two weeks ahead."""
         now = self._clock.now()
         async with self._database.transaction() as connection:
-            accepting = await MeetingRepository(connection).list_accepting(now)
+            accepting = await MeetingRepository(connection, self._unit_id).list_accepting(now)
         if accepting:
             return accepting[0]
         created = await self.create(
@@ -228,7 +234,7 @@ class MeetingService:
         if meeting is None:
             raise MeetingError("refusal.no_meeting", id=meeting_id)
         phase = meeting.phase(now)
-        if phase in FINAL_PHASES:
+        if phase.final:
             raise MeetingError("refusal.meeting_final", id=meeting_id, phase=phase_term(phase))
         return meeting
 
@@ -240,8 +246,8 @@ class MeetingService:
             raise MeetingError("refusal.title_place_required")
         if self._areas.get(area_id) is None:
             raise MeetingError("refusal.unknown_area", area=area_id)
-        if format not in MEETING_FORMATS:
-            raise MeetingError("refusal.bad_format", formats=", ".join(MEETING_FORMATS))
+        if MeetingFormat.of(format) is None:
+            raise MeetingError("refusal.bad_format", formats=MeetingFormat.listed())
         if starts_at <= now:
             raise MeetingError("refusal.starts_in_past")
         if closes <= opens:
@@ -251,7 +257,7 @@ class MeetingService:
 
     @staticmethod
     def _warnings(meeting: Meeting, now: datetime) -> tuple[str, ...]:
-        if meeting.status == "announced" and meeting.starts_at - (meeting.announced_at or now) < NOTICE:
+        if meeting.status == Phase.ANNOUNCED and meeting.starts_at - (meeting.announced_at or now) < NOTICE:
             return ("the meeting is less than 7 days away: the law asks for 7 days' notice of a dialogue",)
         return ()
 
@@ -268,4 +274,5 @@ def _default_close(opens: datetime, starts: datetime) -> datetime:
 
 
 def _snapshot(meeting: Meeting) -> dict[str, object]:
-    return {k: v for k, v in asdict(meeting).items() if k not in ("created_at", "version")}
+    # The unit is left out: a meeting never changes unit, and the log reads as it did before units.
+    return {k: v for k, v in asdict(meeting).items() if k not in ("created_at", "version", "unit_id")}

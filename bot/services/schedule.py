@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 import aiosqlite
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -24,6 +25,7 @@ from bot.clock import Clock, format_local
 from bot.config import Settings
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.records import Meeting
+from bot.domain.vocabulary import Phase
 from bot.services.notices import Notices
 from storage.answers import AnswerRepository
 from storage.concerns import ConcernRepository
@@ -41,17 +43,31 @@ RESULTS_REMINDERS = (7, 10)
 REBUILD_MINUTES = 5
 
 
+class ActionKind(StrEnum):
+    ANNOUNCE = "announce"      # tell subscribers of a new meeting
+    REMIND = "remind"          # a day before intake closes, to subscribers who sent nothing yet
+    CLOSE = "close"            # tell staff what came in
+    RESULTS = "results"        # the 10-day deadline for the results report is near, or here
+    PUBLISHED = "published"    # tell staff how the publishing went, once the outbox has sent it
+    FOLLOWUP = "followup"      # the daily digest of what agencies still owe
+
+
 @dataclass(frozen=True)
 class Action:
     key: str          # also the mark written when done, and the APScheduler job id
-    kind: str         # announce | remind | close
-    meeting_id: int
+    kind: ActionKind
+    meeting_id: int   # 0 for the follow-up digest, which is of the whole unit
     when: datetime
 
 
 class Schedule:
-    def __init__(self, settings: Settings, database: Database, clock: Clock, notices: Notices) -> None:
+    """The scheduled work of one unit's meetings (`unit_id`, the config's unit unless told otherwise)."""
+
+    def __init__(
+        self, settings: Settings, database: Database, clock: Clock, notices: Notices, *, unit_id: str | None = None
+    ) -> None:
         self._settings = settings
+        self._unit_id = settings.unit.id if unit_id is None else unit_id
         self._database = database
         self._clock = clock
         self._notices = notices
@@ -67,9 +83,9 @@ class Schedule:
     async def actions(self) -> list[Action]:
         """Every action not yet done, with the time it is due."""
         async with self._database.transaction() as connection:
-            meetings = await MeetingRepository(connection).list_all()
+            meetings = await MeetingRepository(connection, self._unit_id).list_all()
             done = await ScheduleMarks(connection).all()
-            forwarded = bool(await AnswerRepository(connection).awaiting_agencies())
+            forwarded = bool(await AnswerRepository(connection, self._unit_id).awaiting_agencies())
         now = self._clock.now()
         pending = [action for meeting in meetings for action in self._actions_of(meeting, now)]
         if forwarded:
@@ -83,21 +99,25 @@ class Schedule:
         at = local.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
         if at < local - timedelta(hours=12):
             at += timedelta(days=1)
-        return Action(f"followup:{at.date().isoformat()}", "followup", 0, at.astimezone(UTC))
+        return Action(self._digest_key(at.date().isoformat()), ActionKind.FOLLOWUP, 0, at.astimezone(UTC))
+
+    def _digest_key(self, day: str) -> str:
+        # One digest a day for each unit (migration 0005 named the earlier ones after the default unit).
+        return f"followup:{self._unit_id}:{day}"
 
     def _actions_of(self, meeting: Meeting, now: datetime) -> list[Action]:
-        if meeting.status == "published":
+        if meeting.status == Phase.PUBLISHED:
             return self._after_meeting(meeting, now)
-        if meeting.status != "announced":
+        if meeting.status != Phase.ANNOUNCED:
             return []
         actions = []
         if now < meeting.starts_at:
-            actions.append(Action(f"announce:{meeting.id}", "announce", meeting.id, meeting.announced_at or meeting.created_at))
+            actions.append(Action(f"announce:{meeting.id}", ActionKind.ANNOUNCE, meeting.id, meeting.announced_at or meeting.created_at))
         remind_at = meeting.intake_closes_at - REMIND_BEFORE_CLOSE
         if remind_at > meeting.intake_opens_at and now < meeting.intake_closes_at:
-            actions.append(Action(f"remind:{meeting.id}", "remind", meeting.id, remind_at))
+            actions.append(Action(f"remind:{meeting.id}", ActionKind.REMIND, meeting.id, remind_at))
         # A close missed while the bot was down is still reported: staff need the count.
-        actions.append(Action(f"close:{meeting.id}", "close", meeting.id, meeting.intake_closes_at))
+        actions.append(Action(f"close:{meeting.id}", ActionKind.CLOSE, meeting.id, meeting.intake_closes_at))
         return actions + self._after_meeting(meeting, now)
 
     def _after_meeting(self, meeting: Meeting, now: datetime) -> list[Action]:
@@ -107,9 +127,9 @@ class Schedule:
         if meeting.results_exported_at is None:
             # The law gives 10 days to publish results: a warning three days before, and on the day.
             for days in RESULTS_REMINDERS:
-                actions.append(Action(f"results:{meeting.id}:{days}", "results", meeting.id, meeting.starts_at + timedelta(days=days)))
-        if meeting.status == "published":
-            actions.append(Action(f"published:{meeting.id}", "published", meeting.id, meeting.published_at or meeting.starts_at))
+                actions.append(Action(f"results:{meeting.id}:{days}", ActionKind.RESULTS, meeting.id, meeting.starts_at + timedelta(days=days)))
+        if meeting.status == Phase.PUBLISHED:
+            actions.append(Action(f"published:{meeting.id}", ActionKind.PUBLISHED, meeting.id, meeting.published_at or meeting.starts_at))
         return actions
 
     async def run_due(self) -> list[str]:
@@ -127,12 +147,12 @@ class Schedule:
             marks = ScheduleMarks(connection)
             if await marks.done(action.key):
                 return False
-            if action.kind == "followup":
+            if action.kind == ActionKind.FOLLOWUP:
                 count = await self._digest(connection, now)
                 await marks.mark(action.key, now)
                 return True
-            meeting = await MeetingRepository(connection).get(action.meeting_id)
-            if meeting is None or meeting.status not in ("announced", "published"):
+            meeting = await MeetingRepository(connection, self._unit_id).get(action.meeting_id)
+            if meeting is None or not meeting.status.scheduled:
                 await marks.mark(action.key, now)
                 return False
             # A job carries the action as it was when jobs were last computed; the meeting may
@@ -140,13 +160,13 @@ class Schedule:
             current = {a.key: a for a in self._actions_of(meeting, now)}.get(action.key)
             if current is None or current.when > now:
                 return False
-            if action.kind == "announce":
+            if action.kind == ActionKind.ANNOUNCE:
                 count = await self._announce(connection, meeting, now)
-            elif action.kind == "remind":
+            elif action.kind == ActionKind.REMIND:
                 count = await self._remind(connection, meeting, now)
-            elif action.kind == "close":
+            elif action.kind == ActionKind.CLOSE:
                 count = await self._report_close(connection, meeting, now)
-            elif action.kind == "results":
+            elif action.kind == ActionKind.RESULTS:
                 count = int(await self._notices.to_staff(
                     connection, action.key, "notice.staff_results", now, id=meeting.id, title=meeting.title,
                     deadline=(meeting.starts_at + timedelta(days=10)).astimezone(self._settings.zone).strftime("%d/%m/%Y"),
@@ -186,7 +206,7 @@ class Schedule:
 
     async def _remind(self, connection: aiosqlite.Connection, meeting: Meeting, now: datetime) -> int:
         zone = self._settings.zone
-        concerns = ConcernRepository(connection)
+        concerns = ConcernRepository(connection, self._unit_id)
         authors = {c.author_id for c in await concerns.live(meeting.id)}
         sent = 0
         for resident_id in await self._audience(connection, meeting):
@@ -199,7 +219,7 @@ class Schedule:
         return sent
 
     async def _report_close(self, connection: aiosqlite.Connection, meeting: Meeting, now: datetime) -> int:
-        live = await ConcernRepository(connection).live(meeting.id)
+        live = await ConcernRepository(connection, self._unit_id).live(meeting.id)
         by_topic: dict[str, int] = {}
         for concern in live:
             by_topic[concern.topic_id] = by_topic.get(concern.topic_id, 0) + 1
@@ -214,11 +234,11 @@ class Schedule:
     async def _digest(self, connection: aiosqlite.Connection, now: datetime) -> int:
         """Daily while anything is overdue, otherwise on Mondays: what agencies still owe."""
         today = now.astimezone(self._settings.zone).date()
-        waiting = await AnswerRepository(connection).awaiting_agencies()
+        waiting = await AnswerRepository(connection, self._unit_id).awaiting_agencies()
         overdue = [a for a in waiting if a.overdue_on(today)]
         if not waiting or (not overdue and today.weekday() != 0):
             return 0
-        concerns = ConcernRepository(connection)
+        concerns = ConcernRepository(connection, self._unit_id)
         lines = []
         for answer in waiting:
             concern = await concerns.get(answer.concern_id)
@@ -226,7 +246,7 @@ class Schedule:
             mark = "⚠️ " if answer in overdue else ""
             lines.append(f"• {mark}{concern.code if concern else answer.concern_id} – {answer.agency}, {due}")
         return int(await self._notices.to_staff(
-            connection, f"followup:{today.isoformat()}", "notice.staff_followup", now,
+            connection, self._digest_key(today.isoformat()), "notice.staff_followup", now,
             count=len(waiting), overdue=len(overdue), lines="\n".join(lines),
         ))
 

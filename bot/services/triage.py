@@ -22,6 +22,7 @@ from bot.domain.areas import AreaTree, TopicList
 from bot.domain.records import Concern
 from bot.domain.refusal import Refusal, status_term
 from bot.domain.similar import find_similar
+from bot.domain.vocabulary import ConcernStatus
 from bot.services.lookup import concern_or_refuse
 from bot.services.notices import Notices
 from storage.agenda import AgendaRepository
@@ -70,8 +71,13 @@ class ConcernView:
 
 
 class TriageService:
-    def __init__(self, settings: Settings, database: Database, clock: Clock, notices: Notices) -> None:
+    """Triage of one unit's concerns (`unit_id`, the config's unit unless told otherwise)."""
+
+    def __init__(
+        self, settings: Settings, database: Database, clock: Clock, notices: Notices, *, unit_id: str | None = None
+    ) -> None:
         self._settings = settings
+        self._unit_id = settings.unit.id if unit_id is None else unit_id
         self._database = database
         self._clock = clock
         self._notices = notices
@@ -82,9 +88,9 @@ class TriageService:
 
     async def queue(self, meeting_id: int, topic_id: str | None = None, area_id: str | None = None) -> Queue:
         async with self._database.transaction() as connection:
-            if await MeetingRepository(connection).get(meeting_id) is None:
+            if await MeetingRepository(connection, self._unit_id).get(meeting_id) is None:
                 raise TriageError("refusal.no_meeting", id=meeting_id)
-            concerns = ConcernRepository(connection)
+            concerns = ConcernRepository(connection, self._unit_id)
             live = await concerns.live(meeting_id)
             residents = await concerns.resident_counts(meeting_id)
         by_topic = Counter(c.topic_id for c in live)
@@ -105,7 +111,7 @@ class TriageService:
 
     async def view(self, code: str) -> ConcernView:
         async with self._database.transaction() as connection:
-            concerns = ConcernRepository(connection)
+            concerns = ConcernRepository(connection, self._unit_id)
             concern = await self._find(concerns, code)
             residents = len(await concerns.followers(concern.id))
             children = await concerns.merged_children(concern.id)
@@ -140,12 +146,12 @@ class TriageService:
             raise TriageError("refusal.reject_reason")
         now = self._clock.now()
         async with self._change(actor) as connection:
-            concerns = ConcernRepository(connection)
+            concerns = ConcernRepository(connection, self._unit_id)
             concern = await self._find(concerns, code)
-            if concern.status != "open" or concern.merged_into is not None:
+            if concern.status != ConcernStatus.OPEN or concern.merged_into is not None:
                 raise TriageError("refusal.reject_not_open", code=concern.code, status=status_term(concern.status))
             updated = await self._write(connection, concern, actor, "concern.reject", seen_version, now,
-                                        status="rejected", reject_reason=reason)
+                                        status=ConcernStatus.REJECTED, reject_reason=reason)
             agenda = AgendaRepository(connection)
             await agenda.detach(concern.id)
             await agenda.delete_empty(concern.meeting_id)
@@ -160,12 +166,12 @@ class TriageService:
         """Merge `source` into `target`: the target survives and every follower of both follows it."""
         now = self._clock.now()
         async with self._change(actor) as connection:
-            concerns = ConcernRepository(connection)
+            concerns = ConcernRepository(connection, self._unit_id)
             source = await self._find(concerns, source_code)
             target = await self._find(concerns, target_code)
             await self._check_merge(concerns, source, target)
             updated = await self._write(connection, source, actor, "concern.merge", None, now,
-                                        status="merged", merged_into=target.id)
+                                        status=ConcernStatus.MERGED, merged_into=target.id)
             agenda = AgendaRepository(connection)
             item_id = await agenda.detach(source.id)
             if item_id is not None and await agenda.item_of(target.id) is None:
@@ -182,12 +188,12 @@ class TriageService:
     async def unmerge(self, code: str, actor: str) -> Concern:
         now = self._clock.now()
         async with self._change(actor) as connection:
-            concerns = ConcernRepository(connection)
+            concerns = ConcernRepository(connection, self._unit_id)
             concern = await self._find(concerns, code)
             if concern.merged_into is None:
                 raise TriageError("refusal.not_merged", code=concern.code)
             return await self._write(connection, concern, actor, "concern.unmerge", None, now,
-                                     status="open", merged_into=None)
+                                     status=ConcernStatus.OPEN, merged_into=None)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -206,13 +212,13 @@ class TriageService:
             root = await concerns.get(chain[-1])
             raise TriageError("refusal.merge_into_merged", target=target.code, root=root.code if root else "?")
         for concern in (source, target):
-            if concern.status != "open":
+            if concern.status != ConcernStatus.OPEN:
                 raise TriageError("refusal.merge_not_open", code=concern.code, status=status_term(concern.status))
 
     async def _edit(self, code: str, actor: str, action: str, seen_version: int | None, **changes: object) -> Concern:
         now = self._clock.now()
         async with self._change(actor) as connection:
-            concern = await self._find(ConcernRepository(connection), code)
+            concern = await self._find(ConcernRepository(connection, self._unit_id), code)
             return await self._write(connection, concern, actor, action, seen_version, now, **changes)
 
     @asynccontextmanager
@@ -241,7 +247,7 @@ class TriageService:
     ) -> Concern:
         if seen_version is not None and seen_version != concern.version:
             raise _VersionConflict(concern, action, dict(changes))
-        updated = await ConcernRepository(connection).update(concern, **changes)
+        updated = await ConcernRepository(connection, self._unit_id).update(concern, **changes)
         if updated is None:
             raise _VersionConflict(concern, action, dict(changes))
         before = {key: getattr(concern, key) for key in changes}

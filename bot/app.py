@@ -18,7 +18,8 @@ from bot.channels import ChannelContext, ChannelDeclaration, RunningChannel
 from bot.clock import Clock, SystemClock
 from bot.config import Secrets, Settings
 from bot.domain.messages import Inbound, Reply
-from bot.outbox.dispatcher import OutboxDispatcher, Sender
+from bot.outbox.delivery import Sender
+from bot.outbox.dispatcher import OutboxDispatcher
 from bot.resident.dialogue import Intake
 from bot.router import Router
 from bot.services.agenda import AgendaService

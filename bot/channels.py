@@ -20,7 +20,7 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.config import Secrets, Settings
 from bot.domain.messages import Inbound, Reply
-from bot.outbox.dispatcher import Sender
+from bot.outbox.delivery import Sender
 from bot.text import Catalog
 from storage.db import Database
 

@@ -14,7 +14,7 @@ from bot.app import Services, build_services
 from bot.clock import ManualClock
 from bot.documents.agenda import agenda_xlsx
 from bot.documents.answer_sheet import AGENDA_COLUMNS
-from bot.outbox.dispatcher import decode_body
+from bot.outbox.codec import decode_body
 from bot.services.answers import AnswerError, AnswerInput
 from storage.db import Database
 from tests.chat import Chat, submit_concern

@@ -16,7 +16,9 @@ from bot.channels import ChannelContext, RunningChannel
 from bot.clock import ManualClock
 from bot.config import IDENTITY_KEYS, Secrets, Settings
 from bot.domain.messages import Reply
-from bot.outbox.dispatcher import OutboxDispatcher, Sender, encode_body
+from bot.outbox.codec import encode_body
+from bot.outbox.delivery import Sender
+from bot.outbox.dispatcher import OutboxDispatcher
 from handlers.telegram import TELEGRAM
 from handlers.zalo import ZALO
 from storage.db import Database

@@ -40,7 +40,7 @@ from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.domain.codes import format_code
 from bot.domain.messages import Contact, Inbound, InboundKind, Location, Reply
-from bot.outbox.dispatcher import encode_body
+from bot.outbox.codec import encode_body
 from bot.resident.dialogue import FLOW_STEPS, Conversation, Intake
 from bot.services.flood import FloodGuard
 from storage.db import Database

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import Services, build_services
 from bot.clock import ManualClock
-from bot.outbox.dispatcher import decode_body
+from bot.outbox.codec import decode_body
 from bot.services.meetings import MeetingDraft, MeetingError
 from storage.db import Database
 from tests.chat import Chat, submit_concern

@@ -14,18 +14,10 @@ import pytest
 from bot.clock import ManualClock
 from bot.config import NotifySettings
 from bot.domain.messages import Button, Reply
-from bot.outbox.dispatcher import (
-    CONCURRENCY,
-    PACING_MARGIN,
-    OutboxDispatcher,
-    Progress,
-    RetryAfter,
-    TransientError,
-    Undeliverable,
-    backoff_delay,
-    decode_body,
-    encode_body,
-)
+from bot.outbox.codec import decode_body, encode_body
+from bot.outbox.delivery import RetryAfter, TransientError, Undeliverable
+from bot.outbox.dispatcher import CONCURRENCY, OutboxDispatcher, Progress
+from bot.outbox.pacing import PACING_MARGIN, backoff_delay
 from storage.db import Database
 from storage.outbox import OutboxMessage, OutboxRepository
 

@@ -21,7 +21,7 @@ from bot.app import Services, build_services
 from bot.clock import ManualClock, format_local
 from bot.config import Settings
 from bot.domain.records import Meeting
-from bot.outbox.dispatcher import decode_body
+from bot.outbox.codec import decode_body
 from bot.services.meetings import MeetingDraft, MeetingService
 from bot.services.schedule import REBUILD_JOB, REMIND_BEFORE_CLOSE, Action, Schedule
 from storage.db import Database

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Services, build_services
-from bot.outbox.dispatcher import decode_body
+from bot.outbox.codec import decode_body
 from bot.services.triage import TriageError
 from storage.concerns import ConcernRepository
 from storage.db import Database

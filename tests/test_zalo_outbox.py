@@ -15,14 +15,9 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.messages import Button, Reply
 from bot.domain.records import NewConcern
-from bot.outbox.dispatcher import (
-    Held,
-    OutboxDispatcher,
-    RetryAfter,
-    TransientError,
-    Undeliverable,
-    encode_body,
-)
+from bot.outbox.codec import encode_body
+from bot.outbox.delivery import Held, RetryAfter, TransientError, Undeliverable
+from bot.outbox.dispatcher import OutboxDispatcher
 from bot.services.answers import AnswerInput
 from handlers.zalo.api import ZaloApiError
 from handlers.zalo.channel import RATE_LIMIT_PAUSE_SECONDS, classify

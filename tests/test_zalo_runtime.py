@@ -13,7 +13,7 @@ from bot.app import Runtime
 from bot.clock import ManualClock
 from bot.config import ConfigError, Secrets, Settings, load_settings
 from bot.domain.messages import Inbound, InboundKind, Reply
-from bot.outbox.dispatcher import encode_body
+from bot.outbox.codec import encode_body
 from handlers.zalo import ZaloChannel
 from storage.db import Database
 from storage.outbox import OutboxRepository

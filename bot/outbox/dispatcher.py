@@ -13,20 +13,21 @@ address may be derived from a phone number and the body is a resident's business
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import random as _random
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 from bot.clock import Clock
 from bot.config import NotifySettings
-from bot.domain.messages import Button, Reply
+from bot.outbox.codec import decode_body
+from bot.outbox.delivery import Held, RetryAfter, Sender, TransientError, Undeliverable
+from bot.outbox.pacing import Pacer, backoff_delay
 from storage.db import Database
 from storage.outbox import OutboxMessage, OutboxRepository
 
@@ -34,95 +35,7 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 CONCURRENCY = 8
-BACKOFF_BASE_SECONDS = 1.0
-BACKOFF_CAP_SECONDS = 300.0
-BACKOFF_JITTER = 0.2
-# Idle chats are forgotten past this many, so a year of pushes does not grow the pacer forever.
-_PACER_MEMORY = 10_000
-
 T = TypeVar("T")
-
-
-class DeliveryError(Exception):
-    """What a `Sender` raises to tell the dispatcher how a send failed."""
-
-
-class RetryAfter(DeliveryError):
-    """The platform says "too many requests" (HTTP 429): the whole bot waits `seconds`."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"retry after {seconds:g} s")
-        self.seconds = max(0.0, float(seconds))
-
-
-class TransientError(DeliveryError):
-    """Network error, timeout, 5xx: the same message may well go through later."""
-
-
-class Undeliverable(DeliveryError):
-    """Blocked by the user, chat not found, account deactivated: trying again cannot help."""
-
-
-class Held(DeliveryError):
-    """The platform delivers to this user only after they write again (Zalo's window): the
-    message is marked 'held', not retried, and the channel releases it when they next write."""
-
-
-class Sender(Protocol):
-    async def send(self, address: str, reply: Reply) -> None:
-        """Deliver one message, or raise a `DeliveryError` saying what went wrong."""
-        ...
-
-
-def encode_body(reply: Reply) -> str:
-    return json.dumps(
-        {
-            "text": reply.text,
-            "buttons": [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons],
-            "ask": reply.ask,
-            "ask_label": reply.ask_label,
-            "remove_keyboard": reply.remove_keyboard,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-
-
-def decode_body(body: str) -> Reply:
-    """The `Reply` a body was made from; ValueError when the body is not one."""
-    try:
-        data: Any = json.loads(body)
-        text = data["text"]
-        ask = data.get("ask")
-        ask_label = data.get("ask_label")
-        if not isinstance(text, str) or ask not in (None, "contact", "location"):
-            raise ValueError("outbox body has a bad text or ask")
-        if ask_label is not None and not isinstance(ask_label, str):
-            raise ValueError("outbox body has a bad ask_label")
-        buttons = tuple(
-            tuple(Button(label=str(button["label"]), payload=str(button["payload"])) for button in row)
-            for row in data.get("buttons", ())
-        )
-        return Reply(
-            text=text,
-            buttons=buttons,
-            ask=ask,
-            ask_label=ask_label,
-            remove_keyboard=bool(data.get("remove_keyboard", False)),
-        )
-    except (KeyError, TypeError, AttributeError) as error:
-        raise ValueError("not an outbox body") from error
-
-
-def backoff_delay(attempt: int, random: Callable[[], float]) -> timedelta:
-    """How long to wait after the `attempt`-th failed try: 1 s, 2 s, 4 s, … capped at 5 min.
-
-    The ±20% jitter (applied after the cap) spreads out messages that failed together, say
-    during a network outage, so they do not all come back in the same instant.
-    """
-    doubling = BACKOFF_BASE_SECONDS * 2 ** min(max(attempt - 1, 0), 30)
-    seconds = min(BACKOFF_CAP_SECONDS, doubling)
-    return timedelta(seconds=seconds * (1 + BACKOFF_JITTER * (2 * random() - 1)))
 
 
 @dataclass(frozen=True)
@@ -143,69 +56,6 @@ class _Outcome(StrEnum):
     FAILED = "failed"
     RETRYING = "retrying"
     GIVEN_BACK = "given_back"
-
-
-# Paced a little under the configured limit: a request that reaches Telegram a few ms late
-# must not put one send too many into a second (each 429 stops the whole bot).
-PACING_MARGIN = 0.97
-
-
-def _interval(per_second: float) -> timedelta:
-    # Rounded up to the microsecond: rounding down would exceed the limit, if only slightly.
-    return timedelta(microseconds=math.ceil(1_000_000 / (per_second * PACING_MARGIN)))
-
-
-class Pacer:
-    """Spaces the sends of one bot (one channel): a fixed gap between any two sends, a longer
-    one between two sends to one chat, and nothing at all while a 429 pause lasts.
-
-    Fixed spacing rather than a token bucket: the platform counts bursts, not averages.
-    Slots are taken at the moment of sending, never reserved ahead, so a late wake-up can
-    only make the gaps longer.
-    """
-
-    def __init__(self, clock: Clock, settings: NotifySettings, sleep: Callable[[float], Awaitable[None]]) -> None:
-        self._clock = clock
-        self._sleep = sleep
-        self._gap = _interval(settings.per_second)
-        self._chat_gap = _interval(settings.per_chat_per_second)
-        self._next_any: datetime | None = None
-        self._next_for: dict[str, datetime] = {}
-        self.paused_until: datetime | None = None
-
-    def paused(self, now: datetime) -> bool:
-        return self.paused_until is not None and now < self.paused_until
-
-    def pause(self, seconds: float) -> None:
-        until = self._clock.now() + timedelta(seconds=seconds)
-        if self.paused_until is None or until > self.paused_until:
-            self.paused_until = until
-
-    async def acquire(self, address: str) -> bool:
-        """Wait for this chat's turn; False if a pause began meanwhile (do not hold the
-        message through it: give it back)."""
-        while True:
-            now = self._clock.now()
-            if self.paused(now):
-                return False
-            wait = self._ready_at(address, now) - now
-            if wait <= timedelta(0):
-                break
-            await self._sleep(wait.total_seconds())
-        # No await between the check above and this: in asyncio the slot is taken atomically.
-        self._next_any = now + self._gap
-        self._next_for[address] = now + self._chat_gap
-        if len(self._next_for) > _PACER_MEMORY:
-            self._forget_idle(now)
-        return True
-
-    def _ready_at(self, address: str, now: datetime) -> datetime:
-        limits = (self._next_any, self._next_for.get(address))
-        return max([now, *(limit for limit in limits if limit is not None)])
-
-    def _forget_idle(self, now: datetime) -> None:
-        for address in [a for a, at in self._next_for.items() if at <= now]:
-            del self._next_for[address]
 
 
 async def _first_of(*waits: Awaitable[object]) -> None:

@@ -25,7 +25,7 @@ from bot.config import Settings
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.messages import Inbound, InboundKind, Reply
 from bot.domain.textnorm import clean, fold
-from bot.outbox.dispatcher import decode_body, encode_body
+from bot.outbox.codec import decode_body, encode_body
 from bot.resident import account, after_meeting, commands
 from bot.resident.flow import FLOW_STEPS, INPUT_KINDS, STEPS
 from bot.resident.payloads import GlobalAction, GlobalPayload, StepPayload, parse

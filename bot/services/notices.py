@@ -9,7 +9,7 @@ import aiosqlite
 
 from bot.domain.identity import ChatAddress
 from bot.domain.messages import Button, Reply
-from bot.outbox.dispatcher import encode_body
+from bot.outbox.codec import encode_body
 from bot.text import Catalog
 from storage.outbox import OutboxRepository
 from storage.residents import ResidentRepository

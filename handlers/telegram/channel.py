@@ -52,8 +52,8 @@ from bot.config import LANGUAGES, Secrets, Settings
 from bot.domain.identity import ChatAddress
 from bot.domain.messages import Contact, Document, Inbound, InboundKind, Location, Reply
 from bot.domain.textnorm import split_text
-from bot.outbox.dispatcher import RetryAfter as DeliveryRetryAfter
-from bot.outbox.dispatcher import TransientError, Undeliverable
+from bot.outbox.delivery import RetryAfter as DeliveryRetryAfter
+from bot.outbox.delivery import TransientError, Undeliverable
 from bot.text import Catalog
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from bot.channels import ChannelContext, RunningChannel
 from bot.config import Secrets, Settings
-from bot.outbox.dispatcher import Sender
+from bot.outbox.delivery import Sender
 from handlers.telegram.channel import CHANNEL, TelegramChannel
 
 

@@ -27,13 +27,7 @@ from bot.channels import Handle
 from bot.clock import Clock
 from bot.config import Secrets, Settings
 from bot.domain.messages import Reply
-from bot.outbox.dispatcher import (
-    DeliveryError,
-    Held,
-    RetryAfter,
-    TransientError,
-    Undeliverable,
-)
+from bot.outbox.delivery import DeliveryError, Held, RetryAfter, TransientError, Undeliverable
 from bot.text import Catalog
 from handlers.zalo.api import TokenError, ZaloApi, ZaloApiError
 from handlers.zalo.events import (

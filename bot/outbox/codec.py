@@ -1,0 +1,48 @@
+"""A `Reply` as an outbox row's body (and as a conversation's remembered replies): JSON text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.domain.messages import Button, Reply
+
+
+def encode_body(reply: Reply) -> str:
+    return json.dumps(
+        {
+            "text": reply.text,
+            "buttons": [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons],
+            "ask": reply.ask,
+            "ask_label": reply.ask_label,
+            "remove_keyboard": reply.remove_keyboard,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_body(body: str) -> Reply:
+    """The `Reply` a body was made from; ValueError when the body is not one."""
+    try:
+        data: Any = json.loads(body)
+        text = data["text"]
+        ask = data.get("ask")
+        ask_label = data.get("ask_label")
+        if not isinstance(text, str) or ask not in (None, "contact", "location"):
+            raise ValueError("outbox body has a bad text or ask")
+        if ask_label is not None and not isinstance(ask_label, str):
+            raise ValueError("outbox body has a bad ask_label")
+        buttons = tuple(
+            tuple(Button(label=str(button["label"]), payload=str(button["payload"])) for button in row)
+            for row in data.get("buttons", ())
+        )
+        return Reply(
+            text=text,
+            buttons=buttons,
+            ask=ask,
+            ask_label=ask_label,
+            remove_keyboard=bool(data.get("remove_keyboard", False)),
+        )
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError("not an outbox body") from error

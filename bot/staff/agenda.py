@@ -83,7 +83,7 @@ def parse_code(args: Arguments) -> str:
 
 def parse_export(args: Arguments) -> ExportRequest:
     # /export docx [meeting]
-    return ExportRequest((args[0] if len(args) else "docx").lower(), args.meeting(1))
+    return ExportRequest((args[0] if args else "docx").lower(), args.meeting(1))
 
 
 async def _agenda(staff: Staff, meeting: Meeting) -> list[Reply]:

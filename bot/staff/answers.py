@@ -76,13 +76,13 @@ def parse_finalisation(args: Arguments) -> Finalisation:
 
 
 def parse_carry(args: Arguments) -> CarryOver:
-    if not len(args):
+    if not args:
         raise Usage("staff.carry_usage")
     return CarryOver(args[0], args.number(1))
 
 
 def parse_results(args: Arguments) -> ResultsRequest:
-    return ResultsRequest((args[0] if len(args) else "docx").lower(), args.meeting(1))
+    return ResultsRequest((args[0] if args else "docx").lower(), args.meeting(1))
 
 
 async def answer(staff: Staff, request: Request, given: ConcernAnswer | ItemAnswer) -> list[Reply]:
@@ -142,11 +142,12 @@ async def retry(staff: Staff, request: Request, _: None) -> list[Reply]:
     return view.retried(staff.words, await staff.answers.retry_failed(request.actor))
 
 
-IMPORT = "import"
+# Also what a filled answer sheet sent to the staff chat without a command runs.
+IMPORT_SHEET: Command[int | None] = Command(("import",), Role.STAFF, parse_meeting, import_sheet)
 
 COMMANDS: tuple[Command[Any], ...] = (
     Command(("answer",), Role.STAFF, parse_answer, answer),
-    Command((IMPORT,), Role.STAFF, parse_meeting, import_sheet),
+    IMPORT_SHEET,
     Command(("publish",), Role.STAFF, parse_meeting, publish),
     Command(("progress",), Role.STAFF, parse_meeting, progress),
     Command(("followup",), Role.STAFF, no_arguments, follow_up),

@@ -70,12 +70,12 @@ class StaffDesk:
         self._staff = Staff(settings, clock, meetings, triage, agenda, answers, exports, words)
         self._audit = audit
         self._zone = settings.zone
-        self.roles = Roles(settings)
+        self._roles = Roles(settings)
 
     def claims(self, inbound: Inbound) -> bool:
         """Whether an event is for the staff desk rather than the resident dialogue."""
         if inbound.group:
-            return inbound.chat_id == self.roles.staff_chat
+            return inbound.chat_id == self._roles.staff_chat
         if inbound.kind is InboundKind.COMMAND:
             return REGISTRY.command((inbound.command or "").lower()) is not None
         return inbound.kind is InboundKind.BUTTON and is_staff_payload(inbound.payload)
@@ -90,9 +90,8 @@ class StaffDesk:
         if inbound.kind is InboundKind.BUTTON and is_staff_payload(inbound.payload):
             return await self._button(inbound, pressed(inbound.payload or ""))
         if inbound.attachment is not None and inbound.attachment.filename.lower().endswith(ANSWER_SHEETS):
-            command = REGISTRY.command(answers.IMPORT)
-            assert command is not None  # declared in bot.staff.answers
-            return await self._command(inbound, answers.IMPORT, command, (inbound.text or "").split()[1:])
+            sheet = answers.IMPORT_SHEET
+            return await self._command(inbound, sheet.names[0], sheet, (inbound.text or "").split()[1:])
         return []  # chatter in the staff chat is not for the bot
 
     async def _command(self, inbound: Inbound, name: str, command: Command[Any], words: list[str]) -> list[Reply]:
@@ -136,7 +135,7 @@ class StaffDesk:
     async def _allowed(self, request: Request, role: Role, action: str, args: list[str]) -> bool:
         """Whether the sender holds `role`; a refused attempt is audited before it is answered."""
         # Staff are configured by their Telegram ids: an id on another channel (Zalo) is nobody's.
-        if role in self.roles.of(request.inbound.channel, request.inbound.user_id):
+        if role in self._roles.of(request.inbound.channel, request.inbound.user_id):
             return True
         await self._audit.refused(request.actor, action, args)
         log.info("staff action %s refused for %s", action, request.actor)
@@ -144,6 +143,6 @@ class StaffDesk:
 
     def _refusal(self, request: Request, needed: Role) -> list[Reply]:
         """Staff asking for an admin's command are told it is for admins; anyone else, that it is for staff."""
-        held = self.roles.of(request.inbound.channel, request.inbound.user_id)
+        held = self._roles.of(request.inbound.channel, request.inbound.user_id)
         admin_only = needed is Role.ADMIN and Role.STAFF in held
         return self._staff.words.say("staff.forbidden_admin" if admin_only else "staff.forbidden")

@@ -71,7 +71,7 @@ def build_services(settings: Settings, database: Database, clock: Clock) -> Serv
     audit = AuditService(database, clock)
     exports = ExportService(agenda, audit)
     intake = Intake(settings, database, clock, catalog)
-    desk = StaffDesk(settings, database, clock, meetings, triage, agenda, answers, catalog)
+    desk = StaffDesk(settings, clock, meetings, triage, agenda, answers, audit, exports, catalog)
     schedule = Schedule(settings, database, clock, notices)
     return Services(
         database, catalog, notices, meetings, triage, agenda, answers, audit, exports, intake, desk, Router(intake, desk), schedule

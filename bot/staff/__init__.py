@@ -1,0 +1,1 @@
+"""The staff chat: a registry of commands and buttons, handlers by noun, and views (parse -> service -> render)."""

@@ -1,0 +1,88 @@
+"""What a staff command works with: the services it calls, who asked, and the words they typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock, parse_local
+from bot.config import Settings
+from bot.domain.messages import Inbound
+from bot.services.agenda import AgendaService
+from bot.services.answers import AnswerService
+from bot.services.exports import ExportService
+from bot.services.meetings import MeetingError, MeetingService
+from bot.services.triage import TriageService
+from bot.staff.views.wording import Wording
+
+
+@dataclass(frozen=True)
+class Staff:
+    """The services behind the staff chat and the wording it answers in."""
+
+    settings: Settings
+    clock: Clock
+    meetings: MeetingService
+    triage: TriageService
+    agenda: AgendaService
+    answers: AnswerService
+    exports: ExportService
+    words: Wording
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who asked (as the audit log names them), and the event it came in."""
+
+    actor: str
+    inbound: Inbound
+
+    @classmethod
+    def of(cls, inbound: Inbound) -> Request:
+        return cls(f"{inbound.channel}:{inbound.user_id}", inbound)
+
+
+class Usage(Exception):
+    """The arguments do not make a command: answer with the command's usage sentence."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """The words after a command, and what reading them needs (the unit's zone for times).
+
+    Reading past the end or a word that is not a number raises IndexError or ValueError,
+    which the desk answers with its "bad arguments" sentence, as it always has.
+    """
+
+    words: tuple[str, ...]
+    zone: ZoneInfo
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __getitem__(self, position: int) -> str:
+        return self.words[position]
+
+    def text(self, start: int = 0) -> str:
+        return " ".join(self.words[start:])
+
+    def meeting(self, position: int = 0) -> int | None:
+        """The meeting id at `position`, or None: then the service picks the meeting meant."""
+        return self.number(position)
+
+    def number(self, position: int) -> int | None:
+        """The number at `position`, or None if there is none there."""
+        if len(self.words) > position and self.words[position].isdecimal():
+            return int(self.words[position])
+        return None
+
+    def time(self, raw: str) -> datetime:
+        try:
+            return parse_local(raw, self.zone)
+        except ValueError:
+            raise MeetingError("refusal.bad_time", value=raw.strip()) from None

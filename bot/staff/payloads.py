@@ -1,0 +1,269 @@
+"""Staff buttons (`s:<kind>:<fields>`) as typed values: built and read here, and nowhere else.
+
+The wire format is the one staff chats already hold in old messages: the prefix `s`, a short
+kind, then the kind's fields. A pressed button comes back from someone's phone and is never
+trusted: it is read into a `Pressed` (prefix and kind, still untrusted text) so the desk can
+check the sender's role and audit a refusal before anything else, and only then decoded
+into its typed button. The 64-byte limit is checked by `bot.domain.payloads`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar, Self
+
+from bot.domain.payloads import join, split
+
+PREFIX = "s"
+
+
+class ButtonKind(StrEnum):
+    QUEUE = "q"
+    CONCERN = "c"
+    TOPIC_MENU = "tm"
+    SET_TOPIC = "st"
+    AREA_MENU = "am"
+    SET_AREA = "sa"
+    MERGE = "mg"
+    AGENDA = "ag"
+    TOGGLE_ITEM = "ai"
+    MOVE_ITEM_UP = "au"
+    EXPORT = "ex"
+
+
+class MalformedButton(ValueError):
+    """A staff payload whose fields do not fit its kind: forged or damaged, answered as bad arguments."""
+
+
+class StaffButton:
+    """What every staff button has: its kind, its fields in order, and its payload."""
+
+    kind: ClassVar[ButtonKind]
+
+    def fields(self) -> tuple[str | int, ...]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_fields(cls, fields: Sequence[str]) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    def arity(cls) -> int:
+        return len(dataclasses.fields(cls))  # type: ignore[arg-type]  # every subclass is a dataclass
+
+    @property
+    def payload(self) -> str:
+        return join(PREFIX, self.kind, *self.fields())
+
+
+@dataclass(frozen=True)
+class QueuePage(StaffButton):
+    kind: ClassVar[ButtonKind] = ButtonKind.QUEUE
+    meeting_id: int
+    page: int
+
+    def fields(self) -> tuple[str | int, ...]:
+        return (self.meeting_id, self.page)
+
+    @classmethod
+    def from_fields(cls, fields: Sequence[str]) -> Self:
+        return cls(int(fields[0]), int(fields[1]))
+
+
+@dataclass(frozen=True)
+class ShowConcern(StaffButton):
+    kind: ClassVar[ButtonKind] = ButtonKind.CONCERN
+    concern_id: int
+
+    def fields(self) -> tuple[str | int, ...]:
+        return (self.concern_id,)
+
+    @classmethod
+    def from_fields(cls, fields: Sequence[str]) -> Self:
+        return cls(int(fields[0]))
+
+
+@dataclass(frozen=True)
+class TopicMenu(StaffButton):
+    """The topics to choose from; `version` is the concern as the staff member saw it."""
+
+    kind: ClassVar[ButtonKind] = ButtonKind.TOPIC_MENU
+    concern_id: int
+    version: int
+
+    def fields(self) -> tuple[str | int, ...]:
+        return (self.concern_id, self.version)
+
+    @classmethod
+    def from_fields(cls, fields: Sequence[str]) -> Self:
+        return cls(int(fields[0]), int(fields[1]))
+
+
+@dataclass(frozen=True)
+class SetTopic(StaffButton):
+    kind: ClassVar[ButtonKind] = ButtonKind.SET_TOPIC
+    concern_id: int
+    version: int
+    topic_id: str
+
+    def fields(self) -> tuple[str | int, ...]:
+        return (self.concern_id, self.version, self.topic_id)
+
+    @classmethod
+    def from_fields(cls, fields: Sequence[str]) -> Self:
+        return cls(int(fields[0]), int(fields[1]), fields[2])
+
+
+@dataclass(frozen=True)
+class AreaMenu(StaffButton):
+    kind: ClassVar[ButtonKind] = ButtonKind.AREA_MENU
+    concern_id: int
+    version: int
+
+    def fields(self) -> tuple[str | int, ...]:
+        return (self.concern_id, self.version)
+
+    @classmethod
+    def from_fields(cls, fields: Sequence[str]) -> Self:
+        return cls(int(fields[0]), int(fields[1]))
+
+
+@dataclass(frozen=True)
+class SetArea(StaffButton):
+    kind: ClassVar[ButtonKind] = ButtonKind.SET_AREA
+    concern_id: int
+    version: int
+    area_id: str
+
+    def fields(self) -> tuple[str | int, ...]:
+        return (self.concern_id, self.version, self.area_id)
+
+    @classmethod
+    def from_fields(cls, fields: Sequence[str]) -> Self:
+        return cls(int(fields[0]), int(fields[1]), fields[2])
+
+
+@dataclass(frozen=True)
+class Merge(StaffButton):
+    kind: ClassVar[ButtonKind] = ButtonKind.MERGE
+    source_id: int
+    target_id: int
+
+    def fields(self) -> tuple[str | int, ...]:
+        return (self.source_id, self.target_id)
+
+    @classmethod
+    def from_fields(cls, fields: Sequence[str]) -> Self:
+        return cls(int(fields[0]), int(fields[1]))
+
+
+@dataclass(frozen=True)
+class ShowAgenda(StaffButton):
+    kind: ClassVar[ButtonKind] = ButtonKind.AGENDA
+    meeting_id: int
+
+    def fields(self) -> tuple[str | int, ...]:
+        return (self.meeting_id,)
+
+    @classmethod
+    def from_fields(cls, fields: Sequence[str]) -> Self:
+        return cls(int(fields[0]))
+
+
+@dataclass(frozen=True)
+class ToggleItem(StaffButton):
+    """Put agenda item `number` on the agenda (`include`) or take it off."""
+
+    kind: ClassVar[ButtonKind] = ButtonKind.TOGGLE_ITEM
+    meeting_id: int
+    number: int
+    include: bool
+
+    def fields(self) -> tuple[str | int, ...]:
+        return (self.meeting_id, self.number, 1 if self.include else 0)
+
+    @classmethod
+    def from_fields(cls, fields: Sequence[str]) -> Self:
+        return cls(int(fields[0]), int(fields[1]), fields[2] == "1")
+
+
+@dataclass(frozen=True)
+class MoveItemUp(StaffButton):
+    kind: ClassVar[ButtonKind] = ButtonKind.MOVE_ITEM_UP
+    meeting_id: int
+    number: int
+
+    def fields(self) -> tuple[str | int, ...]:
+        return (self.meeting_id, self.number)
+
+    @classmethod
+    def from_fields(cls, fields: Sequence[str]) -> Self:
+        return cls(int(fields[0]), int(fields[1]))
+
+
+@dataclass(frozen=True)
+class Export(StaffButton):
+    kind: ClassVar[ButtonKind] = ButtonKind.EXPORT
+    meeting_id: int
+    format: str
+
+    def fields(self) -> tuple[str | int, ...]:
+        return (self.meeting_id, self.format)
+
+    @classmethod
+    def from_fields(cls, fields: Sequence[str]) -> Self:
+        return cls(int(fields[0]), fields[1])
+
+
+BUTTONS: dict[str, type[StaffButton]] = {
+    cls.kind: cls
+    for cls in (QueuePage, ShowConcern, TopicMenu, SetTopic, AreaMenu, SetArea, Merge,
+                ShowAgenda, ToggleItem, MoveItemUp, Export)
+}
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """A staff button as it came back: its kind and fields, not yet trusted or decoded."""
+
+    kind: str
+    fields: tuple[str, ...]
+
+    @property
+    def action(self) -> str:
+        """The name the audit log knows this press by."""
+        return f"button:{self.kind}"
+
+
+def is_staff_payload(payload: str | None) -> bool:
+    return (payload or "").startswith(PREFIX + ":")
+
+
+def pressed(payload: str) -> Pressed:
+    """A staff payload (see `is_staff_payload`) cut into its kind and fields."""
+    envelope = split(payload, 2)
+    if envelope is None:
+        return Pressed("", ())  # too long for any button we make: treated as an unknown one
+    head = split(envelope[1], 2)
+    if head is None:
+        return Pressed(envelope[1], ())
+    kind, rest = head
+    known = BUTTONS.get(kind)
+    fields = split(rest, known.arity()) if known is not None else None
+    return Pressed(kind, tuple(fields) if fields is not None else (rest,))
+
+
+def decode(press: Pressed) -> StaffButton | None:
+    """The typed button, None for a kind we never made; MalformedButton if the fields do not fit."""
+    known = BUTTONS.get(press.kind)
+    if known is None:
+        return None
+    if len(press.fields) != known.arity():
+        raise MalformedButton(press.action)
+    try:
+        return known.from_fields(press.fields)
+    except ValueError as error:
+        raise MalformedButton(press.action) from error

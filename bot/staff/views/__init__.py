@@ -1,0 +1,1 @@
+"""Views: a service's typed result rendered as staff-chat replies, in catalog sentences."""

@@ -74,7 +74,7 @@ from bot.text import Catalog
 from storage.db import Database
 from tests.conftest import create_meeting
 from tests.e2e import BotProcess, write_config
-from tests.fakebotapi import FakeBotApi, FakeUser, SentMessage, _text_fields
+from tests.fakebotapi import FakeBotApi, FakeUser, SentMessage, text_fields
 
 # --- sizes and rates (module constants so CI can be tuned in one place) ---------------------
 
@@ -304,7 +304,7 @@ class Resident:
         self.stats.updates[update_id] = what
 
     def send_text(self, text: str) -> None:
-        self._pushed(self.api._user_message(self.user, self.user_id, _text_fields(text)))
+        self._pushed(self.api._user_message(self.user, self.user_id, text_fields(text)))
 
     def press(self, message: SentMessage, label: str) -> None:
         data = next(data for text, data in message.inline_buttons if text == label)
@@ -312,7 +312,7 @@ class Resident:
         self._pushed(self.api._press(self.user, self.user_id, message.message_id, data), "press")
 
     def send_photo(self) -> None:
-        self._pushed(self.api._user_message(self.user, self.user_id, {"photo": self.api._photo_sizes(None)}))
+        self._pushed(self.api._user_message(self.user, self.user_id, {"photo": self.api.files.photo_sizes(None)}))
 
     def send_location(self) -> None:
         where = {"latitude": 10.76 + self.rng.random() / 100, "longitude": 106.65 + self.rng.random() / 100}

@@ -855,13 +855,14 @@ async def test_a_press_is_handled_even_when_settling_its_callback_fails(
     api: FakeBotApi, settings, database: Database, clock, meeting, method: str  # type: ignore[no-untyped-def]
 ) -> None:
     from bot.app import build_services
-    from tests.e2e import running_channel, step
+    from tests import flows
+    from tests.e2e import running_channel
 
     services = build_services(settings, database, clock)
     async with running_channel(settings, api, services.router.handle):
         lan = api.user(8202, first_name="Lan")
-        await step(lan, lambda: lan.send_text("/start"), 2)
+        await flows.start(lan)
         api.fail_next(method, status=502)
-        thanks, menu = await lan.reply_after(lambda: lan.press("Tôi đồng ý"), count=2, timeout=3)
+        thanks, menu = await lan.reply_after(lambda: lan.press(flows.AGREE), count=2, timeout=3)
     assert "Cảm ơn bạn" in (thanks.text or "")
     assert ("📝 Gửi ý kiến mới", "g:new:") in menu.buttons()

@@ -19,6 +19,7 @@ from tests.fakebotapi.wire import (
     NOT_MODIFIED,
     QUERY_INVALID,
     ApiError,
+    Handler,
     JSONDict,
     as_int,
     bad,
@@ -33,7 +34,7 @@ class EditingMethods:
         self.state = state
         self.bot_id = bot_id
 
-    def handlers(self) -> dict[str, Any]:
+    def handlers(self) -> dict[str, Handler]:
         return {
             "editMessageText": self.edit_message_text,
             "editMessageCaption": self.edit_message_caption,

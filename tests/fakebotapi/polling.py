@@ -18,6 +18,7 @@ from tests.fakebotapi.wire import (
     CONFLICT_POLL,
     CONFLICT_WEBHOOK,
     ApiError,
+    Handler,
     JSONDict,
     as_float,
     as_int,
@@ -38,7 +39,7 @@ class Polling:
         self.closing: asyncio.Event | None = None
         self._waiter: asyncio.Future[str] | None = None
 
-    def handlers(self) -> dict[str, Any]:
+    def handlers(self) -> dict[str, Handler]:
         return {
             "getUpdates": self.get_updates,
             "deleteWebhook": self.delete_webhook,

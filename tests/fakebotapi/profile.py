@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from tests.fakebotapi.records import FileUpload
-from tests.fakebotapi.wire import JSONDict, as_json, bad
+from tests.fakebotapi.wire import Handler, JSONDict, as_json, bad
 
 
 def commands_key(scope: Any, language_code: Any) -> tuple[str, str]:
@@ -22,7 +22,7 @@ class Profile:
         self.settings: dict[str, Any] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
-    def handlers(self) -> dict[str, Any]:
+    def handlers(self) -> dict[str, Handler]:
         return {
             "getMe": self.get_me,
             "logOut": lambda p, f: True,

@@ -4,17 +4,15 @@ forwards and copies; plus the chat action ("typing…") a bot shows before it an
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
-from tests.fakebotapi.files import FileStore
+from tests.fakebotapi.files import FileStore, StoredFile
 from tests.fakebotapi.formatting import caption, message_text
 from tests.fakebotapi.markup import parse_markup
 from tests.fakebotapi.records import FileUpload
 from tests.fakebotapi.state import ChatState, RecordBotMessage
-from tests.fakebotapi.wire import JSONDict, as_float, as_int, as_json, bad
-
-Handler = Callable[[dict[str, Any], dict[str, FileUpload]], Any]
+from tests.fakebotapi.wire import Handler, JSONDict, as_float, as_int, as_json, bad
 
 MEDIA: Final = {
     # method: (parameter / message field, file_path folder, default mime type)
@@ -55,6 +53,16 @@ def _file_extra(kind: str, upload: FileUpload) -> dict[str, Any]:
     if kind in {"photo", "document"}:
         extra[kind] = upload
     return extra
+
+
+@dataclass
+class _AlbumItem:
+    kind: str
+    stored: StoredFile
+    upload: FileUpload
+    caption_fields: JSONDict
+    raw_caption: str | None
+    params: JSONDict  # the item's InputMedia as sent
 
 
 class SendingMethods:
@@ -120,21 +128,22 @@ class SendingMethods:
         group_id = str(13_000_000_000_000_000 + self._media_group_counter)
         prepared = [self._album_item(item, files) for item in media]
         messages: list[JSONDict] = []
-        for kind, stored, upload, caption_fields, raw, item in prepared:
+        for item in prepared:
             fields = {
-                kind: self.files.media_object(kind, stored),
+                item.kind: self.files.media_object(item.kind, item.stored),
                 "media_group_id": group_id,
-                **caption_fields,
+                **item.caption_fields,
             }
             messages.append(
                 self.record(
-                    chat, "sendMediaGroup", {**params, "media": item}, fields, markup=None,
-                    raw_text=raw, reply_to=reply_to, **_file_extra(kind, upload),
+                    chat, "sendMediaGroup", {**params, "media": item.params}, fields,
+                    markup=None, raw_text=item.raw_caption, reply_to=reply_to,
+                    **_file_extra(item.kind, item.upload),
                 )
             )  # fmt: skip
         return messages
 
-    def _album_item(self, item: Any, files: dict[str, FileUpload]) -> tuple[Any, ...]:
+    def _album_item(self, item: Any, files: dict[str, FileUpload]) -> _AlbumItem:
         if not isinstance(item, dict) or item.get("type") not in _ALBUM_KINDS:
             raise bad("can't parse InputMedia JSON object")
         kind = item["type"]
@@ -144,7 +153,7 @@ class SendingMethods:
         folder, mime = _ALBUM_KINDS[kind]
         stored, upload = self.files.input_file(value, kind, folder, mime)
         caption_fields, raw = caption(item)
-        return kind, stored, upload, caption_fields, raw, item
+        return _AlbumItem(kind, stored, upload, caption_fields, raw, item)
 
     def send_location(self, params: dict[str, Any], files: dict[str, FileUpload]) -> JSONDict:
         chat = self.state.target_chat(params)

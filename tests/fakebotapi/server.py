@@ -24,9 +24,9 @@ from tests.fakebotapi.files import FileStore
 from tests.fakebotapi.polling import Polling
 from tests.fakebotapi.profile import Profile, commands_key
 from tests.fakebotapi.records import ApiCall, SentMessage
-from tests.fakebotapi.sending import Handler, SendingMethods
+from tests.fakebotapi.sending import SendingMethods
 from tests.fakebotapi.state import Callback, ChatState
-from tests.fakebotapi.wire import ApiError, JSONDict, read_params
+from tests.fakebotapi.wire import ApiError, Handler, JSONDict, read_params
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
 

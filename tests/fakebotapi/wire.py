@@ -8,6 +8,7 @@ bots break on exactly these details, so the fake copies them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, Final
 
@@ -16,6 +17,9 @@ from aiohttp import web
 from tests.fakebotapi.records import FileUpload
 
 JSONDict = dict[str, Any]
+
+# A Bot API method: the request's parameters and uploaded files in, its result out (or awaited).
+Handler = Callable[[dict[str, Any], dict[str, FileUpload]], Any]
 
 CONFLICT_POLL: Final = (
     "Conflict: terminated by other getUpdates request; "

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.fakebotapi import FakeBotApi, FakeUser, SentMessage, _ApiError
+from tests.fakebotapi import ApiError, FakeBotApi, FakeUser, SentMessage
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 EXAMPLE_CONFIG = ROOT / "config.example.toml"
@@ -214,7 +214,7 @@ class BenchApi(FakeBotApi):
                 recent.popleft()
             if len(recent) >= self.limit:
                 self.rejected_429 += 1
-                raise _ApiError(429, retry_after=self.retry_after)
+                raise ApiError(429, retry_after=self.retry_after)
             recent.append(now)
         self.accepted_sends.append(now)
 

@@ -4,7 +4,7 @@
     .venv/bin/python bench/intake.py --quick         # < 1 minute
     .venv/bin/python bench/intake.py --residents 500 --no-profile
 
-Set-up. The fake Bot API (tests/fakebotapi.py, indexed for thousands of chats: bench/common.py
+Set-up. The fake Bot API (tests/fakebotapi/, indexed for thousands of chats: bench/common.py
 BenchApi) and the simulated residents share this process and its event loop; the bot runs in
 a child process (bench/botproc.py), so the two never compete for one interpreter (the machine
 has few cores: this process's CPU use is printed so you can see that the fake is not the

@@ -13,7 +13,7 @@ the one `Runtime` runs, with `notify.per_second = L` — sends them through
 `TelegramChannel.sender()` (python-telegram-bot's Bot, no AIORateLimiter: the outbox paces
 itself) over loopback HTTP.
 
-The fake (tests/fakebotapi.py via bench/common.py BenchApi) runs in its own process
+The fake (tests/fakebotapi/ via bench/common.py BenchApi) runs in its own process
 (bench/fakeproc.py) so that its HTTP handling does not share an interpreter with the
 dispatcher being measured. It accepts at most L sending calls in any sliding 1-second window,
 counted when it handles each request; the next one gets HTTP 429 with retry_after=1 and is not

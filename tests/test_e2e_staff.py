@@ -17,8 +17,9 @@ from bot.clock import SystemClock
 from bot.config import Secrets, Settings
 from storage.db import Database
 from tests.conftest import create_meeting
-from tests.e2e import settings_for, step
-from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.e2e import settings_for
+from tests.fakebotapi import FakeBotApi
+from tests.flows import submit_concern
 
 STAFF_CHAT = -1001000000001
 
@@ -42,27 +43,10 @@ async def runtime(settings: Settings, api: FakeBotApi, tmp_path: Path) -> AsyncI
     await database.close()
 
 
-async def submit(user: FakeUser, text: str, area: str = "Khu phố 1", group: str = "Tổ dân phố 1 (hẻm 48 Tân Hóa)") -> str:
-    await step(user, lambda: user.send_text("/start"), 2)
-    await step(user, lambda: user.press("Tôi đồng ý"), 2)
-    await step(user, lambda: user.press("📝 Gửi ý kiến mới"), 2)
-    await step(user, lambda: user.press(area), 1)
-    await step(user, lambda: user.press(group), 1)
-    await step(user, lambda: user.press("Hẻm, đường sá, đèn chiếu sáng"), 1)
-    await step(user, lambda: user.send_text(text), 1)
-    await step(user, lambda: user.press("Bỏ qua"), 1)
-    await step(user, lambda: user.send_text("Bỏ qua vị trí"), 2)
-    summary = await user.reply_after(lambda: user.send_text("Gửi ẩn danh"), 2)
-    if "tương tự" in (summary[-1].text or ""):
-        await user.wait_for_messages(1)
-    receipt, _ = await step(user, lambda: user.press("✅ Gửi ý kiến"), 2)
-    return (receipt.text or "").split("Mã theo dõi: ")[1].split()[0]
-
-
 async def test_staff_triage_merge_agenda_and_export_in_the_staff_chat(api: FakeBotApi, runtime: Runtime) -> None:
     lan, minh = api.user(9001, first_name="Lan"), api.user(9002, first_name="Minh")
-    first = await submit(lan, "Đèn đường hẻm 48 Tân Hóa bị hư cả tháng nay.")
-    second = await submit(minh, "Cống hẻm 48 Tân Hóa bị vỡ nắp, rất nguy hiểm cho trẻ em.")
+    first = await submit_concern(lan, "Đèn đường hẻm 48 Tân Hóa bị hư cả tháng nay.")
+    second = await submit_concern(minh, "Cống hẻm 48 Tân Hóa bị vỡ nắp, rất nguy hiểm cho trẻ em.")
     staff_chat = api.group(STAFF_CHAT, "Cán bộ phường Phú Thọ", chat_type="supergroup")
     officer = api.user(100000002, first_name="Cán bộ")
 
@@ -89,7 +73,7 @@ async def test_staff_triage_merge_agenda_and_export_in_the_staff_chat(api: FakeB
 
 async def test_forged_staff_button_from_a_resident_through_telegram(api: FakeBotApi, runtime: Runtime, tmp_path: Path) -> None:
     lan = api.user(9003, first_name="Lan")
-    code = await submit(lan, "Đèn đường hẻm 48 Tân Hóa bị hư cả tháng nay.")
+    code = await submit_concern(lan, "Đèn đường hẻm 48 Tân Hóa bị hư cả tháng nay.")
     (refusal,) = await lan.reply_after(lambda: lan.press_raw("s:mg:1:1"), 1)
     assert "chỉ dành cho cán bộ" in (refusal.text or "")
     (refusal,) = await lan.reply_after(lambda: lan.send_text(f"/reject {code} không thích"), 1)

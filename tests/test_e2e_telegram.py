@@ -16,6 +16,7 @@ from bot.domain.messages import Inbound, Reply
 from bot.resident.dialogue import Intake
 from handlers.telegram.channel import TelegramChannel
 from storage.db import Database
+from tests import flows
 from tests.e2e import running_channel, settings_for, step
 from tests.fakebotapi import FakeBotApi, FakeUser
 
@@ -34,22 +35,20 @@ async def bot(settings: Settings, api: FakeBotApi, database: Database, clock: Ma
 
 
 async def start_and_consent(user: FakeUser) -> None:
-    greeting, consent = await step(user, lambda: user.send_text("/start"), 2)
+    greeting, consent = await flows.start(user)
     assert "Xin chào" in greeting.text
     assert [label for label, _ in consent.buttons()] == ["Tôi đồng ý", "Không đồng ý, tôi gửi ẩn danh"]
-    await step(user, lambda: user.press("Tôi đồng ý"), 2)
+    await flows.agree(user)
 
 
 async def test_whole_flow_with_photo_location_and_contact(api: FakeBotApi, bot: None, database: Database) -> None:
     lan = api.user(7001, first_name="Lan", last_name="Nguyễn")
     await start_and_consent(lan)
-    intro, areas = await step(lan, lambda: lan.press("📝 Gửi ý kiến mới"), 2)
+    intro, areas = await flows.new_concern(lan)
     assert "Hội trường UBND phường Phú Thọ" in intro.text
     assert areas.reply_markup and "inline_keyboard" in areas.reply_markup
-    await step(lan, lambda: lan.press("Khu phố 1"), 1)
-    await step(lan, lambda: lan.press("Tổ dân phố 1 (hẻm 48 Tân Hóa)"), 1)
-    await step(lan, lambda: lan.press("Hẻm, đường sá, đèn chiếu sáng"), 1)
-    await step(lan, lambda: lan.send_text("Đèn chiếu sáng hẻm 48 Tân Hóa hư hơn một tháng, tối đi lại rất nguy hiểm."), 1)
+    await flows.choose_area_and_topic(lan, "Khu phố 1", "Tổ dân phố 1 (hẻm 48 Tân Hóa)", "Hẻm, đường sá, đèn chiếu sáng")
+    await flows.write_text(lan, "Đèn chiếu sáng hẻm 48 Tân Hóa hư hơn một tháng, tối đi lại rất nguy hiểm.")
     (more,) = await step(lan, lambda: lan.send_photo(caption=None), 1)
     assert "1/5" in more.text
     (location_prompt,) = await step(lan, lambda: lan.press("Xong, sang bước tiếp"), 1)
@@ -61,7 +60,7 @@ async def test_whole_flow_with_photo_location_and_contact(api: FakeBotApi, bot: 
     assert contact_prompt.reply_markup["keyboard"][0][0].get("request_contact") is True
     _, summary = await step(lan, lambda: lan.send_contact("+84 903 123 456", "Lan", "Nguyễn"), 2)
     assert "+84903***456" in summary.text and "0903123456" not in summary.text
-    receipt, _menu = await step(lan, lambda: lan.press("✅ Gửi ý kiến"), 2)
+    receipt = await flows.confirm(lan)
     assert "Mã theo dõi: TT-0001" in receipt.text
 
     row = await database.fetch_one("SELECT * FROM concerns")
@@ -78,11 +77,9 @@ async def test_whole_flow_with_photo_location_and_contact(api: FakeBotApi, bot: 
 async def test_reply_keyboard_label_typed_as_text_works(api: FakeBotApi, bot: None) -> None:
     minh = api.user(7002, first_name="Minh")
     await start_and_consent(minh)
-    await step(minh, lambda: minh.press("📝 Gửi ý kiến mới"), 2)
-    await step(minh, lambda: minh.press("Chung cho cả Phường Phú Thọ"), 1)
-    await step(minh, lambda: minh.press("Vấn đề khác"), 1)
-    await step(minh, lambda: minh.send_text("Đề nghị có thêm buổi tiếp dân vào tối thứ Năm."), 1)
-    await step(minh, lambda: minh.press("Bỏ qua"), 1)
+    await flows.open_concern(minh, "Chung cho cả Phường Phú Thọ", group=None, topic="Vấn đề khác")
+    await flows.write_text(minh, "Đề nghị có thêm buổi tiếp dân vào tối thứ Năm.")
+    await flows.skip_photos(minh)
     # "Bỏ qua vị trí" is a reply-keyboard button: Telegram sends its label as text.
     (_, contact_prompt) = await step(minh, lambda: minh.send_text("Bỏ qua vị trí"), 2)
     assert "số điện thoại" in contact_prompt.text
@@ -91,7 +88,7 @@ async def test_reply_keyboard_label_typed_as_text_works(api: FakeBotApi, bot: No
 async def test_bad_input_through_telegram(api: FakeBotApi, bot: None, database: Database) -> None:
     hoa = api.user(7003, first_name="Hoa")
     await start_and_consent(hoa)
-    await step(hoa, lambda: hoa.press("📝 Gửi ý kiến mới"), 2)
+    await flows.new_concern(hoa)
     await step(hoa, lambda: hoa.press("Khu phố 3"), 1)
     stale_area = hoa.last()
     stale_data = stale_area.buttons()[0][1] or ""

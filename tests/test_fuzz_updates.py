@@ -459,7 +459,7 @@ async def test_documents_in_groups_other_than_the_staff_chat_are_not_downloaded(
     async with FakeBotApi(bot_username=BOT_NAME) as api:
         group = api.group(-100555, "Nhóm cư dân")
         member = api.user(7170, first_name="Bình")
-        stored = api._store_file(b"%PDF-1.4 fake", "giay-to.pdf", "application/pdf", "documents")
+        stored = api.files.store(b"%PDF-1.4 fake", "giay-to.pdf", "application/pdf", "documents")
         document = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
                     "file_name": "giay-to.pdf", "mime_type": "application/pdf", "file_size": len(stored.content)}
         services = build_services(SETTINGS, database, clock)

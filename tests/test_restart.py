@@ -14,6 +14,16 @@ from storage.db import Database
 from tests.conftest import create_meeting
 from tests.e2e import BotProcess, step, write_config
 from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.flows import (
+    CONFIRM,
+    PHOTOS_DONE,
+    anonymous_to_summary,
+    confirm,
+    open_concern,
+    skip_photos,
+    start_and_consent,
+    write_text,
+)
 
 
 @pytest.fixture
@@ -50,12 +60,8 @@ async def concerns(db_path: Path) -> list[dict[str, object]]:
 
 
 async def to_text_step(user: FakeUser) -> None:
-    await step(user, lambda: user.send_text("/start"), 2)
-    await step(user, lambda: user.press("Tôi đồng ý"), 2)
-    await step(user, lambda: user.press("📝 Gửi ý kiến mới"), 2)
-    await step(user, lambda: user.press("Khu phố 2"), 1)
-    await step(user, lambda: user.press("Tổ dân phố 5 (đường Hàn Hải Nguyên)"), 1)
-    await step(user, lambda: user.press("Giao thông, trật tự đô thị, vỉa hè"), 1)
+    await start_and_consent(user)
+    await open_concern(user, "Khu phố 2", "Tổ dân phố 5 (đường Hàn Hải Nguyên)", "Giao thông, trật tự đô thị, vỉa hè")
 
 
 async def test_killed_mid_conversation_resumes_where_it_stopped(
@@ -72,10 +78,9 @@ async def test_killed_mid_conversation_resumes_where_it_stopped(
     await step(lan, lambda: lan.send_photo(), 1)
     await process.kill()
     await process.start()
-    await step(lan, lambda: lan.press("Xong, sang bước tiếp"), 1)
-    await step(lan, lambda: lan.send_text("Bỏ qua vị trí"), 2)
-    await step(lan, lambda: lan.send_text("Gửi ẩn danh"), 2)
-    receipt, _ = await step(lan, lambda: lan.press("✅ Gửi ý kiến"), 2)
+    await step(lan, lambda: lan.press(PHOTOS_DONE), 1)
+    await anonymous_to_summary(lan)
+    receipt = await confirm(lan)
     assert "TT-0001" in receipt.text
     rows = await concerns(db_path)
     assert len(rows) == 1
@@ -88,14 +93,13 @@ async def test_killed_after_confirm_before_telegram_heard_back_stores_one_concer
 ) -> None:
     hoa = api.user(8002, first_name="Hoa")
     await to_text_step(hoa)
-    await step(hoa, lambda: hoa.send_text("Đèn đường Hàn Hải Nguyên tắt từ 22 giờ, đề nghị kiểm tra."), 1)
-    await step(hoa, lambda: hoa.press("Bỏ qua"), 1)
-    await step(hoa, lambda: hoa.send_text("Bỏ qua vị trí"), 2)
-    await step(hoa, lambda: hoa.send_text("Gửi ẩn danh"), 2)
+    await write_text(hoa, "Đèn đường Hàn Hải Nguyên tắt từ 22 giờ, đề nghị kiểm tra.")
+    await skip_photos(hoa)
+    await anonymous_to_summary(hoa)
     # Hold back the poll that would confirm the press, so the kill lands before Telegram
     # forgets the update: the restarted bot receives the same confirm again.
     api.delay_next("getUpdates", 3.0, count=2)
-    confirm_update = hoa.press("✅ Gửi ý kiến")
+    confirm_update = hoa.press(CONFIRM)
     receipt, _ = await hoa.wait_for_messages(2, timeout=20)
     assert "TT-0001" in receipt.text
     assert api.updates_confirmed_up_to < confirm_update

@@ -74,7 +74,7 @@ from bot.text import Catalog
 from storage.db import Database
 from tests.conftest import create_meeting
 from tests.e2e import BotProcess, write_config
-from tests.fakebotapi import FakeBotApi, FakeUser, SentMessage, _text_fields
+from tests.fakebotapi import FakeBotApi, FakeUser, SentMessage, text_fields
 
 # --- sizes and rates (module constants so CI can be tuned in one place) ---------------------
 
@@ -304,7 +304,7 @@ class Resident:
         self.stats.updates[update_id] = what
 
     def send_text(self, text: str) -> None:
-        self._pushed(self.api._user_message(self.user, self.user_id, _text_fields(text)))
+        self._pushed(self.api._user_message(self.user, self.user_id, text_fields(text)))
 
     def press(self, message: SentMessage, label: str) -> None:
         data = next(data for text, data in message.inline_buttons if text == label)
@@ -312,7 +312,7 @@ class Resident:
         self._pushed(self.api._press(self.user, self.user_id, message.message_id, data), "press")
 
     def send_photo(self) -> None:
-        self._pushed(self.api._user_message(self.user, self.user_id, {"photo": self.api._photo_sizes(None)}))
+        self._pushed(self.api._user_message(self.user, self.user_id, {"photo": self.api.files.photo_sizes(None)}))
 
     def send_location(self) -> None:
         where = {"latitude": 10.76 + self.rng.random() / 100, "longitude": 106.65 + self.rng.random() / 100}
@@ -855,13 +855,14 @@ async def test_a_press_is_handled_even_when_settling_its_callback_fails(
     api: FakeBotApi, settings, database: Database, clock, meeting, method: str  # type: ignore[no-untyped-def]
 ) -> None:
     from bot.app import build_services
-    from tests.e2e import running_channel, step
+    from tests import flows
+    from tests.e2e import running_channel
 
     services = build_services(settings, database, clock)
     async with running_channel(settings, api, services.router.handle):
         lan = api.user(8202, first_name="Lan")
-        await step(lan, lambda: lan.send_text("/start"), 2)
+        await flows.start(lan)
         api.fail_next(method, status=502)
-        thanks, menu = await lan.reply_after(lambda: lan.press("Tôi đồng ý"), count=2, timeout=3)
+        thanks, menu = await lan.reply_after(lambda: lan.press(flows.AGREE), count=2, timeout=3)
     assert "Cảm ơn bạn" in (thanks.text or "")
     assert ("📝 Gửi ý kiến mới", "g:new:") in menu.buttons()

@@ -51,6 +51,21 @@ async def test_the_desk_claims_its_commands_and_buttons_in_private_chats(setting
     assert not desk.claims(private(InboundKind.BUTTON, payload="g:lang:vi"))
 
 
+async def test_the_desk_claims_the_staff_chat_only_on_its_channel(settings, database, clock) -> None:
+    from bot.app import build_services
+
+    desk = build_services(settings, database, clock).desk
+    staff_chat = str(settings.staff.chat_id)
+
+    def group(channel: str, chat_id: str) -> Inbound:
+        return Inbound(channel=channel, user_id="777", kind=InboundKind.TEXT, text="xin chào", chat_id=chat_id, group=True)
+
+    assert desk.claims(group("telegram", staff_chat))
+    # The same number on another channel is another chat, not the office's group.
+    assert not desk.claims(group("zalo", staff_chat))
+    assert not desk.claims(group("telegram", "-1009999"))
+
+
 def _imports(path: Path) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):

@@ -75,7 +75,7 @@ class StaffDesk:
     def claims(self, inbound: Inbound) -> bool:
         """Whether an event is for the staff desk rather than the resident dialogue."""
         if inbound.group:
-            return inbound.chat_id == self._roles.staff_chat
+            return inbound.chat_id is not None and self._roles.is_staff_chat(inbound.channel, inbound.chat_id)
         if inbound.kind is InboundKind.COMMAND:
             return REGISTRY.command((inbound.command or "").lower()) is not None
         return inbound.kind is InboundKind.BUTTON and is_staff_payload(inbound.payload)

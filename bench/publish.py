@@ -131,7 +131,7 @@ async def run_limit(limit: float, messages: int, args: argparse.Namespace, work:
     try:
         services = build_services(settings, database, SystemClock())
         started = time.perf_counter()
-        report = await services.answers.publish(1, "cli:bench")
+        report = await services.publishing.publish(1, "cli:bench")
         result["enqueue_seconds"] = time.perf_counter() - started
         result["queued"] = report.queued
         channel = TelegramChannel(settings, Secrets(fake.token, None), nobody, services.catalog)

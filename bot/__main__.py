@@ -617,7 +617,7 @@ def _answers_import(args: argparse.Namespace, clock: Clock) -> int:
 def _publish(args: argparse.Namespace, clock: Clock) -> int:
     async def work(services: Services, settings: Settings) -> int:
         meeting = await services.meetings.latest_held(args.meeting)
-        report = await services.answers.publish(meeting.id, _actor())
+        report = await services.publishing.publish(meeting.id, _actor())
         print(f"meeting {meeting.id}: {report.queued} messages queued for {report.concerns} answered concerns")
         if report.unanswered:
             print(f"not answered yet (not sent): {', '.join(report.unanswered)}", file=sys.stderr)
@@ -637,7 +637,7 @@ async def _watch(services: Services, meeting_id: int) -> int:
     with Progress() as bar:
         task = bar.add_task("sending answers", total=None)
         while True:
-            counts = await services.answers.progress(meeting_id)
+            counts = await services.publishing.progress(meeting_id)
             done = counts.get("sent", 0) + counts.get("undeliverable", 0) + counts.get("failed", 0)
             waiting = counts.get("pending", 0) + counts.get("sending", 0)
             bar.update(task, total=done + waiting, completed=done)
@@ -668,7 +668,7 @@ async def _send_here(services: Services, settings: Settings, clock: Clock, meeti
     except SystemExit as missing:
         print(missing, file=sys.stderr)
         return 2
-    _print_delivery(await services.answers.progress(meeting_id))
+    _print_delivery(await services.publishing.progress(meeting_id))
     return 0
 
 
@@ -681,7 +681,7 @@ def _print_delivery(counts: dict[str, int]) -> None:
 
 def _followup(args: argparse.Namespace, clock: Clock) -> int:
     async def work(services: Services, settings: Settings) -> None:
-        items = await services.answers.follow_ups()
+        items = await services.followup.follow_ups()
         if not items:
             print("no forwarded concern is waiting for an answer")
         for entry in items:
@@ -694,7 +694,7 @@ def _followup(args: argparse.Namespace, clock: Clock) -> int:
 
 def _final(args: argparse.Namespace, clock: Clock) -> int:
     async def work(services: Services, settings: Settings) -> None:
-        concern = await services.answers.finalise(args.code, args.answer, _actor())
+        concern = await services.followup.finalise(args.code, args.answer, _actor())
         print(f"final answer recorded for {concern.code}; its residents will be told")
 
     return _with_services(args, clock, work)
@@ -702,7 +702,7 @@ def _final(args: argparse.Namespace, clock: Clock) -> int:
 
 def _carry(args: argparse.Namespace, clock: Clock) -> int:
     async def work(services: Services, settings: Settings) -> None:
-        carried = await services.answers.carry_over(args.code, _actor(), args.to_meeting)
+        carried = await services.carryover.carry_over(args.code, _actor(), args.to_meeting)
         print(f"{args.code.upper()} carried over to meeting {carried.meeting_id} as {carried.code}")
 
     return _with_services(args, clock, work)
@@ -710,7 +710,7 @@ def _carry(args: argparse.Namespace, clock: Clock) -> int:
 
 def _stats(args: argparse.Namespace, clock: Clock) -> int:
     async def work(services: Services, settings: Settings) -> None:
-        stats = await services.answers.stats(args.meeting)
+        stats = await services.statistics.stats(args.meeting)
         rate = "—" if stats.on_time_rate is None else f"{stats.on_time_rate:.0%}"
         print(f"concerns {stats.concerns} from {stats.residents} residents")
         print("by topic:       " + (", ".join(f"{k} {n}" for k, n in stats.by_topic) or "—"))
@@ -726,7 +726,7 @@ def _stats(args: argparse.Namespace, clock: Clock) -> int:
 def _results(args: argparse.Namespace, clock: Clock) -> int:
     async def work(services: Services, settings: Settings) -> None:
         meeting = await services.meetings.latest_held(args.meeting)
-        filename, content = await services.answers.export_results(meeting.id, args.format, _actor())
+        filename, content = await services.results.export_results(meeting.id, args.format, _actor())
         target = Path(args.out) if args.out else Path.cwd()
         if target.is_dir():
             target = target / filename
@@ -738,7 +738,7 @@ def _results(args: argparse.Namespace, clock: Clock) -> int:
 
 def _retry_failed(args: argparse.Namespace, clock: Clock) -> int:
     async def work(services: Services, settings: Settings) -> None:
-        print(f"{await services.answers.retry_failed(_actor())} failed messages queued again")
+        print(f"{await services.publishing.retry_failed(_actor())} failed messages queued again")
 
     return _with_services(args, clock, work)
 

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from bot.channels import ChannelContext, ChannelDeclaration, RunningChannel
@@ -22,15 +22,7 @@ from bot.outbox.delivery import Sender
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.resident.dialogue import Intake
 from bot.router import Router
-from bot.services.agenda import AgendaService
-from bot.services.audit import AuditService
-from bot.services.exports import ExportService
-from bot.services.answers import AnswerService
-from bot.services.meetings import MeetingService
-from bot.services.notices import Notices
-from bot.services.roles import Roles
-from bot.services.schedule import Schedule
-from bot.services.triage import TriageService
+from bot.services.layer import ServiceLayer
 from bot.staff.desk import StaffDesk
 from bot.text import Catalog
 from handlers.console import ConsoleChannel
@@ -45,37 +37,20 @@ CHANNELS: tuple[ChannelDeclaration, ...] = (TELEGRAM, ZALO)
 
 
 @dataclass(frozen=True)
-class Services:
-    database: Database
-    catalog: Catalog
-    notices: Notices
-    meetings: MeetingService
-    triage: TriageService
-    agenda: AgendaService
-    answers: AnswerService
-    audit: AuditService
-    exports: ExportService
+class Services(ServiceLayer):
+    """The service layer and the two chat surfaces built on it."""
+
     intake: Intake
     desk: StaffDesk
     router: Router
-    schedule: Schedule
 
 
 def build_services(settings: Settings, database: Database, clock: Clock) -> Services:
-    catalog = Catalog.load()
-    notices = Notices(catalog, Roles(settings).staff_chat_address)
-    meetings = MeetingService(settings, database, clock, notices)
-    triage = TriageService(settings, database, clock, notices)
-    agenda = AgendaService(settings, database, clock, catalog)
-    answers = AnswerService(settings, database, clock, notices, catalog)
-    audit = AuditService(database, clock)
-    exports = ExportService(agenda, audit)
-    intake = Intake(settings, database, clock, catalog)
-    desk = StaffDesk(settings, clock, meetings, triage, agenda, answers, audit, exports, catalog)
-    schedule = Schedule(settings, database, clock, notices)
-    return Services(
-        database, catalog, notices, meetings, triage, agenda, answers, audit, exports, intake, desk, Router(intake, desk), schedule
-    )
+    layer = ServiceLayer.build(settings, database, clock)
+    intake = Intake(settings, database, clock, layer.catalog)
+    desk = StaffDesk(settings, clock, layer)
+    parts = {f.name: getattr(layer, f.name) for f in fields(ServiceLayer)}
+    return Services(**parts, intake=intake, desk=desk, router=Router(intake, desk))
 
 
 class Runtime:

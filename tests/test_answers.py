@@ -63,7 +63,7 @@ async def test_publish_reaches_authors_supporters_and_merged_followers(
     lines = await services.agenda.lines(1)
     lamp_item = next(n for n, line in enumerate(lines, start=1) if "TT-0001" in [c.code for c in line.concerns])
     await services.answers.record_item(1, lamp_item, AnswerInput("answered", "Đã thay bóng đèn ngày 20/3.", "Chủ tịch UBND phường"), "cli:test")
-    report = await services.answers.publish(1, "cli:test")
+    report = await services.publishing.publish(1, "cli:test")
     assert (report.queued, report.concerns, report.unanswered) == (2, 1, ("TT-0002",))
     sent = await outbox(database, "answer:1:")
     assert sorted(address for _, address, _ in sent) == ["701", "703"]
@@ -71,9 +71,9 @@ async def test_publish_reaches_authors_supporters_and_merged_followers(
     assert "TT-0001" in reply.text and "Đã thay bóng đèn" in reply.text and "Chủ tịch UBND phường" in reply.text
     assert [b.label for b in reply.all_buttons()] == ["😊 Hài lòng", "🙁 Chưa hài lòng"]
     # Publishing again sends nothing twice; a late answer goes out on the next publish.
-    assert (await services.answers.publish(1, "cli:test")).queued == 0
+    assert (await services.publishing.publish(1, "cli:test")).queued == 0
     await services.answers.record("TT-0002", AnswerInput("explained", "Phường đã đề nghị nạo vét cống.", "Phó Chủ tịch UBND phường"), "cli:test")
-    assert (await services.answers.publish(1, "cli:test")).queued == 1
+    assert (await services.publishing.publish(1, "cli:test")).queued == 1
     (_, address, english) = (await outbox(database, "answer:1:2:"))[0]
     assert address == "702" and english.text.startswith("The answer to your concern TT-0002")
     assert "Explained by the ward's leaders" in english.text
@@ -141,22 +141,22 @@ async def test_forwarded_concern_followed_until_the_final_answer(
     await services.answers.record(
         "TT-0002", AnswerInput("forwarded", "Đã chuyển Công ty thoát nước khảo sát.", "Chủ tịch UBND phường",
                                "Công ty TNHH MTV Thoát nước đô thị", date(2026, 3, 31)), "cli:test")
-    await services.answers.publish(1, "cli:test")
+    await services.publishing.publish(1, "cli:test")
     (_, _, first) = (await outbox(database, "answer:1:2:"))[0]
     assert "Thoát nước đô thị" in first.text and "31/03/2026" in first.text and first.buttons == ()
     replies = await chats["john"].text("/status TT-0002")
     assert "forwarded to Công ty TNHH MTV Thoát nước đô thị, to be answered by 31/03/2026" in replies[0].text
-    follow = await services.answers.follow_ups()
+    follow = await services.followup.follow_ups()
     assert [(f.concern.code, f.overdue) for f in follow] == [("TT-0002", False)]
     clock.advance(timedelta(days=20))
-    assert (await services.answers.follow_ups())[0].overdue
-    await services.answers.finalise("TT-0002", "Đã nạo vét xong tuyến cống ngày 5/4.", "cli:test")
+    assert (await services.followup.follow_ups())[0].overdue
+    await services.followup.finalise("TT-0002", "Đã nạo vét xong tuyến cống ngày 5/4.", "cli:test")
     (_, address, final) = (await outbox(database, "final:1:2:"))[0]
     assert address == "702" and "Đã nạo vét" in final.text and final.all_buttons()
-    assert await services.answers.follow_ups() == []
+    assert await services.followup.follow_ups() == []
     with pytest.raises(AnswerError, match="already has its final answer"):
-        await services.answers.finalise("TT-0002", "again", "cli:test")
-    stats = await services.answers.stats(1)
+        await services.followup.finalise("TT-0002", "again", "cli:test")
+    stats = await services.statistics.stats(1)
     assert (stats.forwarded, stats.forwarded_on_time, stats.forwarded_late) == (1, 0, 1)
 
 
@@ -167,7 +167,7 @@ async def test_rating_and_carry_over_keep_followers(
     lines = await services.agenda.lines(1)
     lamp_item = next(n for n, line in enumerate(lines, start=1) if "TT-0001" in [c.code for c in line.concerns])
     await services.answers.record_item(1, lamp_item, AnswerInput("answered", "Sẽ thay đèn trong tháng.", "Chủ tịch UBND phường"), "cli:test")
-    await services.answers.publish(1, "cli:test")
+    await services.publishing.publish(1, "cli:test")
     replies = await chats["minh"].payload("g:sat:1:0")
     assert "vì sao chưa hài lòng" in replies[0].text
     replies = await chats["minh"].text("Đã hơn một tháng mà đèn vẫn chưa được thay.")
@@ -178,18 +178,18 @@ async def test_rating_and_carry_over_keep_followers(
     assert "chỉ có thể đánh giá" in replies[0].text
     row = await database.fetch_one("SELECT comment FROM satisfaction WHERE satisfied = 0")
     assert row["comment"].startswith("Đã hơn một tháng")
-    stats = await services.answers.stats(1)
+    stats = await services.statistics.stats(1)
     assert (stats.satisfied, stats.unsatisfied) == (1, 1)
 
     await create_meeting(database, clock.now(), title="Đối thoại quý II/2026", days_ahead=30, intake_days=20)
-    carried = await services.answers.carry_over("TT-0001", "cli:test")
+    carried = await services.carryover.carry_over("TT-0001", "cli:test")
     assert carried.meeting_id == 2 and carried.carried_from == 1
     followers = await database.fetch_all("SELECT resident_id FROM followers WHERE concern_id = ? ORDER BY resident_id", (carried.id,))
     lan, minh = (await database.fetch_one("SELECT id FROM residents WHERE channel_user_id = '701'"))[0], (await database.fetch_one("SELECT id FROM residents WHERE channel_user_id = '703'"))[0]
     assert [r["resident_id"] for r in followers] == sorted([lan, minh])
     told = sorted(address for _, address, _ in await outbox(database, "carry:1:"))
     assert told == ["701", "703"]
-    assert (await services.answers.carry_over("TT-0001", "cli:test")).id == carried.id  # idempotent
+    assert (await services.carryover.carry_over("TT-0001", "cli:test")).id == carried.id  # idempotent
     replies = await chats["lan"].text("/my")
     assert "đã chuyển sang hội nghị sau" in replies[0].text and carried.code in replies[0].text
 
@@ -201,11 +201,11 @@ async def test_results_report_opens_and_the_ten_day_reminder(
     await services.answers.record("TT-0001", AnswerInput("answered", "Đã thay bóng đèn.", "Chủ tịch UBND phường"), "cli:test")
     await services.answers.record(
         "TT-0002", AnswerInput("forwarded", "Chuyển Công ty thoát nước.", "Chủ tịch UBND phường", "Công ty Thoát nước", date(2026, 4, 30)), "cli:test")
-    name, content = await services.answers.export_results(1, "docx", "cli:test")
+    name, content = await services.results.export_results(1, "docx", "cli:test")
     assert name.endswith(".docx")
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
     assert "Đã thay bóng đèn" in text and "Công ty Thoát nước" in text and "TT-0002" in text
-    name, content = await services.answers.export_results(1, "xlsx", "cli:test")
+    name, content = await services.results.export_results(1, "xlsx", "cli:test")
     cells = [c.value for row in openpyxl.load_workbook(io.BytesIO(content)).worksheets[0].iter_rows() for c in row]
     assert "TT-0001" in cells and "TT-0002" in cells
     # Exported: no reminder. A meeting held and not exported is reminded at day 7 and day 10.

@@ -97,6 +97,6 @@ async def test_carrying_over_keeps_every_kept_field(settings: Settings, database
     first = await create_meeting(database, clock.now())
     later = await create_meeting(database, clock.now(), title="Hội nghị đối thoại quý II/2026", days_ahead=40, intake_days=30)
     _, source = await _submit(database, clock, first.id)
-    carried = await services.answers.carry_over(source.code, "cli:test", meeting_id=later.id)
+    carried = await services.carryover.carry_over(source.code, "cli:test", meeting_id=later.id)
     assert {name: getattr(carried, name) for name in CARRY_OVER_KEEPS} == {name: getattr(source, name) for name in CARRY_OVER_KEEPS}
     assert (carried.meeting_id, carried.carried_from) == (later.id, source.id)

@@ -2,7 +2,7 @@
 
 Data is seeded straight into SQLite (residents on channel "telegram" whose channel_user_id is a
 FakeUser id, concerns with supporters so one answer fans out to several chats, answers recorded
-and published through `AnswerService`); the sending is done by the real runtime: the dispatcher,
+and published through the services); the sending is done by the real runtime: the dispatcher,
 `TelegramSender` and python-telegram-bot over HTTP.
 
 A message of the publish is identified on the Telegram side by (chat, concern code): each
@@ -28,7 +28,8 @@ from bot.clock import SystemClock
 from bot.config import Secrets, Settings
 from bot.domain.records import NewConcern
 from bot.outbox.dispatcher import CONCURRENCY
-from bot.services.answers import AnswerInput, AnswerService
+from bot.services.answers import AnswerInput
+from bot.services.layer import ServiceLayer
 from storage.concerns import ConcernRepository
 from storage.db import Database
 from storage.residents import ResidentRepository
@@ -72,12 +73,12 @@ def _answer(index: int) -> AnswerInput:
 
 
 async def seed_and_publish(
-    database: Database, answers: AnswerService, api: FakeBotApi, *,
+    database: Database, services: ServiceLayer, api: FakeBotApi, *,
     residents: int, concerns: int, supporters: dict[int, int], first_user_id: int,
 ) -> Published:
     """`residents` Telegram residents, `concerns` concerns of a meeting held yesterday (author
     `j % residents`, plus `supporters[j % len]` supporters: the next residents along), every
-    one answered through `answers`, then published."""
+    one answered through `services`, then published."""
     now = datetime.now(UTC)
     # Intake from 11 days ago to 2 days ago, held yesterday: the CHECK wants opens < closes.
     meeting = await create_meeting(database, now - timedelta(days=10), days_ahead=9, intake_days=8)
@@ -107,8 +108,8 @@ async def seed_and_publish(
                 assert added
             codes.append(concern.code)
     for index, code in enumerate(codes):
-        await answers.record(code, _answer(index), "test")
-    report = await answers.publish(meeting.id, "test")
+        await services.answers.record(code, _answer(index), "test")
+    report = await services.publishing.publish(meeting.id, "test")
     rows = await database.fetch_all(
         "SELECT o.dedupe_key, o.address, c.code FROM outbox o "
         "JOIN concerns c ON c.id = CAST(substr(o.dedupe_key, length(?) + 1, "
@@ -197,7 +198,7 @@ async def test_one_publish_survives_429_500s_a_timeout_and_blocked_residents(
     database = runtime.services.database
     # 20 residents, 36 concerns; every third concern has two supporters: 36 + 12 * 2 = 60 messages.
     published = await seed_and_publish(
-        database, runtime.services.answers, api,
+        database, runtime.services, api,
         residents=20, concerns=36, supporters={0: 2, 1: 0, 2: 0}, first_user_id=7001,
     )
     assert published.queued == 60
@@ -300,7 +301,7 @@ async def test_sigkill_mid_publish_then_restart_loses_nothing_and_repeats_only_i
         services = build_services(settings, database, SystemClock())
         # 100 residents, 150 concerns, each with its author and one supporter: 300 messages.
         published = await seed_and_publish(
-            database, services.answers, api,
+            database, services, api,
             residents=100, concerns=150, supporters={0: 1}, first_user_id=8101,
         )
     finally:

@@ -67,9 +67,8 @@ from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.domain.codes import format_code
 from bot.resident.dialogue import Conversation
-from bot.services.answers import AnswerInput, AnswerService
-from bot.services.notices import Notices
-from bot.services.roles import Roles
+from bot.services.answers import AnswerInput
+from bot.services.layer import ServiceLayer
 from bot.text import Catalog
 from storage.db import Database
 from tests.conftest import create_meeting
@@ -598,16 +597,16 @@ async def test_soak_residents_faults_two_sigkills_then_publish(api: FakeBotApi, 
             )
         catalog = Catalog.load()
         clock = ManualClock(now)
-        answers = AnswerService(settings, database, clock, Notices(catalog, Roles(settings).staff_chat_address), catalog)
+        layer = ServiceLayer.build(settings, database, clock, catalog)
         rows = await database.fetch_all("SELECT code FROM concerns WHERE meeting_id = ? ORDER BY id", (meeting.id,))
         for number, row in enumerate(rows):
-            await answers.record(str(row["code"]), answer_for(number, now), "Chủ tịch UBND phường")
+            await layer.answers.record(str(row["code"]), answer_for(number, now), "Chủ tịch UBND phường")
         blocked = [r.user_id for r in residents[:BLOCKED]]
         for user_id in blocked:
             api.block(user_id)
         publish_mark = len(api.sent)
         faults.switch("publish", PUBLISH_FAULTS)
-        report = await answers.publish(meeting.id, "soak")
+        report = await layer.publishing.publish(meeting.id, "soak")
         publish_started = time.monotonic()
 
         async def settled() -> bool:

@@ -87,8 +87,8 @@ async def test_a_concern_stays_in_its_unit(ours: Services, theirs: Services, clo
         await theirs.agenda.build(mine.id, "cli:test")
     with pytest.raises(AnswerError):
         await theirs.answers.record(code, AnswerInput("answered", "Đã sửa đèn", "Chủ tịch"), "cli:test")
-    assert (await ours.answers.stats()).concerns == 1
-    assert (await theirs.answers.stats()).concerns == 0
+    assert (await ours.statistics.stats()).concerns == 1
+    assert (await theirs.statistics.stats()).concerns == 0
     assert len((await ours.triage.queue(mine.id)).entries) == 1
 
 

@@ -68,7 +68,7 @@ async def publish_one_concern_each(services: Services, database: Database, clock
             codes.append(concern.code)
     for code in codes:
         await services.answers.record(code, AnswerInput("answered", "Phường sẽ cho nạo vét trong tháng Tư.", "Chủ tịch UBND phường"), "test")
-    report = await services.answers.publish(meeting.id, "test")
+    report = await services.publishing.publish(meeting.id, "test")
     assert report.queued == len(residents)
     return meeting.id
 
@@ -105,11 +105,11 @@ async def test_a_publish_where_some_zalo_residents_are_outside_the_window(
         calls_before = len(fake.calls)
         assert (await dispatcher.drain()).sent == 0
         assert len(fake.calls) == calls_before
-        progress_counts = await services.answers.progress(meeting_id)
+        progress_counts = await services.publishing.progress(meeting_id)
         assert (progress_counts["sent"], progress_counts["held"], progress_counts["failed"]) == (2, 2, 0)
         staff = await StaffChat(services.router, STAFF).command(f"/progress {meeting_id}")
         assert "đã gửi 2" in staff[0].text and "2 tin trả lời chưa tới được người dân trên Zalo" in staff[1].text
-        assert await services.answers.retry_failed("test") == 0  # /retry is for failures, not for these
+        assert await services.publishing.retry_failed("test") == 0  # /retry is for failures, not for these
         # Nothing is pending any more: the staff chat's summary says how many are held.
         await services.schedule.run_due()
         summary = await database.fetch_one("SELECT channel, body FROM outbox WHERE dedupe_key = ?", (f"published:{meeting_id}:held",))
@@ -125,7 +125,7 @@ async def test_a_publish_where_some_zalo_residents_are_outside_the_window(
         await step(channel, other, lambda: other.send_text("/my"))
         assert (await dispatcher.drain()).sent == 1
         assert any("trong tháng Tư" in m.text for m in fake.inbox(over_quota))
-        final = await services.answers.progress(meeting_id)
+        final = await services.publishing.progress(meeting_id)
         assert (final["sent"], final["held"]) == (4, 0)
         # Everyone got the answer exactly once.
         for user in last_wrote:

@@ -87,11 +87,11 @@ def parse_export(args: Arguments) -> ExportRequest:
 
 
 async def _agenda(staff: Staff, meeting: Meeting) -> list[Reply]:
-    return view.agenda(staff.words, meeting, await staff.agenda.lines(meeting.id))
+    return view.agenda(staff.words, meeting, await staff.services.agenda.lines(meeting.id))
 
 
 async def show(staff: Staff, request: Request, meeting_id: int | None) -> list[Reply]:
-    return await _agenda(staff, await staff.meetings.current(meeting_id))
+    return await _agenda(staff, await staff.services.meetings.current(meeting_id))
 
 
 async def show_button(staff: Staff, request: Request, button: ShowAgenda) -> list[Reply]:
@@ -99,20 +99,20 @@ async def show_button(staff: Staff, request: Request, button: ShowAgenda) -> lis
 
 
 async def build(staff: Staff, request: Request, meeting_id: int | None) -> list[Reply]:
-    meeting = await staff.meetings.current(meeting_id)
-    added = await staff.agenda.build(meeting.id, request.actor)
+    meeting = await staff.services.meetings.current(meeting_id)
+    added = await staff.services.agenda.build(meeting.id, request.actor)
     return view.built(staff.words, added) + await _agenda(staff, meeting)
 
 
 async def sort(staff: Staff, request: Request, meeting_id: int | None) -> list[Reply]:
-    meeting = await staff.meetings.current(meeting_id)
-    await staff.agenda.sort(meeting.id, request.actor)
+    meeting = await staff.services.meetings.current(meeting_id)
+    await staff.services.agenda.sort(meeting.id, request.actor)
     return await _agenda(staff, meeting)
 
 
 async def edit_item(staff: Staff, request: Request, edit: ItemEdit) -> list[Reply]:
-    meeting = await staff.meetings.current()
-    agenda, actor = staff.agenda, request.actor
+    meeting = await staff.services.meetings.current()
+    agenda, actor = staff.services.agenda, request.actor
     match edit:
         case SetMinutes(number, minutes):
             await agenda.set_minutes(meeting.id, number, minutes, actor)
@@ -126,43 +126,43 @@ async def edit_item(staff: Staff, request: Request, edit: ItemEdit) -> list[Repl
 
 
 async def toggle_item(staff: Staff, request: Request, button: ToggleItem) -> list[Reply]:
-    meeting = await staff.meetings.get_or_fail(button.meeting_id)
-    await staff.agenda.set_included(meeting.id, button.number, button.include, request.actor)
+    meeting = await staff.services.meetings.get_or_fail(button.meeting_id)
+    await staff.services.agenda.set_included(meeting.id, button.number, button.include, request.actor)
     return await _agenda(staff, meeting)
 
 
 async def move_item_up(staff: Staff, request: Request, button: MoveItemUp) -> list[Reply]:
-    meeting = await staff.meetings.get_or_fail(button.meeting_id)
-    await staff.agenda.move(meeting.id, button.number, button.number - 1, request.actor)
+    meeting = await staff.services.meetings.get_or_fail(button.meeting_id)
+    await staff.services.agenda.move(meeting.id, button.number, button.number - 1, request.actor)
     return await _agenda(staff, meeting)
 
 
 async def attach(staff: Staff, request: Request, attachment: Attachment) -> list[Reply]:
-    meeting = await staff.meetings.current()
-    await staff.agenda.attach(attachment.code, meeting.id, attachment.number, request.actor)
+    meeting = await staff.services.meetings.current()
+    await staff.services.agenda.attach(attachment.code, meeting.id, attachment.number, request.actor)
     return await _agenda(staff, meeting)
 
 
 async def detach(staff: Staff, request: Request, code: str) -> list[Reply]:
-    meeting = await staff.meetings.current()
-    await staff.agenda.detach(code, request.actor)
+    meeting = await staff.services.meetings.current()
+    await staff.services.agenda.detach(code, request.actor)
     return await _agenda(staff, meeting)
 
 
 async def export(staff: Staff, request: Request, asked: ExportRequest) -> list[Reply]:
-    meeting = await staff.meetings.current(asked.meeting_id)
+    meeting = await staff.services.meetings.current(asked.meeting_id)
     return await _export(staff, request, meeting, asked.format)
 
 
 async def export_button(staff: Staff, request: Request, button: Export) -> list[Reply]:
-    return await _export(staff, request, await staff.meetings.get_or_fail(button.meeting_id), button.format)
+    return await _export(staff, request, await staff.services.meetings.get_or_fail(button.meeting_id), button.format)
 
 
 async def _export(staff: Staff, request: Request, meeting: Meeting, fmt: str) -> list[Reply]:
     # The format is checked once the meeting is known: a missing meeting is the answer that helps more.
-    if not staff.exports.knows(fmt):
+    if not staff.services.exports.knows(fmt):
         return staff.words.say("staff.export_usage")
-    return view.exported(staff.words, await staff.exports.agenda_file(meeting.id, fmt, request.actor), fmt)
+    return view.exported(staff.words, await staff.services.exports.agenda_file(meeting.id, fmt, request.actor), fmt)
 
 
 COMMANDS: tuple[Command[Any], ...] = (

@@ -88,10 +88,10 @@ def parse_results(args: Arguments) -> ResultsRequest:
 async def answer(staff: Staff, request: Request, given: ConcernAnswer | ItemAnswer) -> list[Reply]:
     match given:
         case ItemAnswer(number, answer_input):
-            meeting = await staff.meetings.latest_held()
-            done = await staff.answers.record_item(meeting.id, number, answer_input, request.actor)
+            meeting = await staff.services.meetings.latest_held()
+            done = await staff.services.answers.record_item(meeting.id, number, answer_input, request.actor)
         case ConcernAnswer(code, answer_input):
-            done = [await staff.answers.record(code, answer_input, request.actor)]
+            done = [await staff.services.answers.record(code, answer_input, request.actor)]
     return view.recorded(staff.words, done)
 
 
@@ -99,47 +99,47 @@ async def import_sheet(staff: Staff, request: Request, meeting_id: int | None) -
     sheet = request.inbound.attachment
     if sheet is None:
         return staff.words.say("staff.import_usage")
-    meeting = await staff.meetings.latest_held(meeting_id)
-    report = await staff.answers.import_sheet(meeting.id, sheet.filename, sheet.content, request.actor)
+    meeting = await staff.services.meetings.latest_held(meeting_id)
+    report = await staff.services.answers.import_sheet(meeting.id, sheet.filename, sheet.content, request.actor)
     return view.imported(staff.words, meeting, report)
 
 
 async def publish(staff: Staff, request: Request, meeting_id: int | None) -> list[Reply]:
-    meeting = await staff.meetings.latest_held(meeting_id)
-    return view.published(staff.words, meeting, await staff.answers.publish(meeting.id, request.actor))
+    meeting = await staff.services.meetings.latest_held(meeting_id)
+    return view.published(staff.words, meeting, await staff.services.publishing.publish(meeting.id, request.actor))
 
 
 async def progress(staff: Staff, request: Request, meeting_id: int | None) -> list[Reply]:
-    meeting = await staff.meetings.latest_held(meeting_id)
-    return view.progress(staff.words, meeting, await staff.answers.progress(meeting.id))
+    meeting = await staff.services.meetings.latest_held(meeting_id)
+    return view.progress(staff.words, meeting, await staff.services.publishing.progress(meeting.id))
 
 
 async def follow_up(staff: Staff, request: Request, _: None) -> list[Reply]:
-    return view.follow_ups(staff.words, await staff.answers.follow_ups())
+    return view.follow_ups(staff.words, await staff.services.followup.follow_ups())
 
 
 async def final(staff: Staff, request: Request, given: Finalisation) -> list[Reply]:
-    concern = await staff.answers.finalise(given.code, given.final_answer, request.actor)
+    concern = await staff.services.followup.finalise(given.code, given.final_answer, request.actor)
     return view.finalised(staff.words, concern)
 
 
 async def carry(staff: Staff, request: Request, asked: CarryOver) -> list[Reply]:
-    carried = await staff.answers.carry_over(asked.code, request.actor, asked.meeting_id)
+    carried = await staff.services.carryover.carry_over(asked.code, request.actor, asked.meeting_id)
     return view.carried(staff.words, asked.code, carried)
 
 
 async def stats(staff: Staff, request: Request, meeting_id: int | None) -> list[Reply]:
-    return view.statistics(staff.words, await staff.answers.stats(meeting_id))
+    return view.statistics(staff.words, await staff.services.statistics.stats(meeting_id))
 
 
 async def results(staff: Staff, request: Request, asked: ResultsRequest) -> list[Reply]:
-    meeting = await staff.meetings.latest_held(asked.meeting_id)
-    filename, content = await staff.answers.export_results(meeting.id, asked.format, request.actor)
+    meeting = await staff.services.meetings.latest_held(asked.meeting_id)
+    filename, content = await staff.services.results.export_results(meeting.id, asked.format, request.actor)
     return view.results_file(staff.words, meeting, filename, content)
 
 
 async def retry(staff: Staff, request: Request, _: None) -> list[Reply]:
-    return view.retried(staff.words, await staff.answers.retry_failed(request.actor))
+    return view.retried(staff.words, await staff.services.publishing.retry_failed(request.actor))
 
 
 # Also what a filled answer sheet sent to the staff chat without a command runs.

@@ -9,11 +9,8 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock, parse_local
 from bot.config import Settings
 from bot.domain.messages import Inbound
-from bot.services.agenda import AgendaService
-from bot.services.answers import AnswerService
-from bot.services.exports import ExportService
-from bot.services.meetings import MeetingError, MeetingService
-from bot.services.triage import TriageService
+from bot.services.meetings import MeetingError
+from bot.services.layer import ServiceLayer
 from bot.staff.views.wording import Wording
 
 
@@ -23,12 +20,9 @@ class Staff:
 
     settings: Settings
     clock: Clock
-    meetings: MeetingService
-    triage: TriageService
-    agenda: AgendaService
-    answers: AnswerService
-    exports: ExportService
+    services: ServiceLayer
     words: Wording
+
 
 
 @dataclass(frozen=True)

@@ -17,19 +17,13 @@ from bot.config import Settings
 from bot.domain.messages import Inbound, InboundKind, Reply
 from bot.domain.refusal import Refusal
 from bot.domain.vocabulary import Role
-from bot.services.agenda import AgendaService
-from bot.services.answers import AnswerService
-from bot.services.audit import AuditService
-from bot.services.exports import ExportService
-from bot.services.meetings import MeetingService
+from bot.services.layer import ServiceLayer
 from bot.services.roles import Roles
-from bot.services.triage import TriageService
 from bot.staff import agenda, answers, meetings, triage
 from bot.staff.context import Arguments, Request, Staff, Usage
 from bot.staff.payloads import Pressed, decode, is_staff_payload, pressed
 from bot.staff.registry import ButtonAction, Command, Registry, no_arguments
 from bot.staff.views.wording import Wording
-from bot.text import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +52,11 @@ class StaffDesk:
         self,
         settings: Settings,
         clock: Clock,
-        meetings: MeetingService,
-        triage: TriageService,
-        agenda: AgendaService,
-        answers: AnswerService,
-        audit: AuditService,
-        exports: ExportService,
-        catalog: Catalog | None = None,
+        services: ServiceLayer,
     ) -> None:
-        words = Wording(catalog or Catalog.load(), settings, triage.topics, triage.areas)
-        self._staff = Staff(settings, clock, meetings, triage, agenda, answers, exports, words)
-        self._audit = audit
+        words = Wording(services.catalog, settings, services.triage.topics, services.triage.areas)
+        self._staff = Staff(settings, clock, services, words)
+        self._audit = services.audit
         self._zone = settings.zone
         self._roles = Roles(settings)
 

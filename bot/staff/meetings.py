@@ -60,33 +60,33 @@ def parse_cancellation(args: Arguments) -> Cancellation:
 
 
 async def list_meetings(staff: Staff, request: Request, _: None) -> list[Reply]:
-    meetings = await staff.meetings.list()
-    counted = [(meeting, await staff.meetings.count_concerns(meeting.id)) for meeting in meetings]
+    meetings = await staff.services.meetings.list()
+    counted = [(meeting, await staff.services.meetings.count_concerns(meeting.id)) for meeting in meetings]
     return view.meeting_list(staff.words, counted, staff.clock.now())
 
 
 async def create(staff: Staff, request: Request, draft: MeetingDraft) -> list[Reply]:
-    return view.created(staff.words, await staff.meetings.create(draft, actor=request.actor))
+    return view.created(staff.words, await staff.services.meetings.create(draft, actor=request.actor))
 
 
 async def edit(staff: Staff, request: Request, change: MeetingEdit) -> list[Reply]:
-    return view.edited(staff.words, await staff.meetings.edit(change.meeting_id, request.actor, **change.changes))
+    return view.edited(staff.words, await staff.services.meetings.edit(change.meeting_id, request.actor, **change.changes))
 
 
 async def open_intake(staff: Staff, request: Request, meeting_id: int) -> list[Reply]:
-    return view.intake_opened(staff.words, await staff.meetings.open_intake(meeting_id, request.actor))
+    return view.intake_opened(staff.words, await staff.services.meetings.open_intake(meeting_id, request.actor))
 
 
 async def close_intake(staff: Staff, request: Request, meeting_id: int) -> list[Reply]:
-    return view.intake_closed(staff.words, await staff.meetings.close_intake(meeting_id, request.actor))
+    return view.intake_closed(staff.words, await staff.services.meetings.close_intake(meeting_id, request.actor))
 
 
 async def announce(staff: Staff, request: Request, meeting_id: int) -> list[Reply]:
-    return view.announced(staff.words, await staff.meetings.announce(meeting_id, request.actor))
+    return view.announced(staff.words, await staff.services.meetings.announce(meeting_id, request.actor))
 
 
 async def cancel(staff: Staff, request: Request, cancellation: Cancellation) -> list[Reply]:
-    meeting = await staff.meetings.cancel(cancellation.meeting_id, request.actor, cancellation.reason)
+    meeting = await staff.services.meetings.cancel(cancellation.meeting_id, request.actor, cancellation.reason)
     return view.cancelled(staff.words, meeting)
 
 

@@ -64,8 +64,8 @@ def parse_merge(args: Arguments) -> MergeCodes:
 
 
 async def queue(staff: Staff, request: Request, asked: QueueRequest) -> list[Reply]:
-    meeting = await staff.meetings.current(asked.meeting_id)
-    return view.queue_page(staff.words, meeting, await staff.triage.queue(meeting.id), asked.page)
+    meeting = await staff.services.meetings.current(asked.meeting_id)
+    return view.queue_page(staff.words, meeting, await staff.services.triage.queue(meeting.id), asked.page)
 
 
 async def queue_page(staff: Staff, request: Request, button: QueuePage) -> list[Reply]:
@@ -73,7 +73,7 @@ async def queue_page(staff: Staff, request: Request, button: QueuePage) -> list[
 
 
 async def concern(staff: Staff, request: Request, code: str) -> list[Reply]:
-    return view.concern_detail(staff.words, await staff.triage.view(code))
+    return view.concern_detail(staff.words, await staff.services.triage.view(code))
 
 
 async def show_concern(staff: Staff, request: Request, button: ShowConcern) -> list[Reply]:
@@ -81,7 +81,7 @@ async def show_concern(staff: Staff, request: Request, button: ShowConcern) -> l
 
 
 async def topic_menu(staff: Staff, request: Request, button: TopicMenu) -> list[Reply]:
-    return view.topic_menu(staff.words, button, staff.triage.topics.all())
+    return view.topic_menu(staff.words, button, staff.services.triage.topics.all())
 
 
 async def area_menu(staff: Staff, request: Request, button: AreaMenu) -> list[Reply]:
@@ -89,41 +89,41 @@ async def area_menu(staff: Staff, request: Request, button: AreaMenu) -> list[Re
 
 
 async def set_topic(staff: Staff, request: Request, change: Recode) -> list[Reply]:
-    return view.topic_set(staff.words, await staff.triage.set_topic(change.code, change.value, request.actor))
+    return view.topic_set(staff.words, await staff.services.triage.set_topic(change.code, change.value, request.actor))
 
 
 async def set_topic_button(staff: Staff, request: Request, button: SetTopic) -> list[Reply]:
     code = staff.words.code(button.concern_id)
-    changed = await staff.triage.set_topic(code, button.topic_id, request.actor, button.version)
+    changed = await staff.services.triage.set_topic(code, button.topic_id, request.actor, button.version)
     return view.topic_set(staff.words, changed)
 
 
 async def set_area(staff: Staff, request: Request, change: Recode) -> list[Reply]:
-    return view.area_set(staff.words, await staff.triage.set_area(change.code, change.value, request.actor))
+    return view.area_set(staff.words, await staff.services.triage.set_area(change.code, change.value, request.actor))
 
 
 async def set_area_button(staff: Staff, request: Request, button: SetArea) -> list[Reply]:
     code = staff.words.code(button.concern_id)
-    return view.area_set(staff.words, await staff.triage.set_area(code, button.area_id, request.actor, button.version))
+    return view.area_set(staff.words, await staff.services.triage.set_area(code, button.area_id, request.actor, button.version))
 
 
 async def reject(staff: Staff, request: Request, rejection: Rejection) -> list[Reply]:
-    return view.rejected(staff.words, await staff.triage.reject(rejection.code, rejection.reason, request.actor))
+    return view.rejected(staff.words, await staff.services.triage.reject(rejection.code, rejection.reason, request.actor))
 
 
 async def merge(staff: Staff, request: Request, codes: MergeCodes) -> list[Reply]:
-    merged = await staff.triage.merge(codes.source, codes.target, request.actor)
+    merged = await staff.services.triage.merge(codes.source, codes.target, request.actor)
     return view.merged(staff.words, merged.code, codes.target.upper())
 
 
 async def merge_button(staff: Staff, request: Request, button: Merge) -> list[Reply]:
     source, target = staff.words.code(button.source_id), staff.words.code(button.target_id)
-    await staff.triage.merge(source, target, request.actor)
+    await staff.services.triage.merge(source, target, request.actor)
     return view.merged(staff.words, source, target)
 
 
 async def unmerge(staff: Staff, request: Request, code: str) -> list[Reply]:
-    return view.unmerged(staff.words, await staff.triage.unmerge(code, request.actor))
+    return view.unmerged(staff.words, await staff.services.triage.unmerge(code, request.actor))
 
 
 COMMANDS: tuple[Command[Any], ...] = (

@@ -6,7 +6,10 @@ from collections.abc import Sequence
 
 from bot.domain.messages import Document, Reply
 from bot.domain.records import Concern, Meeting
-from bot.services.answers import FollowUp, ImportReport, PublishReport, Stats
+from bot.services.answers import ImportReport
+from bot.services.followup import FollowUp
+from bot.services.publishing import PublishReport
+from bot.services.statistics import Stats
 from bot.staff.views.wording import Wording, short
 
 PROBLEMS_SHOWN = 30  # of a refused sheet: enough to fix the worst, short enough for one message

@@ -1,0 +1,72 @@
+"""Forwarded concerns: followed until the agency answers, and its final answer pushed to the followers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain.records import Answer, Concern
+from bot.services.after_meeting import AfterMeeting, AnswerError
+from bot.services.notices import Notices
+from bot.services.publishing import satisfaction_buttons
+from storage.answers import AnswerRepository
+from storage.audit import AuditRepository
+from storage.concerns import ConcernRepository
+from storage.db import Database
+from storage.meetings import MeetingRepository
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    concern: Concern
+    answer: Answer
+    overdue: bool
+
+
+class FollowUpService(AfterMeeting):
+    def __init__(
+        self, settings: Settings, database: Database, clock: Clock, notices: Notices, *, unit_id: str | None = None
+    ) -> None:
+        super().__init__(settings, database, clock, unit_id=unit_id)
+        self._notices = notices
+
+    async def follow_ups(self) -> list[FollowUp]:
+        today = self._today()
+        async with self._database.transaction() as connection:
+            concerns = ConcernRepository(connection, self._unit_id)
+            found = []
+            for answer in await AnswerRepository(connection, self._unit_id).awaiting_agencies():
+                concern = await concerns.get(answer.concern_id)
+                if concern is not None:
+                    found.append(FollowUp(concern, answer, answer.overdue_on(today)))
+        return found
+
+    async def finalise(self, code: str, final_answer: str, actor: str) -> Concern:
+        """The agency's final answer to a forwarded concern, pushed to its followers."""
+        if not final_answer.strip():
+            raise AnswerError("refusal.final_empty")
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            concerns = ConcernRepository(connection, self._unit_id)
+            concern = await self._concern(concerns, code)
+            answers = AnswerRepository(connection, self._unit_id)
+            answer = await answers.get(concern.id)
+            if answer is None or not answer.disposition.awaits_final_answer:
+                raise AnswerError("refusal.not_forwarded", code=concern.code)
+            if answer.final_answer is not None:
+                raise AnswerError("refusal.already_final", code=concern.code)
+            await answers.finalise(concern.id, final_answer.strip(), actor, now)
+            meeting = await MeetingRepository(connection, self._unit_id).get(concern.meeting_id)
+            assert meeting is not None
+            for resident_id, _ in await concerns.followers(concern.id):
+                await self._notices.to_resident(
+                    connection, resident_id, f"final:{meeting.id}:{concern.id}:{resident_id}", "answer.final", now,
+                    buttons=satisfaction_buttons(concern),
+                    code=concern.code, agency=answer.agency or "", answer=final_answer.strip(),
+                )
+            await AuditRepository(connection).record(
+                actor=actor, action="answers.final", subject=f"concern:{concern.code}", now=now,
+                after={"final_answer": final_answer.strip(), "due": str(answer.due_date)},
+            )
+        return concern

@@ -1,0 +1,105 @@
+"""Publishing the chair's answers: one message per follower per answered concern, through the outbox.
+
+Every push has a dedupe key per concern and resident, so publishing twice, or a restart in
+the middle, never sends one answer twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain.records import Answer, Concern, Meeting
+from bot.domain.vocabulary import Phase
+from bot.services.after_meeting import AfterMeeting, AnswerError, shorten
+from bot.services.notices import Localised, Notices
+from storage.answers import AnswerRepository
+from storage.audit import AuditRepository
+from storage.concerns import ConcernRepository
+from storage.db import Database
+from storage.meetings import MeetingRepository
+from storage.outbox import OutboxRepository
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    queued: int
+    concerns: int
+    unanswered: tuple[str, ...]
+
+
+def satisfaction_buttons(concern: Concern) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """"Are you satisfied?" under an answer: catalog keys and the resident's global button payloads."""
+    return ((("satisfaction.yes", f"g:sat:{concern.id}:1"), ("satisfaction.no", f"g:sat:{concern.id}:0")),)
+
+
+class PublishingService(AfterMeeting):
+    def __init__(
+        self, settings: Settings, database: Database, clock: Clock, notices: Notices, *, unit_id: str | None = None
+    ) -> None:
+        super().__init__(settings, database, clock, unit_id=unit_id)
+        self._notices = notices
+
+    async def publish(self, meeting_id: int, actor: str) -> PublishReport:
+        """Queue one message per follower per answered concern; the outbox sends them."""
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            meetings = MeetingRepository(connection, self._unit_id)
+            meeting = await self._meeting(meetings, meeting_id)
+            if not meeting.phase(now).held:
+                raise AnswerError("refusal.not_held_yet", id=meeting.id)
+            concerns = ConcernRepository(connection, self._unit_id)
+            answers = await AnswerRepository(connection, self._unit_id).of_meeting(meeting.id)
+            queued = answered = 0
+            unanswered = []
+            for concern in await concerns.live(meeting.id):
+                answer = answers.get(concern.id)
+                if answer is None:
+                    unanswered.append(concern.code)
+                    continue
+                answered += 1
+                for resident_id, _ in await concerns.followers(concern.id):
+                    queued += await self._tell_answer(connection, meeting, concern, answer, resident_id, now)
+            if meeting.status != Phase.PUBLISHED:
+                await meetings.update(meeting, status=Phase.PUBLISHED, published_at=now)
+            await AuditRepository(connection).record(
+                actor=actor, action="answers.publish", subject=f"meeting:{meeting.id}", now=now,
+                after={"queued": queued, "concerns": answered, "unanswered": len(unanswered)},
+            )
+        return PublishReport(queued, answered, tuple(unanswered))
+
+    async def retry_failed(self, actor: str) -> int:
+        """Failed pushes (network trouble that outlasted the retries) go back into the queue."""
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            count = await OutboxRepository(connection).retry_failed(now)
+            await AuditRepository(connection).record(
+                actor=actor, action="outbox.retry", subject="outbox", now=now, after={"count": count}
+            )
+        return count
+
+    async def progress(self, meeting_id: int) -> dict[str, int]:
+        async with self._database.transaction() as connection:
+            outbox = OutboxRepository(connection)
+            answers = await outbox.counts(f"answer:{meeting_id}:")
+            finals = await outbox.counts(f"final:{meeting_id}:")
+        return {status: answers.get(status, 0) + finals.get(status, 0) for status in set(answers) | set(finals)}
+
+    async def _tell_answer(
+        self, connection: aiosqlite.Connection, meeting: Meeting, concern: Concern, answer: Answer,
+        resident_id: int, now: datetime,
+    ) -> int:
+        zone_due = answer.due_date.strftime("%d/%m/%Y") if answer.due_date else ""
+        # A forwarded concern's message names the agency and the date it must answer by.
+        key = "answer.forwarded" if answer.disposition.needs_agency else "answer.given"
+        buttons = () if answer.awaiting_agency else satisfaction_buttons(concern)
+        return int(await self._notices.to_resident(
+            connection, resident_id, f"answer:{meeting.id}:{concern.id}:{resident_id}", key, now, buttons=buttons,
+            code=concern.code, title=meeting.title, text=shorten(concern.text, 300),
+            disposition=Localised(answer.disposition.catalog_key),
+            answer=answer.answer, by=answer.answered_by, agency=answer.agency or "", due=zone_due,
+        ))

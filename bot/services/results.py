@@ -1,0 +1,102 @@
+"""The results report of a meeting, which the law asks a ward to publish within 10 days."""
+
+from __future__ import annotations
+
+from bot.clock import Clock, format_local
+from bot.config import Settings
+from bot.documents.labels import result_status
+from bot.documents.records import ResultConcern, ResultEntry, ResultsDocument
+from bot.documents.results import results_docx, results_filename, results_xlsx
+from bot.domain.areas import AreaTree, TopicList
+from bot.domain.records import Concern
+from bot.services.after_meeting import AfterMeeting, AnswerError, shorten
+from storage.agenda import AgendaRepository
+from storage.answers import AnswerRepository, SatisfactionRepository
+from storage.audit import AuditRepository
+from storage.concerns import ConcernRepository
+from storage.db import Database
+from storage.meetings import MeetingRepository
+
+
+class ResultsService(AfterMeeting):
+    def __init__(self, settings: Settings, database: Database, clock: Clock, *, unit_id: str | None = None) -> None:
+        super().__init__(settings, database, clock, unit_id=unit_id)
+        self._areas = AreaTree(settings)
+        self._topics = TopicList(settings)
+
+    async def results_document(self, meeting_id: int) -> ResultsDocument:
+        """Every answered concern of the meeting, grouped as on the agenda (law: publish within 10 days)."""
+        now = self._clock.now()
+        today = self._today()
+        zone = self._settings.zone
+        async with self._database.transaction() as connection:
+            meeting = await self._meeting(MeetingRepository(connection, self._unit_id), meeting_id)
+            concerns = ConcernRepository(connection, self._unit_id)
+            answers = await AnswerRepository(connection, self._unit_id).of_meeting(meeting.id)
+            satisfaction = await SatisfactionRepository(connection, self._unit_id).counts(meeting.id)
+            items = await AgendaRepository(connection).items(meeting.id)
+            groups: list[tuple[str, list[Concern]]] = []
+            placed: set[int] = set()
+            for item in items:
+                members = [c for c in [await concerns.get(i) for i in item.concern_ids] if c is not None and c.id in answers]
+                if members:
+                    groups.append((item.title, members))
+                    placed.update(c.id for c in members)
+            for concern in await concerns.live(meeting.id):
+                if concern.id in answers and concern.id not in placed:
+                    groups.append((shorten(concern.text, 90), [concern]))
+            entries = []
+            for number, (title, members) in enumerate(groups, start=1):
+                answer = answers[members[0].id]
+                final_day = answer.final_at.astimezone(zone).date() if answer.final_at else None
+                entries.append(ResultEntry(
+                    number=number,
+                    title=title,
+                    topic=self._topic(members[0].topic_id),
+                    disposition=answer.disposition,
+                    answer=answer.answer,
+                    answered_by=answer.answered_by,
+                    forwarded_to=answer.agency,
+                    due_date=answer.due_date.strftime("%d/%m/%Y") if answer.due_date else None,
+                    final_answer=answer.final_answer,
+                    final_at=format_local(answer.final_at, zone) if answer.final_at else None,
+                    status=result_status(answer.disposition, due_date=answer.due_date, final_at=final_day, today=today),
+                    concerns=tuple([
+                        ResultConcern(c.code, c.text, self._areas.path_label(c.area_id, "vi"), len(await concerns.followers(c.id)))
+                        for c in members
+                    ]),
+                ))
+        return ResultsDocument(
+            unit_name=self._settings.unit.name,
+            chair_title=self._settings.unit.chair_title,
+            meeting_id=meeting.id,
+            meeting_title=meeting.title,
+            held_at=format_local(meeting.starts_at, zone),
+            place=meeting.place,
+            generated_at=format_local(now, zone),
+            entries=tuple(entries),
+            satisfied=satisfaction.get(True, 0),
+            unsatisfied=satisfaction.get(False, 0),
+        )
+
+    async def export_results(self, meeting_id: int, fmt: str, actor: str) -> tuple[str, bytes]:
+        render = {"docx": results_docx, "xlsx": results_xlsx}.get(fmt)
+        if render is None:
+            raise AnswerError("refusal.results_format")
+        document = await self.results_document(meeting_id)
+        content = render(document)
+        now = self._clock.now()
+        async with self._database.transaction() as connection:
+            meetings = MeetingRepository(connection, self._unit_id)
+            meeting = await self._meeting(meetings, meeting_id)
+            if meeting.results_exported_at is None:
+                await meetings.update(meeting, results_exported_at=now)
+            await AuditRepository(connection).record(
+                actor=actor, action=f"results.export.{fmt}", subject=f"meeting:{meeting_id}", now=now,
+                after={"entries": len(document.entries)},
+            )
+        return results_filename(document, fmt), content
+
+    def _topic(self, topic_id: str) -> str:
+        topic = self._topics.get(topic_id)
+        return topic.name if topic else topic_id

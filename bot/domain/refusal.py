@@ -11,7 +11,7 @@ Values are shown as they are, except:
   * a list or tuple of those is rendered item by item and joined with "; ".
 
 This module imports nothing of the bot at import time, so that the document modules
-(bot.documents.export, bot.documents.results) can use it and stay free of the rest of the application.
+(bot.documents) can use it and stay free of the rest of the application.
 """
 
 from __future__ import annotations

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from bot.__main__ import main
+from bot.app import build_services
 from bot.clock import ManualClock
+from bot.config import load_settings
+from storage.db import Database
+from tests.chat import Chat, submit_concern
 from tests.conftest import EXAMPLE_CONFIG, START
 
 
@@ -68,3 +73,36 @@ def test_bad_meetings_are_refused(config: str, capsys: pytest.CaptureFixture[str
 def test_show_unknown_meeting(config: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(config, "meeting", "show", "42") == 1
     assert "no meeting 42" in capsys.readouterr().err
+
+
+async def _one_concern(config: str, clock: ManualClock) -> None:
+    settings = load_settings(config)
+    database = await Database.open(settings.database_path)
+    try:
+        await submit_concern(Chat(build_services(settings, database, clock).intake, "4101"))
+    finally:
+        await database.close()
+
+
+def test_agenda_export_writes_the_file_and_the_audit_names_it(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = ManualClock(START)
+    assert main(["meeting", "create", "--config", config, "--title", "Đối thoại quý I", "--starts", "20/03/2026 08:00",
+                 "--place", "Hội trường UBND phường"], clock=clock) == 0
+    asyncio.run(_one_concern(config, clock))
+    assert main(["agenda", "build", "--config", config], clock=clock) == 0
+    out = tmp_path / "chuong-trinh.xlsx"
+    assert main(["agenda", "export", "--config", config, "--format", "xlsx", "--out", str(out)], clock=clock) == 0
+    assert f"wrote {out} (1 items)" in capsys.readouterr().out
+    assert out.read_bytes()[:2] == b"PK"  # an XLSX is a zip file
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    assert main(["agenda", "export", "--config", config, "--format", "csv", "--out", str(folder)], clock=clock) == 0
+    written = list(folder.iterdir())
+    assert len(written) == 1 and written[0].suffix == ".csv"
+    capsys.readouterr()
+    assert main(["audit", "--config", config, "--subject", "meeting:1"], clock=clock) == 0
+    trail = capsys.readouterr().out
+    assert "agenda.export.xlsx" in trail and "chuong-trinh.xlsx" in trail
+    assert "agenda.export.csv" in trail and written[0].name in trail

@@ -32,11 +32,12 @@ class ExportService:
         return fmt in AGENDA_FORMATS
 
     async def agenda_file(self, meeting_id: int, fmt: str, actor: str, *, file_name: str | None = None) -> ExportedFile:
-        """The meeting's agenda as a file of `fmt` (docx, xlsx, csv); `file_name` overrides its name in the audit."""
+        """The meeting's agenda as a file of `fmt` (docx, xlsx, csv), its download audited.
+
+        `file_name` is the name it will be saved under, when the caller chooses one."""
         document = await self._agenda.document(meeting_id)
-        exported = ExportedFile(export_filename(document, fmt), AGENDA_FORMATS[fmt](document), len(document.entries))
-        after: dict[str, object] = {"items": exported.items}
-        if file_name is not None:
-            after["file"] = file_name
+        name = file_name or export_filename(document, fmt)
+        exported = ExportedFile(name, AGENDA_FORMATS[fmt](document), len(document.entries))
+        after: dict[str, object] = {"items": exported.items, "file": exported.name}
         await self._audit.record(actor, f"agenda.export.{fmt}", f"meeting:{meeting_id}", after=after)
         return exported

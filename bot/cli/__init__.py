@@ -1,0 +1,46 @@
+"""The `doithoai` command line: run the bot, the sandbox, check a config; staff work on meetings,
+the queue of concerns and the agenda.
+
+Each module registers the commands of one noun; every command parses its arguments, calls a
+service and prints. Refusals of the services are printed as one line and exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.cli import agenda, answers, audit, concerns, db, meetings, run
+from bot.clock import Clock, SystemClock
+from bot.config import ConfigError
+from bot.domain.refusal import Refusal
+
+# In the order `doithoai --help` lists them.
+NOUNS = (run, meetings, concerns, agenda, answers, db, audit)
+
+
+def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.action(args, clock or SystemClock()) or 0)
+    except ConfigError as error:
+        _fail_config(error)
+        return 2
+    except Refusal as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def parser() -> argparse.ArgumentParser:
+    built = argparse.ArgumentParser(prog="doithoai", description=(__doc__ or "").split("\n\n")[0])
+    commands = built.add_subparsers(required=True, metavar="COMMAND")
+    for noun in NOUNS:
+        noun.register(commands)
+    return built
+
+
+def _fail_config(error: ConfigError) -> None:
+    print(f"{error.path}: the configuration has {len(error.problems)} problem(s):", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  - {problem}", file=sys.stderr)

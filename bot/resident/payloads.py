@@ -18,8 +18,9 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bot.domain.payloads import join, split
+from bot.domain.resident_buttons import GLOBAL_SCOPE, GlobalAction, GlobalPayload, global_payload, number_in
 
-GLOBAL_SCOPE = "g"
+__all__ = ["GLOBAL_SCOPE", "GlobalAction", "GlobalPayload", "StepAction", "StepPayload", "global_payload", "parse", "step_payload"]
 
 _Action = TypeVar("_Action", bound=StrEnum)
 
@@ -42,22 +43,6 @@ class StepAction(StrEnum):
     SUPPORT = "sup"
 
 
-class GlobalAction(StrEnum):
-    NEW = "new"
-    PROXY = "proxy"
-    MY = "my"
-    HELP = "help"
-    LANGUAGE = "lang"
-    WITHDRAW = "wd"
-    WITHDRAW_YES = "wdy"
-    WITHDRAW_NO = "wdn"
-    DELETE = "del"
-    SUBSCRIBE = "sub"
-    SATISFACTION = "sat"
-    SATISFACTION_SKIP = "satskip"
-    CONSENT = "consent"
-
-
 @dataclass(frozen=True)
 class StepPayload:
     # None when the first field is not a number: no prompt of ours wrote it, so it is as stale
@@ -74,40 +59,11 @@ class StepPayload:
     @property
     def number(self) -> int | None:
         """The argument as a record id, if it is one."""
-        return _number(self.arg)
-
-
-@dataclass(frozen=True)
-class GlobalPayload:
-    action: GlobalAction
-    arg: str = ""
-
-    def encode(self) -> str:
-        return join(GLOBAL_SCOPE, self.action, self.arg)
-
-    @property
-    def number(self) -> int | None:
-        """The argument as a record id, if it is one."""
-        return _number(self.arg)
-
-    @property
-    def rating(self) -> tuple[int, bool] | None:
-        """A satisfaction answer's ``"{concern_id}:{1|0}"`` as (concern id, satisfied)."""
-        fields = split(self.arg, 2)
-        if fields is None:
-            return None
-        concern_id, verdict = fields
-        if not concern_id.isdecimal() or verdict not in ("0", "1"):
-            return None
-        return int(concern_id), verdict == "1"
+        return number_in(self.arg)
 
 
 def step_payload(version: int, action: StepAction, arg: str = "") -> str:
     return StepPayload(version, action, arg).encode()
-
-
-def global_payload(action: GlobalAction, arg: str | int = "") -> str:
-    return GlobalPayload(action, str(arg)).encode()
 
 
 def parse(payload: str) -> StepPayload | GlobalPayload | None:
@@ -129,7 +85,3 @@ def _member(enum: type[_Action], value: str) -> _Action | None:
         return enum(value)
     except ValueError:
         return None
-
-
-def _number(arg: str) -> int | None:
-    return int(arg) if arg.isdecimal() else None

@@ -14,6 +14,7 @@ import aiosqlite
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.records import Answer, Concern, Meeting
+from bot.domain.resident_buttons import satisfaction_payload
 from bot.domain.vocabulary import Phase
 from bot.services.after_meeting import AfterMeeting, AnswerError, shorten
 from bot.services.notices import Localised, Notices
@@ -34,7 +35,8 @@ class PublishReport:
 
 def satisfaction_buttons(concern: Concern) -> tuple[tuple[tuple[str, str], ...], ...]:
     """"Are you satisfied?" under an answer: catalog keys and the resident's global button payloads."""
-    return ((("satisfaction.yes", f"g:sat:{concern.id}:1"), ("satisfaction.no", f"g:sat:{concern.id}:0")),)
+    return ((("satisfaction.yes", satisfaction_payload(concern.id, True)),
+             ("satisfaction.no", satisfaction_payload(concern.id, False))),)
 
 
 class PublishingService(AfterMeeting):

@@ -7,15 +7,12 @@ the results report and the statistics are separate services; each is scoped to o
 
 from __future__ import annotations
 
-from datetime import date
 
-from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.records import Concern, Meeting
 from bot.domain.refusal import Refusal
 from bot.services.lookup import concern_or_refuse
+from bot.services.unit import UnitService
 from storage.concerns import ConcernRepository
-from storage.db import Database
 from storage.meetings import MeetingRepository
 
 
@@ -23,17 +20,8 @@ class AnswerError(Refusal):
     """Why an answer, a publish or a carry-over was refused, for staff (a catalog key under [refusal])."""
 
 
-class AfterMeeting:
-    """The base of the after-the-meeting services: one unit's database, clock and lookups."""
-
-    def __init__(self, settings: Settings, database: Database, clock: Clock, *, unit_id: str | None = None) -> None:
-        self._settings = settings
-        self._unit_id = settings.unit.id if unit_id is None else unit_id
-        self._database = database
-        self._clock = clock
-
-    def _today(self) -> date:
-        return self._clock.now().astimezone(self._settings.zone).date()
+class AfterMeeting(UnitService):
+    """The base of the after-the-meeting services: their lookups refuse with AnswerError."""
 
     async def _meeting(self, meetings: MeetingRepository, meeting_id: int) -> Meeting:
         meeting = await meetings.get(meeting_id)

@@ -20,6 +20,7 @@ from bot.domain.refusal import Refusal, status_term
 from bot.domain.vocabulary import ConcernStatus, Phase
 from bot.services.lookup import concern_or_refuse
 from bot.text import Catalog
+from bot.services.unit import UnitService
 from storage.agenda import AgendaItem, AgendaRepository
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
@@ -44,17 +45,14 @@ class AgendaLine:
     areas: tuple[str, ...]
 
 
-class AgendaService:
+class AgendaService(UnitService):
     """The agendas of one unit's meetings (`unit_id`, the config's unit unless told otherwise)."""
 
     def __init__(
         self, settings: Settings, database: Database, clock: Clock, catalog: Catalog | None = None,
         *, unit_id: str | None = None,
     ) -> None:
-        self._settings = settings
-        self._unit_id = settings.unit.id if unit_id is None else unit_id
-        self._database = database
-        self._clock = clock
+        super().__init__(settings, database, clock, unit_id=unit_id)
         self._catalog = catalog or Catalog.load()
         self._areas = AreaTree(settings)
         self._topics = TopicList(settings)

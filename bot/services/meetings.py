@@ -15,6 +15,7 @@ from bot.domain.records import Meeting
 from bot.domain.refusal import Refusal, phase_term
 from bot.domain.vocabulary import MeetingFormat, Phase
 from bot.services.notices import Notices
+from bot.services.unit import UnitService
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
 from storage.db import Database
@@ -45,18 +46,15 @@ class Created:
     warnings: tuple[str, ...]
 
 
-class MeetingService:
+class MeetingService(UnitService):
     """The meetings of one unit (`unit_id`, the config's unit unless told otherwise)."""
 
     def __init__(
         self, settings: Settings, database: Database, clock: Clock, notices: Notices | None = None,
         *, unit_id: str | None = None,
     ) -> None:
-        self._settings = settings
-        self._unit_id = settings.unit.id if unit_id is None else unit_id
+        super().__init__(settings, database, clock, unit_id=unit_id)
         self._notices = notices
-        self._database = database
-        self._clock = clock
         self._areas = AreaTree(settings)
         # Called after every change, so the schedule can be recomputed from the database.
         self.on_change: list[Callable[[], Awaitable[None]]] = []

@@ -27,6 +27,7 @@ from bot.domain.areas import AreaTree, TopicList
 from bot.domain.records import Meeting
 from bot.domain.vocabulary import Phase
 from bot.services.notices import Notices
+from bot.services.unit import UnitService
 from storage.answers import AnswerRepository
 from storage.concerns import ConcernRepository
 from storage.db import Database
@@ -60,16 +61,13 @@ class Action:
     when: datetime
 
 
-class Schedule:
+class Schedule(UnitService):
     """The scheduled work of one unit's meetings (`unit_id`, the config's unit unless told otherwise)."""
 
     def __init__(
         self, settings: Settings, database: Database, clock: Clock, notices: Notices, *, unit_id: str | None = None
     ) -> None:
-        self._settings = settings
-        self._unit_id = settings.unit.id if unit_id is None else unit_id
-        self._database = database
-        self._clock = clock
+        super().__init__(settings, database, clock, unit_id=unit_id)
         self._notices = notices
         self._areas = AreaTree(settings)
         self._topics = TopicList(settings)

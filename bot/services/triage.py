@@ -25,6 +25,7 @@ from bot.domain.similar import find_similar
 from bot.domain.vocabulary import ConcernStatus
 from bot.services.lookup import concern_or_refuse
 from bot.services.notices import Notices
+from bot.services.unit import UnitService
 from storage.agenda import AgendaRepository
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
@@ -70,16 +71,13 @@ class ConcernView:
     similar: tuple[tuple[Concern, float], ...]
 
 
-class TriageService:
+class TriageService(UnitService):
     """Triage of one unit's concerns (`unit_id`, the config's unit unless told otherwise)."""
 
     def __init__(
         self, settings: Settings, database: Database, clock: Clock, notices: Notices, *, unit_id: str | None = None
     ) -> None:
-        self._settings = settings
-        self._unit_id = settings.unit.id if unit_id is None else unit_id
-        self._database = database
-        self._clock = clock
+        super().__init__(settings, database, clock, unit_id=unit_id)
         self._notices = notices
         self.areas = AreaTree(settings)
         self.topics = TopicList(settings)

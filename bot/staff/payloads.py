@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self, get_type_hints
 
 from bot.domain.payloads import join, split
 
@@ -44,11 +44,15 @@ class StaffButton:
     kind: ClassVar[ButtonKind]
 
     def fields(self) -> tuple[str | int, ...]:
-        raise NotImplementedError
+        """The button's fields in declared order, as they go on the wire (a flag as 1 or 0)."""
+        return tuple(_wire(getattr(self, f.name)) for f in dataclasses.fields(self))  # type: ignore[arg-type]
 
     @classmethod
     def from_fields(cls, fields: Sequence[str]) -> Self:
-        raise NotImplementedError
+        """The button from its wire fields; ValueError when one is not of its declared type."""
+        types = get_type_hints(cls)
+        declared = dataclasses.fields(cls)  # type: ignore[arg-type]
+        return cls(*(_typed(types[f.name], raw) for f, raw in zip(declared, fields, strict=True)))
 
     @classmethod
     def arity(cls) -> int:
@@ -65,25 +69,11 @@ class QueuePage(StaffButton):
     meeting_id: int
     page: int
 
-    def fields(self) -> tuple[str | int, ...]:
-        return (self.meeting_id, self.page)
-
-    @classmethod
-    def from_fields(cls, fields: Sequence[str]) -> Self:
-        return cls(int(fields[0]), int(fields[1]))
-
 
 @dataclass(frozen=True)
 class ShowConcern(StaffButton):
     kind: ClassVar[ButtonKind] = ButtonKind.CONCERN
     concern_id: int
-
-    def fields(self) -> tuple[str | int, ...]:
-        return (self.concern_id,)
-
-    @classmethod
-    def from_fields(cls, fields: Sequence[str]) -> Self:
-        return cls(int(fields[0]))
 
 
 @dataclass(frozen=True)
@@ -94,13 +84,6 @@ class TopicMenu(StaffButton):
     concern_id: int
     version: int
 
-    def fields(self) -> tuple[str | int, ...]:
-        return (self.concern_id, self.version)
-
-    @classmethod
-    def from_fields(cls, fields: Sequence[str]) -> Self:
-        return cls(int(fields[0]), int(fields[1]))
-
 
 @dataclass(frozen=True)
 class SetTopic(StaffButton):
@@ -109,26 +92,12 @@ class SetTopic(StaffButton):
     version: int
     topic_id: str
 
-    def fields(self) -> tuple[str | int, ...]:
-        return (self.concern_id, self.version, self.topic_id)
-
-    @classmethod
-    def from_fields(cls, fields: Sequence[str]) -> Self:
-        return cls(int(fields[0]), int(fields[1]), fields[2])
-
 
 @dataclass(frozen=True)
 class AreaMenu(StaffButton):
     kind: ClassVar[ButtonKind] = ButtonKind.AREA_MENU
     concern_id: int
     version: int
-
-    def fields(self) -> tuple[str | int, ...]:
-        return (self.concern_id, self.version)
-
-    @classmethod
-    def from_fields(cls, fields: Sequence[str]) -> Self:
-        return cls(int(fields[0]), int(fields[1]))
 
 
 @dataclass(frozen=True)
@@ -138,13 +107,6 @@ class SetArea(StaffButton):
     version: int
     area_id: str
 
-    def fields(self) -> tuple[str | int, ...]:
-        return (self.concern_id, self.version, self.area_id)
-
-    @classmethod
-    def from_fields(cls, fields: Sequence[str]) -> Self:
-        return cls(int(fields[0]), int(fields[1]), fields[2])
-
 
 @dataclass(frozen=True)
 class Merge(StaffButton):
@@ -152,25 +114,11 @@ class Merge(StaffButton):
     source_id: int
     target_id: int
 
-    def fields(self) -> tuple[str | int, ...]:
-        return (self.source_id, self.target_id)
-
-    @classmethod
-    def from_fields(cls, fields: Sequence[str]) -> Self:
-        return cls(int(fields[0]), int(fields[1]))
-
 
 @dataclass(frozen=True)
 class ShowAgenda(StaffButton):
     kind: ClassVar[ButtonKind] = ButtonKind.AGENDA
     meeting_id: int
-
-    def fields(self) -> tuple[str | int, ...]:
-        return (self.meeting_id,)
-
-    @classmethod
-    def from_fields(cls, fields: Sequence[str]) -> Self:
-        return cls(int(fields[0]))
 
 
 @dataclass(frozen=True)
@@ -182,26 +130,12 @@ class ToggleItem(StaffButton):
     number: int
     include: bool
 
-    def fields(self) -> tuple[str | int, ...]:
-        return (self.meeting_id, self.number, 1 if self.include else 0)
-
-    @classmethod
-    def from_fields(cls, fields: Sequence[str]) -> Self:
-        return cls(int(fields[0]), int(fields[1]), fields[2] == "1")
-
 
 @dataclass(frozen=True)
 class MoveItemUp(StaffButton):
     kind: ClassVar[ButtonKind] = ButtonKind.MOVE_ITEM_UP
     meeting_id: int
     number: int
-
-    def fields(self) -> tuple[str | int, ...]:
-        return (self.meeting_id, self.number)
-
-    @classmethod
-    def from_fields(cls, fields: Sequence[str]) -> Self:
-        return cls(int(fields[0]), int(fields[1]))
 
 
 @dataclass(frozen=True)
@@ -210,19 +144,28 @@ class Export(StaffButton):
     meeting_id: int
     format: str
 
-    def fields(self) -> tuple[str | int, ...]:
-        return (self.meeting_id, self.format)
-
-    @classmethod
-    def from_fields(cls, fields: Sequence[str]) -> Self:
-        return cls(int(fields[0]), fields[1])
-
 
 BUTTONS: dict[str, type[StaffButton]] = {
     cls.kind: cls
     for cls in (QueuePage, ShowConcern, TopicMenu, SetTopic, AreaMenu, SetArea, Merge,
                 ShowAgenda, ToggleItem, MoveItemUp, Export)
 }
+
+
+def _wire(value: object) -> str | int:
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if isinstance(value, int | str):
+        return value
+    raise TypeError(f"a staff button field must be int, bool or str, not {type(value).__name__}")
+
+
+def _typed(kind: Any, raw: str) -> object:
+    if kind is bool:
+        return raw == "1"
+    if kind is int:
+        return int(raw)
+    return raw
 
 
 @dataclass(frozen=True)

@@ -66,8 +66,8 @@ class Chat:
         return any(fragment in r.text for r in self.history[-last:])
 
 
-async def submit_concern(chat: Chat, text: str = "Đèn chiếu sáng hẻm 48 Tân Hóa bị hư hơn một tháng nay, ban đêm rất tối.") -> str:
-    """The whole happy path, anonymous, no photo; returns the tracking code."""
+async def to_summary(chat: Chat, text: str) -> list[Reply]:
+    """The happy path up to the summary (anonymous, no photo, no location); returns its replies."""
     await chat.text("/start")
     await chat.press("Tôi đồng ý")
     await chat.press("Gửi ý kiến mới")
@@ -77,8 +77,12 @@ async def submit_concern(chat: Chat, text: str = "Đèn chiếu sáng hẻm 48 T
     await chat.text(text)
     await chat.press("Bỏ qua")
     await chat.press("Bỏ qua vị trí")
-    await chat.press("Gửi ẩn danh")
+    return await chat.press("Gửi ẩn danh")
+
+
+async def submit_concern(chat: Chat, text: str = "Đèn chiếu sáng hẻm 48 Tân Hóa bị hư hơn một tháng nay, ban đêm rất tối.") -> str:
+    """The whole happy path, anonymous, no photo; returns the tracking code."""
+    await to_summary(chat, text)
     replies = await chat.press("Gửi ý kiến")
     receipt = replies[0].text
-    code = receipt.split("Mã theo dõi: ")[1].split()[0]
-    return code
+    return receipt.split("Mã theo dõi: ")[1].split()[0]

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import Services, build_services
 from storage.db import Database
-from tests.chat import Chat, submit_concern
+from tests.chat import Chat, submit_concern, to_summary
 from tests.staffchat import HEAD
 
 
@@ -16,18 +16,6 @@ from tests.staffchat import HEAD
 def services(settings, database: Database, clock) -> Services:
     return build_services(settings, database, clock)
 
-
-async def to_summary(chat: Chat, text: str) -> list:
-    await chat.text("/start")
-    await chat.press("Tôi đồng ý")
-    await chat.press("Gửi ý kiến mới")
-    await chat.press("Khu phố 1")
-    await chat.press("Tổ dân phố 1")
-    await chat.press("Hẻm, đường sá")
-    await chat.text(text)
-    await chat.press("Bỏ qua")
-    await chat.press("Bỏ qua vị trí")
-    return await chat.press("Gửi ẩn danh")
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from bot.resident.payloads import (
 from bot.resident.state import StepName
 from bot.text import Catalog
 from storage.db import Database
-from tests.chat import Chat, submit_concern
+from tests.chat import Chat, submit_concern, to_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 RESIDENT = ROOT / "bot" / "resident"
@@ -188,18 +188,6 @@ NEIGHBOURS = {
 }
 WRITING = "Đèn hẻm 48 Tân Hóa bị hư"
 
-
-async def to_summary(chat: Chat, text: str) -> list:
-    await chat.text("/start")
-    await chat.press("Tôi đồng ý")
-    await chat.press("Gửi ý kiến mới")
-    await chat.press("Khu phố 1")
-    await chat.press("Tổ dân phố 1")
-    await chat.press("Hẻm, đường sá")
-    await chat.text(text)
-    await chat.press("Bỏ qua")
-    await chat.press("Bỏ qua vị trí")
-    return await chat.press("Gửi ẩn danh")
 
 
 @pytest.mark.parametrize("detail", NEIGHBOURS)

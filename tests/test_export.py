@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import subprocess
 import sys
 import unicodedata
@@ -32,6 +31,7 @@ from bot.documents.records import AgendaConcern, AgendaDocument, AgendaEntry, Ex
 from bot.documents.words import PHONE_PLACEHOLDER
 from bot.domain.redaction import redact
 from bot.domain.vocabulary import Disposition
+from tests.system import needs_program
 
 KP1_T1 = "Tổ dân phố 1 (hẻm 48 Tân Hóa), Khu phố 1"
 KP2_T4 = "Tổ dân phố 4 (đường Phú Thọ), Khu phố 2"
@@ -501,7 +501,7 @@ def test_documents_use_nothing_of_the_bot_but_the_domain() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="libreoffice is not installed")
+@needs_program("libreoffice", "libreoffice-writer-nogui")
 def test_docx_converts_to_pdf(docx_bytes: bytes, tmp_path: Path) -> None:
     source = tmp_path / export_filename(DOCUMENT, "docx")
     source.write_bytes(docx_bytes)

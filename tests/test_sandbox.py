@@ -26,10 +26,9 @@ VIETNAMESE = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵ�
 class Terminal:
     """What a newcomer sees and types: the sandbox's output, and lines fed one at a time."""
 
-    def __init__(self, catalog: Catalog, language: str = "vi") -> None:
+    def __init__(self) -> None:
         self.out = io.StringIO()
         self.lines: asyncio.Queue[str | None] = asyncio.Queue()
-        self._prompt = catalog.t(language, "sandbox.prompt", name="").split("{")[0].rstrip("] > ")
 
     @property
     def text(self) -> str:
@@ -134,7 +133,7 @@ async def test_the_whole_loop_submit_then_staff_answer_and_publish_then_the_answ
     settings: Settings, tmp_path: Path, clock: ManualClock
 ) -> None:
     path = tmp_path / "sandbox.db"
-    terminal = Terminal(Catalog.load())
+    terminal = Terminal()
     session = asyncio.create_task(run_sandbox(settings, path, "vi", clock, terminal.lines, terminal.out))
     code = await submit(terminal)
     await terminal.type("/as 2")
@@ -163,7 +162,7 @@ async def test_english_sandbox_greets_in_english_with_no_vietnamese_hints(
     settings: Settings, tmp_path: Path, clock: ManualClock
 ) -> None:
     catalog = Catalog.load()
-    terminal = Terminal(catalog, "en")
+    terminal = Terminal()
     session = asyncio.create_task(run_sandbox(settings, tmp_path / "sandbox.db", "en", clock, terminal.lines, terminal.out))
     await terminal.ready()
     await terminal.type("/as Lan")

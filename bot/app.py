@@ -10,9 +10,11 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TextIO
 
 from bot.channels import ChannelContext, ChannelDeclaration, RunningChannel
 from bot.clock import Clock, SystemClock
@@ -25,6 +27,7 @@ from bot.router import Router
 from bot.services.layer import ServiceLayer
 from bot.staff.desk import StaffDesk
 from bot.text import Catalog
+from handlers.console import CHANNEL as CONSOLE
 from handlers.console import ConsoleChannel
 from handlers.telegram import TELEGRAM
 from handlers.zalo import ZALO
@@ -114,13 +117,42 @@ async def run_bot(settings: Settings, secrets: Secrets, clock: Clock | None = No
         await database.close()
 
 
-async def run_sandbox(settings: Settings, database_path: Path, language: str, clock: Clock | None = None) -> None:
+async def run_sandbox(
+    settings: Settings, database_path: Path, language: str, clock: Clock | None = None,
+    lines: asyncio.Queue[str | None] | None = None, out: TextIO | None = None,
+) -> None:
+    """The resident dialogue in this terminal, with the outbox and the schedule running, so that
+    what staff do on the CLI against the same database reaches the residents played here.
+
+    `lines` and `out` let tests type and read; by default it is the terminal."""
     clock = clock or SystemClock()
+    # Residents the sandbox meets for the first time speak the language it was started in.
+    unit = settings.unit.model_copy(update={"default_language": language})
+    settings = settings.model_copy(update={"unit": unit})
     database = await Database.open(database_path)
+    stop = asyncio.Event()
     try:
         services = build_services(settings, database, clock)
         await services.meetings.ensure_demo()
-        await ConsoleChannel(services.intake.handle, language=language, files=database_path.parent).run()
+        console = ConsoleChannel(
+            services.intake.handle, catalog=services.catalog, out=out or sys.stdout,
+            language=language, files=database_path.parent,
+        )
+        # Only the console's rows: pushes queued for Telegram or Zalo residents stay pending
+        # for the real bot (the dispatcher leaves channels it has no sender for alone).
+        dispatcher = OutboxDispatcher(database, {CONSOLE: console.sender()}, clock, settings.notify)
+        services.schedule.after_action.append(dispatcher.notify)
+        services.meetings.on_change.append(services.schedule.rebuild)
+        services.schedule.start()
+        await services.schedule.rebuild()
+        sending = asyncio.create_task(dispatcher.run(stop), name="sandbox-outbox")
+        try:
+            await console.run(lines)
+        finally:
+            stop.set()
+            services.schedule.shutdown()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(sending, timeout=10)
     finally:
         await database.close()
 

@@ -254,7 +254,7 @@ async def do_delete(turn: Turn) -> Outcome:
     if not turn.state.delete_pending:
         return aside(Reply(turn.t("button.stale")))
     turn.state.delete_pending = False
-    touched = await turn.residents.erase_personal_data(turn.resident.id)
+    touched = await turn.residents.erase_personal_data(turn.resident.id, turn.masks())
     await turn.record_consent(False)
     draft = turn.state.draft
     if draft is not None:

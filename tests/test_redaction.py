@@ -13,7 +13,7 @@ from bot.clock import ManualClock
 from bot.outbox.codec import decode_body
 from bot.services.answers import AnswerInput
 from storage.db import Database
-from tests.chat import Chat, submit_concern
+from tests.chat import Chat, submit_concern, to_summary
 from tests.staffchat import STAFF, StaffChat
 
 NUMBER = "0903123456"
@@ -99,3 +99,16 @@ async def test_the_staff_group_sees_no_number_and_the_contact_only_in_private(se
     assert "chỉ xem được khi nhắn riêng với bot" in detail
     private = (await StaffChat(services.router, STAFF, chat_id=STAFF).command("/c TT-0001"))[0].text
     assert "+84912345678" in private and "Lan" in private and NUMBER in private
+
+
+async def test_my_concerns_masks_the_number_in_a_concern_someone_else_wrote(services: Services, meeting) -> None:
+    lan = Chat(services.intake, "701", channel="telegram")
+    minh = Chat(services.intake, "703", channel="telegram")
+    await submit_concern(lan, WITH_NUMBER)
+    replies = await to_summary(minh, "Đèn hẻm 48 Tân Hóa hư cả tháng, xin gọi tôi hoặc để dẫn đường.")
+    assert any("Có ý kiến tương tự" in reply.text for reply in replies), [r.text for r in replies]
+    await minh.press("Ủng hộ ý kiến TT-0001")
+    mine = "\n".join(reply.text for reply in await lan.text("/my"))
+    theirs = "\n".join(reply.text for reply in await minh.text("/my"))
+    assert NUMBER in mine
+    assert "Đèn hẻm 48 Tân Hóa" in theirs and NUMBER not in theirs and "[số điện thoại đã ẩn]" in theirs

@@ -13,6 +13,7 @@ from bot.domain.codes import normalise_code
 from bot.domain.messages import Button, Document, Reply
 from bot.domain.records import Concern, Meeting
 from bot.resident.payloads import GlobalAction, GlobalPayload
+from bot.domain.redaction import redact
 from bot.resident.turn import CONTACT_PURPOSE, Outcome, Turn, aside, shorten
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ async def my(turn: Turn, args: str) -> Outcome:
                 code=concern.code,
                 status=await status_label(turn, concern),
                 role=turn.t(f"role.{item.role}"),
-                text=shorten(concern.text, 80),
+                # Someone else's concern they support: its author's number is not theirs to read.
+                text=shorten(concern.text if item.role == "author" else redact(concern.text, turn.masks()), 80),
             )
         )
         if concern.meeting_id not in meetings:

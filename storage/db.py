@@ -39,6 +39,8 @@ class Database:
         await connection.execute("PRAGMA foreign_keys=ON")
         await connection.execute("PRAGMA busy_timeout=5000")
         await connection.execute("PRAGMA synchronous=NORMAL")
+        # What /delete erases must not linger in a page's free space, whatever the page layout: zeroed.
+        await connection.execute("PRAGMA secure_delete=ON")
         database = cls(connection, target)
         await database.migrate()
         return database

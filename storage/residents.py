@@ -12,6 +12,8 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.records import DEFAULT_UNIT_ID, Consent, Resident
+from bot.domain.redaction import VIETNAMESE, Masks, redact
+from bot.domain.textnorm import fold
 from storage.times import parse_time, store_time
 
 
@@ -79,14 +81,35 @@ class ResidentRepository:
             for row in await cursor.fetchall()
         ]
 
-    async def erase_personal_data(self, resident_id: int) -> int:
+    async def erase_personal_data(self, resident_id: int, masks: Masks = VIETNAMESE) -> int:
         """Remove name and phone everywhere; the concerns stay, anonymised. Returns concerns touched.
 
         Everywhere means in every unit: whoever asks to be forgotten is forgotten by the whole deployment.
+        It includes what they typed: a number or e-mail address written inside a concern (or a comment
+        on an answer) is replaced by its mask (`masks`, in the resident's language), in the folded copy too.
         """
         cursor = await self._db.execute(
-            "UPDATE concerns SET contact_name = NULL, contact_phone = NULL, phone_verified = 0 "
-            "WHERE author_id = ? AND (contact_name IS NOT NULL OR contact_phone IS NOT NULL)",
-            (resident_id,),
+            "SELECT id, text, contact_name, contact_phone FROM concerns WHERE author_id = ?", (resident_id,)
         )
-        return cursor.rowcount
+        touched = 0
+        for row in await cursor.fetchall():
+            text = redact(row["text"], masks)
+            if text == row["text"] and row["contact_name"] is None and row["contact_phone"] is None:
+                continue
+            await self._db.execute(
+                "UPDATE concerns SET contact_name = NULL, contact_phone = NULL, phone_verified = 0, "
+                "text = ?, text_folded = ? WHERE id = ?",
+                (text, fold(text), row["id"]),
+            )
+            touched += 1
+        cursor = await self._db.execute(
+            "SELECT concern_id, comment FROM satisfaction WHERE resident_id = ? AND comment IS NOT NULL", (resident_id,)
+        )
+        for row in await cursor.fetchall():
+            comment = redact(row["comment"], masks)
+            if comment != row["comment"]:
+                await self._db.execute(
+                    "UPDATE satisfaction SET comment = ? WHERE concern_id = ? AND resident_id = ?",
+                    (comment, row["concern_id"], resident_id),
+                )
+        return touched

@@ -13,6 +13,7 @@ from bot.domain.codes import normalise_code
 from bot.domain.messages import Button, Document, Reply
 from bot.domain.records import Concern, Meeting
 from bot.resident.payloads import GlobalAction, GlobalPayload
+from bot.domain.redaction import redact
 from bot.resident.turn import CONTACT_PURPOSE, Outcome, Turn, aside, shorten
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ async def my(turn: Turn, args: str) -> Outcome:
                 code=concern.code,
                 status=await status_label(turn, concern),
                 role=turn.t(f"role.{item.role}"),
-                text=shorten(concern.text, 80),
+                # Someone else's concern they support: its author's number is not theirs to read.
+                text=shorten(concern.text if item.role == "author" else redact(concern.text, turn.masks()), 80),
             )
         )
         if concern.meeting_id not in meetings:
@@ -254,7 +256,7 @@ async def do_delete(turn: Turn) -> Outcome:
     if not turn.state.delete_pending:
         return aside(Reply(turn.t("button.stale")))
     turn.state.delete_pending = False
-    touched = await turn.residents.erase_personal_data(turn.resident.id)
+    touched = await turn.residents.erase_personal_data(turn.resident.id, turn.masks())
     await turn.record_consent(False)
     draft = turn.state.draft
     if draft is not None:

@@ -9,7 +9,9 @@ import aiosqlite
 
 from bot.domain.identity import ChatAddress
 from bot.domain.messages import Button, Reply
+from bot.domain.redaction import Masks, redact
 from bot.outbox.codec import encode_body
+from bot.services.after_meeting import shorten
 from bot.text import Catalog
 from storage.outbox import OutboxRepository
 from storage.residents import ResidentRepository
@@ -20,6 +22,19 @@ class Localised:
     """A value that is itself a catalog key, rendered in each recipient's language."""
 
     key: str
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """A resident's own words quoted in a notice: phone numbers and e-mail addresses masked in the
+    recipient's language, then cut to `limit` characters (masked first, so a cut never leaves half a number).
+
+    Masked for every follower, the author too: the outbox keeps what it sent, and /delete must not
+    have to find the resident's number inside messages already queued.
+    """
+
+    text: str
+    limit: int
 
 
 class Notices:
@@ -46,12 +61,20 @@ class Notices:
         if resident is None:
             return False
         language = resident.language
-        rendered = {k: self._catalog.t(language, v.key) if isinstance(v, Localised) else v for k, v in values.items()}
+        rendered = {k: self._render(language, v) for k, v in values.items()}
         text = self._catalog.t(language, key, **rendered)
         rows = tuple(tuple(Button(self._catalog.t(resident.language, label), payload) for label, payload in row) for row in buttons)
         return await OutboxRepository(connection).enqueue(
             dedupe_key, resident.channel, resident.channel_user_id, encode_body(Reply(text, buttons=rows)), now
         )
+
+    def _render(self, language: str, value: object) -> object:
+        if isinstance(value, Localised):
+            return self._catalog.t(language, value.key)
+        if isinstance(value, Quoted):
+            masks = Masks(phone=self._catalog.t(language, "redaction.phone"), email=self._catalog.t(language, "redaction.email"))
+            return shorten(redact(value.text, masks), value.limit)
+        return value
 
     async def to_staff(
         self, connection: aiosqlite.Connection, dedupe_key: str, key: str, now: datetime, **values: object

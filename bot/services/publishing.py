@@ -16,8 +16,8 @@ from bot.config import Settings
 from bot.domain.records import Answer, Concern, Meeting
 from bot.domain.resident_buttons import satisfaction_payload
 from bot.domain.vocabulary import Phase
-from bot.services.after_meeting import AfterMeeting, AnswerError, shorten
-from bot.services.notices import Localised, Notices
+from bot.services.after_meeting import AfterMeeting, AnswerError
+from bot.services.notices import Localised, Notices, Quoted
 from storage.answers import AnswerRepository
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
@@ -101,7 +101,7 @@ class PublishingService(AfterMeeting):
         buttons = () if answer.awaiting_agency else satisfaction_buttons(concern)
         return int(await self._notices.to_resident(
             connection, resident_id, f"answer:{meeting.id}:{concern.id}:{resident_id}", key, now, buttons=buttons,
-            code=concern.code, title=meeting.title, text=shorten(concern.text, 300),
+            code=concern.code, title=meeting.title, text=Quoted(concern.text, 300),
             disposition=Localised(answer.disposition.catalog_key),
             answer=answer.answer, by=answer.answered_by, agency=answer.agency or "", due=zone_due,
         ))

@@ -73,7 +73,7 @@ async def queue_page(staff: Staff, request: Request, button: QueuePage) -> list[
 
 
 async def concern(staff: Staff, request: Request, code: str) -> list[Reply]:
-    return view.concern_detail(staff.words, await staff.services.triage.view(code))
+    return view.concern_detail(staff.words, await staff.services.triage.view(code), private=not request.inbound.group)
 
 
 async def show_concern(staff: Staff, request: Request, button: ShowConcern) -> list[Reply]:

@@ -55,7 +55,7 @@ def follow_ups(words: Wording, items: Sequence[FollowUp]) -> list[Reply]:
         due = entry.answer.due_date.strftime("%d/%m/%Y") if entry.answer.due_date else "—"
         lines.append(words.t(
             "staff.followup_overdue" if entry.overdue else "staff.followup_line",
-            code=entry.concern.code, agency=entry.answer.agency, due=due, text=short(entry.concern.text, 70),
+            code=entry.concern.code, agency=entry.answer.agency, due=due, text=short(words.quote(entry.concern.text), 70),
         ))
     return [Reply("\n".join(lines))]
 

@@ -28,8 +28,8 @@ def queue_page(words: Wording, meeting: Meeting, queue: Queue, page: int) -> lis
     for entry in queue.entries[(page - 1) * PAGE: page * PAGE]:
         concern = entry.concern
         lines.append(words.t("staff.queue_line", code=concern.code, residents=entry.residents,
-                             area=words.area(concern.area_id), text=short(concern.text, 90)))
-        buttons.append((Button(f"{concern.code} · {short(concern.text, 40)}", ShowConcern(concern.id).payload),))
+                             area=words.area(concern.area_id), text=short(words.quote(concern.text), 90)))
+        buttons.append((Button(f"{concern.code} · {short(words.quote(concern.text), 40)}", ShowConcern(concern.id).payload),))
     paging = []
     if page > 1:
         paging.append(Button(words.t("staff.previous"), QueuePage(meeting.id, page - 1).payload))
@@ -40,12 +40,15 @@ def queue_page(words: Wording, meeting: Meeting, queue: Queue, page: int) -> lis
     return [Reply("\n".join(lines), buttons=tuple(buttons))]
 
 
-def concern_detail(words: Wording, view: ConcernView) -> list[Reply]:
+def concern_detail(words: Wording, view: ConcernView, private: bool) -> list[Reply]:
+    """One concern; its text as written and the resident's contact only in a private chat with the bot,
+    since every member of a group would read them."""
     concern = view.concern
+    contact = _contact(words, concern) if private else words.t("staff.contact_in_private")
     lines = [words.t(
         "staff.concern_detail", code=concern.code, status=words.t(f"status.{concern.status}"),
         area=words.area(concern.area_id), topic=words.topic(concern.topic_id), residents=view.residents,
-        photos=len(concern.photos), contact=_contact(words, concern), text=concern.text,
+        photos=len(concern.photos), contact=contact, text=concern.text if private else words.quote(concern.text),
         submitted=words.when(concern.submitted_at),
     )]
     if concern.proxy:

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.codes import format_code
 from bot.domain.messages import Reply
+from bot.domain.redaction import Masks, redact
 from bot.domain.refusal import Refusal
 from bot.text import Catalog
 
@@ -28,6 +29,11 @@ class Wording:
 
     def t(self, key: str, **values: object) -> str:
         return self.catalog.t(STAFF_LANGUAGE, key, **values)
+
+    def quote(self, text: str) -> str:
+        """A resident's text as the staff group may read it: every member sees it, so numbers and
+        e-mail addresses are masked (staff reach the resident through the contact, in private)."""
+        return redact(text, Masks(phone=self.t("redaction.phone"), email=self.t("redaction.email")))
 
     def say(self, key: str, **values: object) -> list[Reply]:
         """One reply of one sentence: what most staff commands answer."""

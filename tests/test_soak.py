@@ -811,15 +811,6 @@ async def processed_events(db_path: Path) -> set[int]:
         await database.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: updates fetched but not yet handled are lost when the process dies. "
-        "python-telegram-bot's Updater confirms a batch (next getUpdates with a higher offset) "
-        "as soon as it is queued, while handlers/telegram.py's Application handles updates one "
-        "at a time; a SIGKILL then loses every queued update (the soak loses ~80 per kill)."
-    ),
-)
 async def test_updates_queued_in_the_bot_when_it_is_killed_are_handled_after_restart(
     api: FakeBotApi, tmp_path: Path
 ) -> None:

@@ -168,3 +168,42 @@ async def test_updates_fetched_but_not_handled_when_the_bot_is_killed_are_each_a
         assert "were not handled; handling them now" in process.log()
     finally:
         await process.stop()
+
+
+async def test_updates_journalled_but_not_confirmed_when_killed_are_answered_once_though_telegram_sends_them_again(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "data" / "bot.db"
+    database = await Database.open(db_path)
+    await create_meeting(database, datetime.now(UTC))
+    await database.close()
+    process = BotProcess(write_config(tmp_path, api, db_path), api, tmp_path / "bot.log")
+    await process.start()
+    try:
+        lan = api.user(8304, first_name="Lan")
+        api.delay_next("sendMessage", 4.0)
+        lan.send_text("xin chào")
+        await api.wait_until(lambda: any(c.status == 0 for c in api.calls_of("sendMessage")), timeout=10)
+        # Hold back the polls that would confirm what comes next: after the restart, Telegram
+        # delivers it again, and the journal has it too.
+        api.delay_next("getUpdates", 3.0, count=2)
+        queued = [lan.send_text("/help") for _ in range(3)]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while loop.time() < deadline:
+            database = await Database.open(db_path)
+            try:
+                rows = await journal_rows(database)
+            finally:
+                await database.close()
+            if set(queued) <= set(rows):
+                break
+            await asyncio.sleep(0.1)
+        assert set(queued) <= set(rows) and api.updates_confirmed_up_to < queued[-1]
+        await process.kill()
+        await process.start()
+        await api.wait_until(lambda: sum(HELP in (m.text or "") for m in lan.inbox) >= len(queued), timeout=20)
+        await asyncio.sleep(1.5)
+        assert sum(HELP in (m.text or "") for m in lan.inbox) == len(queued)
+    finally:
+        await process.stop()

@@ -27,8 +27,8 @@ Invariants checked afterwards:
 * every conversation rests (idle, no draft); the bot's log shows no exception other than the
   injected Telegram errors.
 The figures are printed (run with -s): updates the bot never handled (those fetched but not
-yet handled when a kill landed: pinned by the xfail test at the end), retries, faults, API
-calls, delivery counts, CPU.
+yet handled when a kill landed are journalled and handled after the restart: the test at the
+end), retries, faults, API calls, delivery counts, CPU.
 
 Sizes: the issue asks for 300 residents x 3 concerns. That does not fit a CI budget of about
 two minutes on two cores: the bot handles updates one at a time and spends about 7.5 ms of CPU
@@ -811,15 +811,6 @@ async def processed_events(db_path: Path) -> set[int]:
         await database.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: updates fetched but not yet handled are lost when the process dies. "
-        "python-telegram-bot's Updater confirms a batch (next getUpdates with a higher offset) "
-        "as soon as it is queued, while handlers/telegram.py's Application handles updates one "
-        "at a time; a SIGKILL then loses every queued update (the soak loses ~80 per kill)."
-    ),
-)
 async def test_updates_queued_in_the_bot_when_it_is_killed_are_handled_after_restart(
     api: FakeBotApi, tmp_path: Path
 ) -> None:

@@ -61,6 +61,10 @@ class Inbound:
     group: bool = False
     # A file sent to the staff chat (an answers sheet); residents' files are never downloaded.
     attachment: Document | None = None
+    # The channel's journal entry for this event (Telegram: its update_id), when the channel
+    # keeps one: the dialogue marks it handled in the same transaction as the event's effects,
+    # so that a restart neither replays a handled event nor loses an unhandled one.
+    journal_id: int | None = None
 
     @property
     def reply_to(self) -> str:

@@ -36,6 +36,7 @@ from bot.services.roles import Roles
 from bot.text import Catalog
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.journal import UpdateJournalRepository
 from storage.residents import ResidentRepository
 
 __all__ = ["FLOW_STEPS", "Conversation", "Draft", "Intake"]
@@ -123,6 +124,8 @@ class Intake:
             else:
                 replies = await frame.run()
             await frame.finish(replies)
+            if inbound.journal_id is not None:
+                await UpdateJournalRepository(connection, inbound.channel).mark_handled(inbound.journal_id, now)
         return replies
 
 

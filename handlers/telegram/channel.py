@@ -6,6 +6,7 @@ Only translation lives here; what to answer is decided in `bot/`.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from dataclasses import replace
@@ -48,6 +49,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.channels import Handle
+from bot.clock import Clock, SystemClock
 from bot.config import LANGUAGES, Secrets, Settings
 from bot.domain.identity import ChatAddress
 from bot.domain.messages import Contact, Document, Inbound, InboundKind, Location, Reply
@@ -55,6 +57,8 @@ from bot.domain.textnorm import split_text
 from bot.outbox.delivery import RetryAfter as DeliveryRetryAfter
 from bot.outbox.delivery import TransientError, Undeliverable
 from bot.text import Catalog
+from handlers.telegram.journal import JournallingQueue, TelegramJournal
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +72,24 @@ _UNSUPPORTED = ("sticker", "voice", "audio", "video", "video_note", "animation",
 class TelegramChannel:
     """Owns the python-telegram-bot Application and its lifecycle."""
 
-    def __init__(self, settings: Settings, secrets: Secrets, handle: Handle, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: Secrets,
+        handle: Handle,
+        catalog: Catalog | None = None,
+        *,
+        database: Database | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         if not secrets.telegram_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self._settings = settings
         self._secrets = secrets
         self._handle = handle
         self._catalog = catalog or Catalog.load()
+        # Without a database (a test of translation alone) updates are not journalled.
+        self._journal = None if database is None else TelegramJournal(database, clock or SystemClock(), CHANNEL)
         self.application = self._build(secrets.telegram_token)
 
     def _build(self, token: str) -> Application:  # type: ignore[type-arg]
@@ -85,8 +100,12 @@ class TelegramChannel:
             base_file_url=config.base_file_url,
             get_updates_request=HTTPXRequest(read_timeout=config.poll_timeout + 10),
             rate_limiter=AIORateLimiter(max_retries=3) if config.rate_limiter else None,
+            journal=self._journal if config.mode == "polling" else None,
         )
-        application = ApplicationBuilder().bot(bot).build()
+        builder = ApplicationBuilder().bot(bot)
+        if self._journal is not None and config.mode == "webhook":
+            builder = builder.update_queue(JournallingQueue(self._journal))
+        application = builder.build()
         # Pushes go through the outbox, which paces itself and must see every 429: a bot
         # without PTB's rate limiter (whose retries would hide them) sends those.
         timeout = self._settings.notify.send_timeout
@@ -117,6 +136,8 @@ class TelegramChannel:
         await self._outbox_bot.initialize()
         await self._publish_commands()
         await app.start()
+        # Before receiving anything new, so that an update is never both left over and fetched anew.
+        await self._replay()
         config = self._settings.telegram
         assert app.updater is not None
         if config.mode == "webhook":
@@ -157,21 +178,59 @@ class TelegramChannel:
             # The menu of commands is a convenience; the bot works without it.
             log.warning("could not publish the command menu: %s", error)
 
+    async def _replay(self) -> None:
+        """Handle, in order, the updates journalled but not handled before the last stop."""
+        if self._journal is None:
+            return
+        await self._journal.forget_old()
+        left = await self._journal.unhandled()
+        if left:
+            log.warning("telegram: %d update(s) received before the last stop were not handled; handling them now", len(left))
+        for stored in left:
+            try:
+                update = Update.de_json(json.loads(stored.body), self.application.bot)
+            except Exception:  # any parse failure, as in _TolerantBot: logged, never retried forever
+                log.warning("telegram: journalled update %s could not be parsed; skipped", stored.update_id)
+                await self._journal.done(stored.update_id)
+                continue
+            self._journal.replayed.add(stored.update_id)
+            # Errors go to _on_error, as for any update; the replay goes on.
+            await self.application.process_update(update)
+
     # --- updates ------------------------------------------------------------------------
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        inbound = to_inbound(update)
+        try:
+            replies, inbound = await self._handled(update)
+        except Exception:
+            # Apologised for by _on_error, and not handled again at every start.
+            await self._done(update)
+            raise
+        # The dialogue marked it in its own transaction; everything else is marked here,
+        # before the replies go out: a crash while sending loses replies, never repeats effects.
+        await self._done(update)
         if inbound is None:
             return
+        for reply in replies:
+            await send_reply(self.application.bot, int(inbound.reply_to), reply)
+
+    async def _handled(self, update: Update) -> tuple[list[Reply], Inbound | None]:
+        inbound = to_inbound(update)
+        if inbound is None:
+            return [], None
+        if self._journal is not None:
+            inbound = replace(inbound, journal_id=update.update_id)
         # Files are downloaded only in the staff chat, where staff send filled answer sheets.
         in_staff_chat = self._settings.staff.chat() == ChatAddress(CHANNEL, inbound.chat_id)
         if inbound.group and in_staff_chat and update.message is not None and update.message.document is not None:
             inbound = await _with_attachment(inbound, update.message)
         if update.callback_query is not None:
             await _settle_callback(update)
-        replies = await self._handle(inbound)
-        for reply in replies:
-            await send_reply(self.application.bot, int(inbound.reply_to), reply)
+        return await self._handle(inbound), inbound
+
+    async def _done(self, update: Update) -> None:
+        if self._journal is not None:
+            await self._journal.done(update.update_id)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -193,12 +252,25 @@ class _TolerantBot(ExtBot):  # type: ignore[type-arg]
     python-telegram-bot parses a whole getUpdates batch at once and, on failure, fetches
     the same batch again forever. Each unparseable update is replaced by a bare one with
     its id, so the offset moves past it; it is logged and otherwise ignored.
+
+    With a journal, a batch is journalled before the library sees it: the next getUpdates,
+    whose offset tells Telegram the batch arrived, is sent only after that. An update
+    that is still waiting, or was replayed at start, and that Telegram delivers again becomes a
+    bare one too, so it moves the offset and is not handled twice.
     """
+
+    def __init__(self, *args: Any, journal: TelegramJournal | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():
+            self._journal = journal
 
     async def _post(self, endpoint: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, **kwargs)
         if endpoint == "getUpdates" and isinstance(result, list):
             result = [self._parseable(raw) for raw in result]
+            if self._journal is not None:
+                wanted = await self._journal.record(result)
+                result = [raw if raw["update_id"] in wanted else {"update_id": raw["update_id"]} for raw in result]
         return result
 
     def _parseable(self, raw: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,10 @@ class TelegramDeclaration:
         return [] if secrets.telegram_token else ["TELEGRAM_BOT_TOKEN"]
 
     def build(self, context: ChannelContext) -> RunningChannel:
-        return TelegramChannel(context.settings, context.secrets, context.handle, context.catalog)
+        return TelegramChannel(
+            context.settings, context.secrets, context.handle, context.catalog,
+            database=context.database, clock=context.clock,
+        )
 
     @asynccontextmanager
     async def open_sender(self, context: ChannelContext) -> AsyncIterator[Sender]:

@@ -53,7 +53,7 @@ def build_services(settings: Settings, database: Database, clock: Clock) -> Serv
     intake = Intake(settings, database, clock, layer.catalog)
     desk = StaffDesk(settings, clock, layer)
     parts = {f.name: getattr(layer, f.name) for f in fields(ServiceLayer)}
-    return Services(**parts, intake=intake, desk=desk, router=Router(intake, desk))
+    return Services(**parts, intake=intake, desk=desk, router=Router(intake, desk, clock, layer.catalog))
 
 
 class Runtime:

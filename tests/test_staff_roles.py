@@ -75,3 +75,20 @@ async def test_staff_may_triage_and_admins_may_manage_meetings(services: Service
 async def test_other_group_chats_are_ignored(services: Services, meeting) -> None:
     stranger_group = StaffChat(services.router, STAFF, chat_id="-100999")
     assert await stranger_group.command("/queue") == []
+
+
+@pytest.mark.parametrize("where", ["private", "staff_chat"])
+async def test_a_flood_of_staff_commands_gets_one_warning_then_silence(
+    services: Services, settings, database: Database, where: str
+) -> None:
+    flooder = "779"
+    chat = StaffChat(services.router, flooder, chat_id=flooder if where == "private" else "-1001000000001")
+    limit = settings.limits.messages_per_minute
+    answered = [await chat.command("/queue") for _ in range(500)]
+    assert all(len(replies) == 1 for replies in answered[: limit + 1])
+    assert "quá nhanh" in answered[limit][0].text
+    assert all(replies == [] for replies in answered[limit + 1 :])
+    refusals = await database.fetch_one("SELECT count(*) FROM audit_log WHERE actor = ?", (f"telegram:{flooder}",))
+    assert refusals[0] == limit
+    # Buttons count against the same window.
+    assert await chat.payload("s:q:1:1") == []

@@ -133,9 +133,8 @@ async def test_a_webhook_call_is_answered_only_once_journalled_and_a_second_deli
         await channel.stop()
 
 
-async def test_updates_fetched_but_not_handled_when_the_bot_is_killed_are_each_answered_once_after_restart(
-    api: FakeBotApi, tmp_path: Path
-) -> None:
+async def started_bot(api: FakeBotApi, tmp_path: Path) -> tuple[Path, BotProcess]:
+    """`doithoai run` as a process on a database with a meeting open for concerns."""
     db_path = tmp_path / "data" / "bot.db"
     database = await Database.open(db_path)
     # The process runs on the real clock; the meeting is placed relative to it.
@@ -143,6 +142,13 @@ async def test_updates_fetched_but_not_handled_when_the_bot_is_killed_are_each_a
     await database.close()
     process = BotProcess(write_config(tmp_path, api, db_path), api, tmp_path / "bot.log")
     await process.start()
+    return db_path, process
+
+
+async def test_updates_fetched_but_not_handled_when_the_bot_is_killed_are_each_answered_once_after_restart(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    db_path, process = await started_bot(api, tmp_path)
     try:
         lan = api.user(8303, first_name="Lan")
         asked = 0
@@ -173,12 +179,7 @@ async def test_updates_fetched_but_not_handled_when_the_bot_is_killed_are_each_a
 async def test_updates_journalled_but_not_confirmed_when_killed_are_answered_once_though_telegram_sends_them_again(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
-    db_path = tmp_path / "data" / "bot.db"
-    database = await Database.open(db_path)
-    await create_meeting(database, datetime.now(UTC))
-    await database.close()
-    process = BotProcess(write_config(tmp_path, api, db_path), api, tmp_path / "bot.log")
-    await process.start()
+    db_path, process = await started_bot(api, tmp_path)
     try:
         lan = api.user(8304, first_name="Lan")
         api.delay_next("sendMessage", 4.0)

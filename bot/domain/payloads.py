@@ -12,6 +12,9 @@ from __future__ import annotations
 # Telegram's callback_data is 1-64 bytes; Zalo's postback payloads are held to the same.
 MAX_PAYLOAD_BYTES = 64
 SEPARATOR = ":"
+# SQLite integers are signed 64-bit: a larger id names no record, and binding it would raise
+# OverflowError inside a query instead of the refusal a forged button deserves.
+MAX_RECORD_ID = 2**63 - 1
 
 
 class PayloadTooLong(ValueError):
@@ -35,3 +38,13 @@ def split(payload: str, fields: int) -> list[str] | None:
         return None
     parts = payload.split(SEPARATOR, fields - 1)
     return parts if len(parts) == fields else None
+
+
+def record_id(field: str) -> int | None:
+    """A field as a record id (decimal digits, at most what SQLite holds), or None if it cannot be one."""
+    # isdecimal, as for every number a resident can send: '²' is not one, '３' is. The length
+    # check first keeps int() from converting a long run of digits only to throw it away.
+    if not field.isdecimal() or len(field) > len(str(MAX_RECORD_ID)):
+        return None
+    number = int(field)
+    return number if number <= MAX_RECORD_ID else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.payloads import join, split
+from bot.domain.payloads import join, record_id, split
 
 GLOBAL_SCOPE = "g"
 
@@ -51,10 +51,10 @@ class GlobalPayload:
         fields = split(self.arg, 2)
         if fields is None:
             return None
-        concern_id, verdict = fields
-        if not concern_id.isdecimal() or verdict not in ("0", "1"):
+        concern_id, verdict = record_id(fields[0]), fields[1]
+        if concern_id is None or verdict not in ("0", "1"):
             return None
-        return int(concern_id), verdict == "1"
+        return concern_id, verdict == "1"
 
 
 def global_payload(action: GlobalAction, arg: str | int = "") -> str:
@@ -67,5 +67,5 @@ def satisfaction_payload(concern_id: int, satisfied: bool) -> str:
 
 
 def number_in(arg: str) -> int | None:
-    """An argument as a record id, if it is one."""
-    return int(arg) if arg.isdecimal() else None
+    """An argument as a record id, if it is one: a number too big for any record is none."""
+    return record_id(arg)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from bot.domain.payloads import join, split
+from bot.domain.payloads import join, record_id, split
 from bot.domain.resident_buttons import GLOBAL_SCOPE, GlobalAction, GlobalPayload, global_payload, number_in
 
 __all__ = ["GLOBAL_SCOPE", "GlobalAction", "GlobalPayload", "StepAction", "StepPayload", "global_payload", "parse", "step_payload"]
@@ -75,8 +75,8 @@ def parse(payload: str) -> StepPayload | GlobalPayload | None:
     if scope == GLOBAL_SCOPE:
         known = _member(GlobalAction, action)
         return None if known is None else GlobalPayload(known, arg)
-    # isdecimal, as for every number a resident can send: '²' is not one, '３' is.
-    version = int(scope) if scope.isdecimal() else None
+    # A version too big for a conversation to have reached is as stale as a non-number.
+    version = record_id(scope)
     return StepPayload(version, _member(StepAction, action), arg)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from bot.domain.messages import Reply
 from bot.domain.records import Meeting
 from bot.domain.vocabulary import Role
-from bot.staff.context import Arguments, Request, Staff, Usage
+from bot.staff.context import Arguments, Request, Staff, Usage, whole
 from bot.staff.payloads import Export, MoveItemUp, ShowAgenda, ToggleItem
 from bot.staff.registry import ButtonAction, Command
 from bot.staff.views import agenda as view
@@ -61,20 +61,20 @@ def parse_item(args: Arguments) -> ItemEdit:
     # /item N minutes M | /item N title … | /item N in | /item N out | /item N move P   (meeting: the current one)
     if len(args) < 2 or not args[0].isdecimal():
         raise Usage("staff.item_usage")
-    number, what, rest = int(args[0]), args[1].lower(), args.words[2:]
+    number, what, rest = whole(args[0]), args[1].lower(), args.words[2:]
     if what == "minutes" and rest:
-        return SetMinutes(number, int(rest[0]))
+        return SetMinutes(number, whole(rest[0]))
     if what == "title" and rest:
         return Rename(number, " ".join(rest))
     if what in ("in", "out"):
         return Include(number, what == "in")
     if what == "move" and rest:
-        return MoveItem(number, int(rest[0]))
+        return MoveItem(number, whole(rest[0]))
     raise Usage("staff.item_usage")
 
 
 def parse_attachment(args: Arguments) -> Attachment:
-    return Attachment(args[0], int(args[1]))
+    return Attachment(args[0], whole(args[1]))
 
 
 def parse_code(args: Arguments) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from bot.domain.messages import Reply
 from bot.domain.vocabulary import Disposition, Role
 from bot.services.answers import AnswerInput
-from bot.staff.context import Arguments, Request, Staff, Usage
+from bot.staff.context import Arguments, Request, Staff, Usage, whole
 from bot.staff.registry import Command, no_arguments
 from bot.staff.views import answers as view
 
@@ -52,7 +52,7 @@ def parse_answer(args: Arguments) -> ConcernAnswer | ItemAnswer:
     item = None
     if head.lower() == "item":
         number, _, rest = rest.partition(" ")
-        item = int(number)
+        item = whole(number)
     disposition, _, rest = rest.strip().partition(" ")
     parts = [p.strip() for p in rest.split("|")]
     if disposition == Disposition.FORWARDED and len(parts) == 4:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock, parse_local
 from bot.config import Settings
 from bot.domain.messages import Inbound
+from bot.domain.payloads import MAX_RECORD_ID
 from bot.services.meetings import MeetingError
 from bot.services.layer import ServiceLayer
 from bot.staff.views.wording import Wording
@@ -45,6 +46,15 @@ class Usage(Exception):
         self.key = key
 
 
+def whole(raw: str) -> int:
+    """A typed number as int() reads it; ValueError (answered as bad arguments) beyond SQLite's integers."""
+    number = int(raw)
+    # Every number staff type ends up in a query: a bigger one would raise OverflowError there.
+    if abs(number) > MAX_RECORD_ID:
+        raise ValueError(f"number out of range: {raw[:20]!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class Arguments:
     """The words after a command, and what reading them needs (the unit's zone for times).
@@ -72,7 +82,7 @@ class Arguments:
     def number(self, position: int) -> int | None:
         """The number at `position`, or None if there is none there."""
         if len(self.words) > position and self.words[position].isdecimal():
-            return int(self.words[position])
+            return whole(self.words[position])
         return None
 
     def time(self, raw: str) -> datetime:

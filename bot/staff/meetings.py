@@ -8,7 +8,7 @@ from typing import Any
 from bot.domain.messages import Reply
 from bot.domain.vocabulary import Role
 from bot.services.meetings import MeetingDraft
-from bot.staff.context import Arguments, Request, Staff, Usage
+from bot.staff.context import Arguments, Request, Staff, Usage, whole
 from bot.staff.registry import Command, no_arguments
 from bot.staff.views import meetings as view
 
@@ -48,15 +48,15 @@ def parse_edit(args: Arguments) -> MeetingEdit:
     if field not in EDITABLE_FIELDS:
         raise Usage("staff.meeting_edit_usage")
     value = args.time(raw) if field in TIME_FIELDS else raw
-    return MeetingEdit(int(args[0]), {EDITABLE_FIELDS[field]: value})
+    return MeetingEdit(whole(args[0]), {EDITABLE_FIELDS[field]: value})
 
 
 def parse_meeting_id(args: Arguments) -> int:
-    return int(args[0])
+    return whole(args[0])
 
 
 def parse_cancellation(args: Arguments) -> Cancellation:
-    return Cancellation(int(args[0]), args.text(1))
+    return Cancellation(whole(args[0]), args.text(1))
 
 
 async def list_meetings(staff: Staff, request: Request, _: None) -> list[Reply]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Self, get_type_hints
 
-from bot.domain.payloads import join, split
+from bot.domain.payloads import join, record_id, split
 
 PREFIX = "s"
 
@@ -164,7 +164,11 @@ def _typed(kind: Any, raw: str) -> object:
     if kind is bool:
         return raw == "1"
     if kind is int:
-        return int(raw)
+        # Every int field is a record id or a page: one beyond SQLite's integers is forged.
+        number = record_id(raw)
+        if number is None:
+            raise ValueError(f"not a record id: {raw[:20]!r}")
+        return number
     return raw
 
 

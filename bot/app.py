@@ -16,7 +16,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TextIO
 
-from bot.channels import ChannelContext, ChannelDeclaration, RunningChannel
+from telegram.error import InvalidToken, NetworkError
+
+from bot.channels import ChannelContext, ChannelDeclaration, RunningChannel, Watched
 from bot.clock import Clock, SystemClock
 from bot.config import Secrets, Settings
 from bot.domain.messages import Inbound, Reply
@@ -37,6 +39,10 @@ log = logging.getLogger(__name__)
 
 # The registry: every channel the bot can run on, started in this order when enabled.
 CHANNELS: tuple[ChannelDeclaration, ...] = (TELEGRAM, ZALO)
+
+
+class BotFailed(Exception):
+    """The bot could not start or cannot run on; the message says why, for the operator, with no secret."""
 
 
 @dataclass(frozen=True)
@@ -85,11 +91,33 @@ class Runtime:
         self.dispatcher.notify()
 
     async def start(self) -> None:
-        for channel in self.channels.values():
-            await channel.start()
+        started: list[RunningChannel] = []
+        try:
+            for channel in self.channels.values():
+                started.append(channel)  # before its start: a half-started one holds connections too
+                await channel.start()
+        except BaseException:
+            for channel in reversed(started):
+                try:
+                    await channel.stop()
+                except Exception:  # the start's error is the one to report
+                    log.debug("stopping a channel after a failed start also failed", exc_info=True)
+            raise
         self.services.schedule.start()
         await self.services.schedule.rebuild()
         self._sending = asyncio.create_task(self.dispatcher.run(self._stop), name="outbox")
+
+    async def failed(self) -> str:
+        """Waits until a channel has stopped receiving on its own; why. Never, if none can."""
+        watches = [asyncio.ensure_future(c.failed()) for c in self.channels.values() if isinstance(c, Watched)]
+        if not watches:
+            await asyncio.Event().wait()
+        try:
+            done, _ = await asyncio.wait(watches, return_when=asyncio.FIRST_COMPLETED)
+            return done.pop().result()
+        finally:
+            for watch in watches:
+                watch.cancel()
 
     async def stop(self) -> None:
         self._stop.set()
@@ -107,14 +135,50 @@ async def run_bot(settings: Settings, secrets: Secrets, clock: Clock | None = No
     try:
         runtime = Runtime(settings, secrets, database, clock or SystemClock())
         stop = _stop_on_signals()
-        await runtime.start()
+        await _start(runtime, settings, secrets)
         log.info("doithoai is running; database %s", settings.database_path)
         try:
-            await stop.wait()
+            failure = await _until_stopped(stop, runtime)
         finally:
             await runtime.stop()
+        if failure is not None:
+            # Alive and deaf helps nobody: exiting non-zero lets the supervisor start it again.
+            raise BotFailed(f"{failure}; exiting so that the bot can be started again")
     finally:
         await database.close()
+
+
+async def _until_stopped(stop: asyncio.Event, runtime: Runtime) -> str | None:
+    """Waits for SIGINT/SIGTERM (None) or for a channel to fail on its own (why)."""
+    stopping = asyncio.ensure_future(stop.wait())
+    failing = asyncio.ensure_future(runtime.failed())
+    try:
+        await asyncio.wait({stopping, failing}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        failing.cancel()
+    return failing.result() if failing.done() and not failing.cancelled() else None
+
+
+async def _start(runtime: Runtime, settings: Settings, secrets: Secrets) -> None:
+    """Start the runtime; a start the operator can fix is a BotFailed naming what to fix.
+
+    Said in one line on stderr, without the library's traceback: PTB's InvalidToken and its
+    traceback would show the token, and a connection error names no address."""
+    try:
+        await runtime.start()
+    except InvalidToken:
+        raise BotFailed(
+            "Telegram rejected the token: check TELEGRAM_BOT_TOKEN against what BotFather gave you"
+        ) from None
+    except NetworkError as error:
+        complaint = error.message.replace(secrets.telegram_token, "…") if secrets.telegram_token else error.message
+        # The base URL is ours, without the token (PTB appends it); the error's own text is only
+        # the transport's complaint, e.g. "httpx.ConnectError: All connection attempts failed".
+        raise BotFailed(
+            f"cannot reach the Telegram Bot API at {settings.telegram.base_url} ({complaint}); "
+            "check the network, or telegram.base_url in the config"
+        ) from None
 
 
 async def run_sandbox(

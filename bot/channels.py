@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.clock import Clock
 from bot.config import Secrets, Settings
@@ -51,6 +51,15 @@ class RunningChannel(Protocol):
     async def stop(self) -> None: ...
 
     def sender(self) -> Sender: ...
+
+
+@runtime_checkable
+class Watched(Protocol):
+    """A running channel that can stop receiving while the process runs on (Telegram's polling)."""
+
+    async def failed(self) -> str:
+        """Waits until it has; why, in a sentence for the operator."""
+        ...
 
 
 class ChannelDeclaration(Protocol):

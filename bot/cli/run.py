@@ -39,9 +39,14 @@ def run(args: argparse.Namespace, clock: Clock) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    from bot.app import run_bot
+    from bot.app import BotFailed, run_bot
 
-    asyncio.run(run_bot(settings, secrets, clock))
+    try:
+        asyncio.run(run_bot(settings, secrets, clock))
+    except BotFailed as failure:
+        # One line, no traceback: the log (redacted) has the details.
+        print(f"error: {failure}", file=sys.stderr)
+        return 1
     return 0
 
 

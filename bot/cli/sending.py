@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
@@ -13,10 +14,15 @@ if TYPE_CHECKING:
     from bot.app import Services
 
 WATCH_SECONDS = 1.0
+# A running bot's outbox beats every few seconds (BEAT_SECONDS); several missed beats in a
+# row mean no bot is sending, not a slow one.
+BOT_SILENT = timedelta(seconds=30)
+NO_BOT = ("no bot is running to send them: they stay queued. Start the bot (`doithoai run`) and it "
+          "sends them, or send them from this computer with `doithoai publish --send`.")
 
 
 async def watch(services: Services, meeting_id: int) -> int:
-    """Follow the running bot's sending until nothing is left to send."""
+    """Follow the running bot's sending until nothing is left to send; 1 if no bot is sending."""
     from rich.progress import Progress
 
     with Progress() as bar:
@@ -28,6 +34,11 @@ async def watch(services: Services, meeting_id: int) -> int:
             bar.update(task, total=done + waiting, completed=done)
             if not waiting:
                 break
+            # Asked each round: a bot stopped halfway through is as much "no bot" as none at all.
+            if not await services.publishing.sending_channels(BOT_SILENT):
+                bar.stop()
+                print(f"error: {NO_BOT}", file=sys.stderr)
+                return 1
             await asyncio.sleep(WATCH_SECONDS)
     print_delivery(counts)
     return 0

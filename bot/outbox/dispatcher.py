@@ -29,11 +29,15 @@ from bot.outbox.codec import decode_body
 from bot.outbox.delivery import Held, RetryAfter, Sender, TransientError, Undeliverable
 from bot.outbox.pacing import Pacer, backoff_delay
 from storage.db import Database
+from storage.heartbeats import HeartbeatRepository
 from storage.outbox import OutboxMessage, OutboxRepository
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+# How often the running outbox says it is alive (see storage/heartbeats.py); whoever reads
+# the beat allows several of these to pass before calling it stopped.
+BEAT_SECONDS = 5.0
 CONCURRENCY = 8
 T = TypeVar("T")
 
@@ -108,6 +112,7 @@ class OutboxDispatcher:
         self._pacers = {channel: Pacer(clock, settings, sleep) for channel in self._senders}
         self._wake = asyncio.Event()
         self._reported_channels: set[str] = set()
+        self._last_beat: datetime | None = None
 
     def notify(self) -> None:
         """Something was enqueued: look now rather than at the next poll."""
@@ -117,11 +122,21 @@ class OutboxDispatcher:
         """Send until `stop` is set; a batch under way gives its unstarted messages back."""
         await self._recover()
         while not stop.is_set():
+            await self._beat()
             # Cleared before claiming, so a notify() during the batch is not lost.
             self._wake.clear()
             if await self._round(stop):
                 continue
             await _first_of(self._sleep(POLL_SECONDS), self._wake.wait(), stop.wait())
+
+    async def _beat(self) -> None:
+        """Only the running loop beats: `drain` (publish --send) is its own process's sender."""
+        now = self._clock.now()
+        if self._last_beat is not None and (now - self._last_beat).total_seconds() < BEAT_SECONDS:
+            return
+        async with self._database.transaction() as connection:
+            await HeartbeatRepository(connection).beat(self._senders, now)
+        self._last_beat = now
 
     async def drain(
         self,

@@ -7,7 +7,7 @@ the middle, never sends one answer twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiosqlite
 
@@ -22,6 +22,7 @@ from storage.answers import AnswerRepository
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
 from storage.db import Database
+from storage.heartbeats import HeartbeatRepository
 from storage.meetings import MeetingRepository
 from storage.outbox import OutboxRepository
 
@@ -90,6 +91,11 @@ class PublishingService(AfterMeeting):
             answers = await outbox.counts(f"answer:{meeting_id}:")
             finals = await outbox.counts(f"final:{meeting_id}:")
         return {status: answers.get(status, 0) + finals.get(status, 0) for status in set(answers) | set(finals)}
+
+    async def sending_channels(self, within: timedelta) -> set[str]:
+        """The channels a running bot's outbox has said, within `within`, that it sends on."""
+        async with self._database.transaction() as connection:
+            return await HeartbeatRepository(connection).since(self._clock.now() - within)
 
     async def _tell_answer(
         self, connection: aiosqlite.Connection, meeting: Meeting, concern: Concern, answer: Answer,

@@ -58,6 +58,7 @@ from bot.outbox.delivery import RetryAfter as DeliveryRetryAfter
 from bot.outbox.delivery import TransientError, Undeliverable
 from bot.text import Catalog
 from handlers.telegram.journal import JournallingQueue, TelegramJournal
+from handlers.telegram.watch import PollingWatch
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class TelegramChannel:
         # Without a database (a test of translation alone) updates are not journalled.
         self._journal = None if database is None else TelegramJournal(database, clock or SystemClock(), CHANNEL)
         self.application = self._build(secrets.telegram_token)
+        self._polling = PollingWatch()
 
     def _build(self, token: str) -> Application:  # type: ignore[type-arg]
         config = self._settings.telegram
@@ -158,12 +160,20 @@ class TelegramChannel:
                 drop_pending_updates=False,
                 bootstrap_retries=-1,
             )
+            self._polling.watch(app.updater)
         log.info("telegram channel started (%s)", config.mode)
+
+    async def failed(self) -> str:
+        """Waits until the channel has stopped receiving on its own (see `PollingWatch`); why."""
+        return await self._polling.failed()
 
     async def stop(self) -> None:
         app = self.application
         if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+            try:
+                await app.updater.stop()
+            except Exception:  # its polling task's own error, already reported by the watch
+                log.debug("the updater stopped with its polling task's error", exc_info=True)
         if app.running:
             await app.stop()
         await app.shutdown()
@@ -267,7 +277,7 @@ class _TolerantBot(ExtBot):  # type: ignore[type-arg]
     async def _post(self, endpoint: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, **kwargs)
         if endpoint == "getUpdates" and isinstance(result, list):
-            result = [self._parseable(raw) for raw in result]
+            result = [self._parseable(raw) for raw in result if _has_update_id(raw)]
             if self._journal is not None:
                 wanted = await self._journal.record(result)
                 result = [raw if raw["update_id"] in wanted else {"update_id": raw["update_id"]} for raw in result]
@@ -281,6 +291,19 @@ class _TolerantBot(ExtBot):  # type: ignore[type-arg]
             log.warning("skipping update %s that could not be parsed (kinds: %s)", update_id, sorted(raw))
             return {"update_id": update_id}
         return raw
+
+
+def _has_update_id(raw: object) -> bool:
+    """Whether a getUpdates item has an id the library can add 1 to, to confirm it.
+
+    One without (not an object, its id no integer) would end the polling task with a TypeError
+    and leave the bot deaf. It cannot be confirmed either: dropped, and the next good update's
+    id moves the offset past it."""
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    if isinstance(update_id, int) and not isinstance(update_id, bool):
+        return True
+    log.warning("skipping a getUpdates item without an integer update_id (%s)", type(update_id).__name__)
+    return False
 
 
 async def _settle_callback(update: Update) -> None:

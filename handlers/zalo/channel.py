@@ -182,7 +182,9 @@ class ZaloChannel:
         raw = await request.read()
         try:
             event = json.loads(raw) if raw.strip() else {}
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):
+            # RecursionError: a body nested deeper than the parser recurses (a few thousand
+            # brackets) is no event either; UnicodeDecodeError is a ValueError.
             return web.json_response({"error": "not JSON"}, status=400)
         if not isinstance(event, dict):
             return web.json_response({"error": "not an event"}, status=400)

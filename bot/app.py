@@ -16,9 +16,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TextIO
 
-from telegram.error import InvalidToken, NetworkError
 
-from bot.channels import ChannelContext, ChannelDeclaration, RunningChannel, Watched
+from bot.channels import ChannelContext, ChannelDeclaration, ChannelStartFailed, RunningChannel, Watched
 from bot.clock import Clock, SystemClock
 from bot.config import Secrets, Settings
 from bot.domain.messages import Inbound, Reply
@@ -161,24 +160,11 @@ async def _until_stopped(stop: asyncio.Event, runtime: Runtime) -> str | None:
 
 
 async def _start(runtime: Runtime, settings: Settings, secrets: Secrets) -> None:
-    """Start the runtime; a start the operator can fix is a BotFailed naming what to fix.
-
-    Said in one line on stderr, without the library's traceback: PTB's InvalidToken and its
-    traceback would show the token, and a connection error names no address."""
+    """Start the runtime; a start the operator can fix is a BotFailed naming what to fix."""
     try:
         await runtime.start()
-    except InvalidToken:
-        raise BotFailed(
-            "Telegram rejected the token: check TELEGRAM_BOT_TOKEN against what BotFather gave you"
-        ) from None
-    except NetworkError as error:
-        complaint = error.message.replace(secrets.telegram_token, "…") if secrets.telegram_token else error.message
-        # The base URL is ours, without the token (PTB appends it); the error's own text is only
-        # the transport's complaint, e.g. "httpx.ConnectError: All connection attempts failed".
-        raise BotFailed(
-            f"cannot reach the Telegram Bot API at {settings.telegram.base_url} ({complaint}); "
-            "check the network, or telegram.base_url in the config"
-        ) from None
+    except ChannelStartFailed as failed:
+        raise BotFailed(str(failed)) from None
 
 
 async def run_sandbox(

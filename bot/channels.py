@@ -27,6 +27,10 @@ from storage.db import Database
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
 
 
+class ChannelStartFailed(Exception):
+    """A channel could not start for a reason the operator can fix; the message says which, with no secret."""
+
+
 @dataclass(frozen=True)
 class ChannelContext:
     """What a channel is built with."""

@@ -33,6 +33,7 @@ from telegram.constants import ChatType, MessageLimit
 from telegram.error import (
     BadRequest,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -48,7 +49,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels import Handle
+from bot.channels import ChannelStartFailed, Handle
 from bot.clock import Clock, SystemClock
 from bot.config import LANGUAGES, Secrets, Settings
 from bot.domain.identity import ChatAddress
@@ -132,7 +133,28 @@ class TelegramChannel:
         await self._outbox_bot.shutdown()
 
     async def start(self) -> None:
-        """Connect and start receiving updates; returns once running."""
+        """Connect and start receiving updates; returns once running.
+
+        A start the operator can fix is a ChannelStartFailed naming what to fix, in one line:
+        PTB's InvalidToken and its traceback would show the token, and a connection error
+        names no address."""
+        token = self._secrets.telegram_token
+        try:
+            await self._connect_and_receive()
+        except InvalidToken:
+            raise ChannelStartFailed(
+                "Telegram rejected the token: check TELEGRAM_BOT_TOKEN against what BotFather gave you"
+            ) from None
+        except NetworkError as error:
+            complaint = error.message.replace(token, "…") if token else error.message
+            # The base URL is ours, without the token (PTB appends it); the error's own text is
+            # only the transport's complaint, e.g. "httpx.ConnectError: All connection attempts failed".
+            raise ChannelStartFailed(
+                f"cannot reach the Telegram Bot API at {self._settings.telegram.base_url} ({complaint}); "
+                "check the network, or telegram.base_url in the config"
+            ) from None
+
+    async def _connect_and_receive(self) -> None:
         app = self.application
         await app.initialize()
         await self._outbox_bot.initialize()

@@ -158,6 +158,9 @@ class LimitSettings(_Strict):
     photos_max: int = Field(default=5, ge=0, le=10)
     name_max_chars: int = Field(default=80, ge=10)
     messages_per_minute: int = Field(default=30, ge=5)
+    # Updates handled at once, of different chats, on each channel (one chat's are always
+    # one at a time, in order).
+    concurrent_updates: int = Field(default=32, ge=1, le=1024)
 
     @model_validator(mode="after")
     def _min_below_max(self) -> LimitSettings:
@@ -173,11 +176,14 @@ class AgendaSettings(_Strict):
 
 
 class NotifySettings(_Strict):
-    per_second: float = Field(default=25, gt=0)
+    # Telegram's bulk limit; with allow_paid_broadcast, up to 1,000 (paid in Telegram Stars).
+    per_second: float = Field(default=30, gt=0, le=1000)
     per_chat_per_second: float = Field(default=1, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     # A push whose answer has not come back by then counts as a network error and is retried.
     send_timeout: float = Field(default=10, gt=0, le=120)
+    # Telegram's paid broadcasts: pushes beyond 30/s, each paid from the bot's Stars balance.
+    allow_paid_broadcast: bool = False
 
 
 class WebhookSettings(_Strict):
@@ -194,6 +200,7 @@ class TelegramSettings(_Strict):
     mode: Literal["polling", "webhook"] = "polling"
     poll_timeout: int = Field(default=30, ge=0, le=50)
     webhook: WebhookSettings = WebhookSettings()
+    # Each chat's own limits on replies (handlers/telegram/limits.py); pushes pace themselves.
     rate_limiter: bool = True
 
     @model_validator(mode="after")

@@ -39,7 +39,8 @@ from bot.config import Secrets, load_settings
 from bot.domain.messages import Inbound, InboundKind, Reply
 from bot.domain.textnorm import clean, letter_count
 from bot.resident.dialogue import Conversation
-from handlers.telegram.channel import TelegramChannel, split_text, to_inbound, to_markup
+from handlers.telegram.channel import TelegramChannel, to_inbound
+from handlers.telegram.render import split_text, to_markup
 from storage.db import Database
 from tests.conftest import EXAMPLE_CONFIG, START, create_meeting
 from tests.e2e import settings_for

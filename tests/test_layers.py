@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "bot.cli": 7,
     "bot.router": 6,
     "bot.channels": 6,  # what a channel declares to the composition root
+    "bot.chat_turns": 6,  # how channels order one chat's events
     "bot.resident": 5,
     "bot.staff": 5,
     "bot.services": 4,

@@ -304,7 +304,7 @@ async def test_after_a_crash_only_the_in_flight_rows_are_sent_again(
     async with database.transaction() as connection:
         outbox = OutboxRepository(connection)
         (first,) = await outbox.claim_due(clock.now(), 1)
-        await outbox.mark_sent(first.id, clock.now())
+        await outbox.mark_sent([(first.id, clock.now())])
         await outbox.claim_due(clock.now(), 2)
 
     dispatcher = make_dispatcher(database, clock, {"telegram": sender})

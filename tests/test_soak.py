@@ -518,7 +518,7 @@ def soak_config(tmp_path: Path, api: FakeBotApi, database: Path) -> Path:
     for old, new in (
         ("rate_limiter = true", "rate_limiter = false"),
         ("messages_per_minute = 30", "messages_per_minute = 120"),
-        ("per_second = 25\n", "per_second = 200\n"),
+        ("per_second = 30\n", "per_second = 200\n"),
     ):
         assert old in text, old
         text = text.replace(old, new)

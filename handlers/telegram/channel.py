@@ -10,7 +10,6 @@ import json
 import logging
 import os
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 # Opt in to python-telegram-bot's coming timedelta durations now (RetryAfter.retry_after),
@@ -20,27 +19,17 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from telegram import (
     Bot,
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    KeyboardButton,
     Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import (
-    BadRequest,
     Forbidden,
     InvalidToken,
     NetworkError,
-    RetryAfter,
     TelegramError,
-    TimedOut,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -54,11 +43,12 @@ from bot.clock import Clock, SystemClock
 from bot.config import LANGUAGES, Secrets, Settings
 from bot.domain.identity import ChatAddress
 from bot.domain.messages import Contact, Document, Inbound, InboundKind, Location, Reply
-from bot.domain.textnorm import split_text
-from bot.outbox.delivery import RetryAfter as DeliveryRetryAfter
-from bot.outbox.delivery import TransientError, Undeliverable
 from bot.text import Catalog
 from handlers.telegram.journal import JournallingQueue, TelegramJournal
+from handlers.telegram.limits import ChatLimits
+from handlers.telegram.pushes import TelegramPushes
+from handlers.telegram.render import send_reply
+from handlers.telegram.updates import PerChatUpdates
 from handlers.telegram.watch import PollingWatch
 from storage.db import Database
 
@@ -102,10 +92,10 @@ class TelegramChannel:
             base_url=config.base_url,
             base_file_url=config.base_file_url,
             get_updates_request=HTTPXRequest(read_timeout=config.poll_timeout + 10),
-            rate_limiter=AIORateLimiter(max_retries=3) if config.rate_limiter else None,
+            rate_limiter=ChatLimits(max_retries=3) if config.rate_limiter else None,
             journal=self._journal if config.mode == "polling" else None,
         )
-        builder = ApplicationBuilder().bot(bot)
+        builder = ApplicationBuilder().bot(bot).concurrent_updates(PerChatUpdates(self._settings.limits.concurrent_updates))
         if self._journal is not None and config.mode == "webhook":
             builder = builder.update_queue(JournallingQueue(self._journal))
         application = builder.build()
@@ -118,18 +108,23 @@ class TelegramChannel:
             base_file_url=config.base_file_url,
             request=HTTPXRequest(connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout, connection_pool_size=16),
         )
+        self._pushes = TelegramPushes(
+            self._outbox_bot, config.base_url, token, timeout, paid_broadcast=self._settings.notify.allow_paid_broadcast
+        )
         application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)
         return application
 
-    def sender(self) -> TelegramSender:
-        return TelegramSender(self._outbox_bot)
+    def sender(self) -> TelegramPushes:
+        return self._pushes
 
     async def open_for_sending(self) -> None:
-        """Only the outbox bot, for a command-line publish while the bot itself is not running."""
+        """Only the outbox's sending, for a command-line publish while the bot itself is not running."""
         await self._outbox_bot.initialize()
+        await self._pushes.open()
 
     async def close_for_sending(self) -> None:
+        await self._pushes.close()
         await self._outbox_bot.shutdown()
 
     async def start(self) -> None:
@@ -157,7 +152,7 @@ class TelegramChannel:
     async def _connect_and_receive(self) -> None:
         app = self.application
         await app.initialize()
-        await self._outbox_bot.initialize()
+        await self.open_for_sending()
         await self._publish_commands()
         await app.start()
         # Before receiving anything new, so that an update is never both left over and fetched anew.
@@ -199,7 +194,7 @@ class TelegramChannel:
         if app.running:
             await app.stop()
         await app.shutdown()
-        await self._outbox_bot.shutdown()
+        await self.close_for_sending()
 
     async def _publish_commands(self) -> None:
         try:
@@ -232,6 +227,17 @@ class TelegramChannel:
     # --- updates ------------------------------------------------------------------------
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # A press is settled beside the handling and the reply, not before them: the reply
+        # must not wait two round trips to Telegram for the spinner to stop and the old
+        # keyboard to go.
+        settling = asyncio.ensure_future(_settle_callback(update)) if update.callback_query is not None else None
+        try:
+            await self._answer(update)
+        finally:
+            if settling is not None:
+                await settling
+
+    async def _answer(self, update: Update) -> None:
         try:
             replies, inbound = await self._handled(update)
         except Exception:
@@ -256,8 +262,6 @@ class TelegramChannel:
         in_staff_chat = self._settings.staff.chat() == ChatAddress(CHANNEL, inbound.chat_id)
         if inbound.group and in_staff_chat and update.message is not None and update.message.document is not None:
             inbound = await _with_attachment(inbound, update.message)
-        if update.callback_query is not None:
-            await _settle_callback(update)
         return await self._handle(inbound), inbound
 
     async def _done(self, update: Update) -> None:
@@ -329,50 +333,19 @@ def _has_update_id(raw: object) -> bool:
 
 
 async def _settle_callback(update: Update) -> None:
-    """Stop the spinner and take the keyboard off the pressed message so it is not pressed twice."""
+    """Stop the spinner and take the keyboard off the pressed message so it is not pressed
+    twice: both at once, neither waiting for the other."""
     query = update.callback_query
     assert query is not None
-    try:
-        await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.edit_reply_markup(reply_markup=None)
-    except TelegramError as error:
+    calls = [query.answer()]
+    if isinstance(query.message, Message):
+        calls.append(query.message.edit_reply_markup(reply_markup=None))
+    for outcome in await asyncio.gather(*calls, return_exceptions=True):
         # Too old to edit, already edited, or Telegram briefly unwell: the press itself still counts.
-        log.debug("could not settle callback %s: %s", query.id, error)
-
-
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
-    if reply.document is not None:
-        document = InputFile(reply.document.content, filename=reply.document.filename)
-        await bot.send_document(chat_id, document, caption=reply.text[: MessageLimit.CAPTION_LENGTH] or None)
-        return
-    chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
-    for index, chunk in enumerate(chunks):
-        markup = to_markup(reply) if index == len(chunks) - 1 else None
-        await bot.send_message(chat_id, chunk, reply_markup=markup)
-
-
-class TelegramSender:
-    """Delivers outbox messages, translating Telegram's answers into what the dispatcher understands."""
-
-    def __init__(self, bot: Bot) -> None:
-        self._bot = bot
-
-    async def send(self, address: str, reply: Reply) -> None:
-        try:
-            await send_reply(self._bot, int(address), reply)
-        except RetryAfter as error:
-            retry = error.retry_after
-            seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
-            raise DeliveryRetryAfter(seconds) from None
-        except Forbidden as error:
-            raise Undeliverable(str(error)) from None
-        except BadRequest as error:
-            if "chat not found" in str(error).lower() or "user is deactivated" in str(error).lower():
-                raise Undeliverable(str(error)) from None
-            raise
-        except (TimedOut, NetworkError) as error:
-            raise TransientError(str(error)) from None
+        if isinstance(outcome, TelegramError):
+            log.debug("could not settle callback %s: %s", query.id, outcome)
+        elif isinstance(outcome, BaseException):
+            raise outcome
 
 
 MAX_ATTACHMENT = 5 * 1024 * 1024
@@ -434,26 +407,6 @@ def to_inbound(update: Update) -> Inbound | None:
         )
     kind = next((name for name in _UNSUPPORTED if getattr(message, name, None)), "other")
     return Inbound(kind=InboundKind.UNSUPPORTED, unsupported=kind, text=message.caption, **base)
-
-
-def to_markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
-    if reply.ask is not None:
-        # Telegram can ask for a contact or a location only from a reply keyboard; the other
-        # choices go on it as plain buttons, whose label the dialogue recognises when typed.
-        request = KeyboardButton(
-            reply.ask_label or reply.ask,
-            request_contact=reply.ask == "contact",
-            request_location=reply.ask == "location",
-        )
-        rows = [[request]] + [[KeyboardButton(b.label) for b in row] for row in reply.buttons]
-        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
-    if reply.buttons:
-        return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in reply.buttons]
-        )
-    if reply.remove_keyboard:
-        return ReplyKeyboardRemove()
-    return None
 
 
 def _language_of(update: Update) -> str:

@@ -24,6 +24,7 @@ import httpx
 from aiohttp import web
 
 from bot.channels import Handle
+from bot.chat_turns import ChatTurns
 from bot.clock import Clock
 from bot.config import Secrets, Settings
 from bot.domain.messages import Reply
@@ -89,8 +90,8 @@ class ZaloChannel:
         # Called when a resident's held pushes became due again: the dispatcher's notify.
         self.on_release: list[Callable[[], object]] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users_waiting: dict[str, int] = {}
+        # The same bound as Telegram's updates: one resident's events in order, others at once.
+        self._turns = ChatTurns(settings.limits.concurrent_updates)
         self._runner: web.AppRunner | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -219,24 +220,15 @@ class ZaloChannel:
     # --- handling -----------------------------------------------------------------------
 
     def _spawn(self, stored: StoredEvent) -> None:
-        # Tasks start in creation order and their first step takes the resident's lock,
+        # Tasks start in creation order and their first step takes the resident's turn,
         # which hands over first come, first served: one resident's events stay in order.
         task = asyncio.create_task(self._process(stored), name=f"zalo-event-{stored.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _process(self, stored: StoredEvent) -> None:
-        user = stored.user_id
-        lock = self._locks.setdefault(user, asyncio.Lock())
-        self._users_waiting[user] = self._users_waiting.get(user, 0) + 1
-        try:
-            async with lock:
-                await self._handle_stored(stored)
-        finally:
-            self._users_waiting[user] -= 1
-            if not self._users_waiting[user]:
-                del self._users_waiting[user]
-                del self._locks[user]
+        async with self._turns.turn(stored.user_id):
+            await self._handle_stored(stored)
 
     async def _handle_stored(self, stored: StoredEvent) -> None:
         try:

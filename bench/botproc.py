@@ -1,16 +1,15 @@
 """A bot under benchmark, as its own process (started by bench/intake.py; not meant to be run by hand).
 
-    botproc.py ours --base-url URL --file-url URL --db PATH [--rate-limiter] --pid-file PATH
-    botproc.py echo --base-url URL --file-url URL [--rate-limiter] --pid-file PATH
+    botproc.py ours --base-url URL --file-url URL --db PATH [--[no-]rate-limiter] --pid-file PATH
+    botproc.py echo --base-url URL --file-url URL [--rate-limiter] [--concurrency N] --pid-file PATH
 
 ``ours`` is the production path: the example config pointed at the fake server, then
 ``bot.app.run_bot`` (Runtime: the python-telegram-bot Application polling, the schedule and
 the outbox), with the production logging setup; SIGTERM stops it as it stops in production.
-``echo`` is the floor: a minimal python-telegram-bot Application, same polling, same
-sequential update processing, that answers every message with one message and every button
-press the way the bot settles it (answerCallbackQuery, keyboard removed) plus one message.
-``ours-concurrent`` is ``ours`` with a prototype of a proposed change patched in (updates of
-different chats handled concurrently, one chat's in order; see _per_chat_updates).
+``echo`` is the floor: a minimal python-telegram-bot Application, same polling, handling
+``--concurrency`` updates at once (PTB's own concurrent_updates), that answers every message
+with one message and every button press with one message, settling the press the way the bot
+does (answerCallbackQuery, keyboard removed) beside the reply.
 All take the token from TELEGRAM_BOT_TOKEN.
 """
 
@@ -32,70 +31,18 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from bot.config import load_settings
 
     settings = load_settings(Path(__file__).resolve().parent.parent / "config.example.toml")
-    telegram = settings.telegram.model_copy(
-        update={
-            "base_url": args.base_url,
-            "base_file_url": args.file_url,
-            "poll_timeout": args.poll_timeout,
-            "rate_limiter": args.rate_limiter,
-        }
-    )
+    changes: dict[str, object] = {"base_url": args.base_url, "base_file_url": args.file_url, "poll_timeout": args.poll_timeout}
+    if args.rate_limiter is not None:  # otherwise the example config's own setting
+        changes["rate_limiter"] = args.rate_limiter
+    telegram = settings.telegram.model_copy(update=changes)
     database = settings.database.model_copy(update={"path": str(args.db)})
     return settings.model_copy(update={"telegram": telegram, "database": database})
-
-
-def _per_chat_updates(limit: int) -> None:
-    """A prototype of a proposed change, applied by patching (kind ``ours-concurrent``): updates
-    of different chats are handled concurrently, those of one chat one after another, in order.
-    Nothing in the bot changes but the ApplicationBuilder that handlers/telegram.py uses."""
-    import asyncio as _asyncio
-    from collections.abc import Awaitable
-    from typing import Any
-
-    from telegram import Update
-    from telegram.ext import ApplicationBuilder, BaseUpdateProcessor
-
-    import handlers.telegram.channel as channel
-
-    class PerChatUpdates(BaseUpdateProcessor):
-        def __init__(self, max_concurrent_updates: int) -> None:
-            super().__init__(max_concurrent_updates)
-            self._locks: dict[int, _asyncio.Lock] = {}
-
-        async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-            chat = update.effective_chat if isinstance(update, Update) else None
-            if chat is None:
-                await coroutine
-                return
-            lock = self._locks.setdefault(chat.id, _asyncio.Lock())
-            try:
-                async with lock:  # FIFO: the updates of one chat keep their order
-                    await coroutine
-            finally:
-                if not lock.locked():
-                    self._locks.pop(chat.id, None)
-
-        async def initialize(self) -> None:
-            pass
-
-        async def shutdown(self) -> None:
-            pass
-
-    class Builder(ApplicationBuilder):  # type: ignore[type-arg]
-        def build(self):  # type: ignore[no-untyped-def]
-            self.concurrent_updates(PerChatUpdates(limit))
-            return super().build()
-
-    channel.ApplicationBuilder = Builder  # type: ignore[misc]
 
 
 async def _ours(args: argparse.Namespace) -> None:
     from bot.app import run_bot
     from bot.config import Secrets
     from bot.logsetup import configure_logging
-
-    if args.kind == "ours-concurrent":
-        _per_chat_updates(args.concurrent_updates)
 
     secrets = Secrets.from_environment()
     configure_logging([s for s in (secrets.telegram_token, secrets.webhook_secret) if s])
@@ -122,13 +69,15 @@ async def _echo(args: argparse.Namespace) -> None:
     async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None and update.effective_chat is not None
-        await query.answer()
+        settle = [query.answer()]
         if isinstance(query.message, Message):
-            await query.message.edit_reply_markup(reply_markup=None)
+            settle.append(query.message.edit_reply_markup(reply_markup=None))
+        settling = asyncio.gather(*settle, return_exceptions=True)
         await context.bot.send_message(update.effective_chat.id, query.data or "…", reply_markup=keyboard)
+        await settling
 
     builder = ApplicationBuilder().token(os.environ["TELEGRAM_BOT_TOKEN"]).base_url(args.base_url)
-    builder = builder.base_file_url(args.file_url)
+    builder = builder.base_file_url(args.file_url).concurrent_updates(args.concurrency)
     if args.rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app = builder.build()
@@ -149,13 +98,14 @@ async def _echo(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=("ours", "ours-concurrent", "echo"))
+    parser.add_argument("kind", choices=("ours", "echo"))
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--file-url", required=True)
     parser.add_argument("--db", type=Path)
     parser.add_argument("--poll-timeout", type=int, default=1)
-    parser.add_argument("--rate-limiter", action="store_true")
-    parser.add_argument("--concurrent-updates", type=int, default=16, help="ours-concurrent: updates at once")
+    parser.add_argument("--rate-limiter", action=argparse.BooleanOptionalAction, default=None,
+                        help="ours: the config's setting unless given; echo: PTB's AIORateLimiter, off unless given")
+    parser.add_argument("--concurrency", type=int, default=32, help="echo: updates handled at once")
     parser.add_argument("--pid-file", type=Path, required=True)
     args = parser.parse_args()
     args.pid_file.write_text(str(os.getpid()))

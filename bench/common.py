@@ -137,14 +137,20 @@ class BenchApi(FakeBotApi):
     * optionally, Telegram's per-bot limit: at most ``limit`` sending calls (SENDING) accepted
       in any sliding window of ``window`` seconds, measured when the fake handles the request;
       the call over the limit answers 429 with ``retry_after`` (seconds) and is not counted as
-      sent. The check runs where the fake's own ``fail_next`` failures run (``_apply_failure``).
+      sent. The check runs where the fake's own ``fail_next`` failures run (``_apply_failure``);
+    * optionally, Telegram's per-chat limit: at most one sending call per chat in any
+      ``per_chat_window`` seconds, answered 429 the same way.
     """
 
     def __init__(
         self, *args: Any, limit: float | None = None, window: float = 1.0, retry_after: int = 1, rtt: float = 0.0,
-        **kwargs: Any,
+        per_chat_window: float | None = None, **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.per_chat_window = per_chat_window
+        self.rejected_per_chat = 0
+        self.paid_broadcasts = 0
+        self._last_send_to: dict[int, float] = {}
         self.rtt = rtt
         self.limit = limit
         self.window = window
@@ -208,6 +214,15 @@ class BenchApi(FakeBotApi):
         if method not in SENDING:
             return
         now = time.perf_counter()
+        chat = params.get("chat_id")
+        if self.per_chat_window is not None and chat is not None:
+            last = self._last_send_to.get(int(chat))
+            if last is not None and now - last < self.per_chat_window:
+                self.rejected_429 += 1
+                self.rejected_per_chat += 1
+                raise ApiError(429, retry_after=self.retry_after)
+        if params.get("allow_paid_broadcast") in (True, "true", "True"):
+            self.paid_broadcasts += 1
         if self.limit is not None:
             recent = self._recent
             while recent and recent[0] <= now - self.window:
@@ -216,6 +231,8 @@ class BenchApi(FakeBotApi):
                 self.rejected_429 += 1
                 raise ApiError(429, retry_after=self.retry_after)
             recent.append(now)
+        if chat is not None and self.per_chat_window is not None:
+            self._last_send_to[int(chat)] = now
         self.accepted_sends.append(now)
 
     def _record(self, chat: dict[str, Any], method: str, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -38,6 +38,8 @@ def stats(api: BenchApi) -> dict[str, object]:
         "first": sends[0] if sends else None,
         "last": sends[-1] if sends else None,
         "rejected_429": api.rejected_429,
+        "rejected_per_chat": api.rejected_per_chat,
+        "paid_broadcasts": api.paid_broadcasts,
         "max_in_window": max_in_window(sends, api.window),
         "messages": len(api.sent),
         "chats_reached": len({m.chat_id for m in api.sent}),
@@ -48,7 +50,8 @@ def stats(api: BenchApi) -> dict[str, object]:
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    api = BenchApi(limit=args.limit, window=args.window, retry_after=args.retry_after)
+    api = BenchApi(limit=args.limit, window=args.window, retry_after=args.retry_after,
+                   per_chat_window=args.per_chat_window)
     await api.start()
     for user_id in range(args.first_user, args.first_user + args.users):
         api.user(user_id)
@@ -64,6 +67,8 @@ async def main_async(args: argparse.Namespace) -> None:
             if command == "reset":
                 api.accepted_sends.clear()
                 api.rejected_429 = 0
+                api.rejected_per_chat = 0
+                api.paid_broadcasts = 0
                 api.method_counts.clear()
                 api.sent.clear()
                 print(json.dumps({"ok": True}), flush=True)
@@ -82,6 +87,8 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=None, help="sends accepted per window (default: no limit)")
     parser.add_argument("--window", type=float, default=1.0)
     parser.add_argument("--retry-after", type=int, default=1)
+    parser.add_argument("--per-chat-window", type=float, default=None,
+                        help="at most one send per chat in this many seconds (default: no per-chat limit)")
     parser.add_argument("--url-file", type=Path, required=True)
     asyncio.run(main_async(parser.parse_args()))
 

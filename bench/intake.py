@@ -13,7 +13,7 @@ bottleneck). Everything talks HTTP over loopback.
 * ``ours`` — the production path (`bot.app.run_bot`: Runtime with the python-telegram-bot
   Application polling, the schedule and the outbox) on the example config and a fresh SQLite
   file with one open meeting. Every resident: /start, consent, new concern, quarter, group,
-  topic, the text, skip photos, skip location, anonymous, confirm (11 updates; 17 messages,
+  topic, the text, skip photos, skip location, anonymous, confirm (11 updates; 12 messages,
   7 answerCallbackQuery, 7 editMessageReplyMarkup from the bot), exactly as in
   tests/test_restart.py, with a random group, topic and a generated text (some are offered
   similar concerns, which adds a message; the resident still sends their own).
@@ -21,9 +21,11 @@ bottleneck). Everything talks HTTP over loopback.
   process, fed the same 11 updates per resident (texts as typed, presses on its one button).
   It sends one message per update and settles presses like the bot does.
 
-Both process updates one at a time (PTB's default, which the bot keeps), both run without
-PTB's AIORateLimiter unless --rate-limiter is given (with it, any bot is held to Telegram's
-30 messages/s, which then is the whole result).
+Ours runs the example config as shipped (updates of different chats at once, limits.
+concurrent_updates = 32; telegram.rate_limiter on, which holds replies only to each chat's own
+limit); the echo bot handles as many updates at once (--concurrency) without a rate limiter.
+--rtt adds a round trip to every Bot API call but getUpdates, as a WAN to api.telegram.org
+would (50–150 ms from Vietnam); the figures of issue 10 are at --rtt 0.05 --residents 50.
 
 Reported: conversations/s; reply latency p50/p95/p99 (from the moment the resident's update is
 queued at the fake to the moment each bot message arrives at the fake), under the full load
@@ -39,6 +41,7 @@ import asyncio
 import os
 import random
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -88,6 +91,9 @@ class Phase:
     generator_cpu: float = 0.0
     latencies: list[float] = field(default_factory=list)
     unloaded: list[float] = field(default_factory=list)
+    # A step: from the resident's action to the message they act on next.
+    steps: list[float] = field(default_factory=list)
+    unloaded_steps: list[float] = field(default_factory=list)
     durations: list[float] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)
     stored: int | None = None
@@ -117,7 +123,10 @@ async def think(rng: random.Random, seconds: float) -> None:
         await asyncio.sleep(rng.expovariate(1 / seconds))
 
 
-async def converse_ours(user: BenchUser, ward: Ward, rng: random.Random, timeout: float, pause: float) -> float:
+async def converse_ours(user: BenchUser, ward: Ward, rng: random.Random, timeout: float, pause: float,
+                        waits: list[float]) -> float:
+    """One whole intake; each step's wait (from the resident's action to the message they act
+    on next, the last of the step) is appended to `waits`."""
     quarter, group = rng.choice(ward.groups)
     topic = rng.choice(ward.topics)
     text = concern_text(rng)
@@ -133,38 +142,43 @@ async def converse_ours(user: BenchUser, ward: Ward, rng: random.Random, timeout
         (lambda: user.press(SKIP_PHOTOS), SKIP_LOCATION),
         (lambda: user.send_text(SKIP_LOCATION), ANONYMOUS),
         (lambda: user.send_text(ANONYMOUS), SEND),
-        (lambda: user.press(SEND), 2),
+        (lambda: user.press(SEND), 1),
     ]
     last: list = []
     for act, expect in steps:
         await think(rng, pause)
+        acted = time.perf_counter()
         act()
         if isinstance(expect, int):
             last = await user.wait_for_messages(expect, timeout)
         else:
             last = await user.wait_for_label(expect, timeout)
+        waits.append(time.perf_counter() - acted)
     if "Mã theo dõi" not in (last[0].text or ""):
         raise AssertionError(f"resident {user.user_id}: no receipt, got {last[0]}")
     return time.perf_counter() - started
 
 
-async def converse_echo(user: BenchUser, ward: Ward, rng: random.Random, timeout: float, pause: float) -> float:
+async def converse_echo(user: BenchUser, ward: Ward, rng: random.Random, timeout: float, pause: float,
+                        waits: list[float]) -> float:
     """The same 11 updates (texts as typed; presses on the echo bot's button), one answer each."""
     _quarter, _group = rng.choice(ward.groups)
     texts = iter(["/start", concern_text(rng), SKIP_LOCATION, ANONYMOUS])
     started = time.perf_counter()
     for kind in KINDS:
         await think(rng, pause)
+        acted = time.perf_counter()
         if kind == "text":
             user.send_text(next(texts))
         else:
             user.press(ECHO_BUTTON)
         await user.wait_for_messages(1, timeout)
+        waits.append(time.perf_counter() - acted)
     return time.perf_counter() - started
 
 
 async def crowd(api: BenchApi, kind: str, ids: range, ward: Ward, seed: int, timeout: float, pause: float,
-                phase: Phase | None, at_once: bool = True) -> None:
+                phase: Phase | None, at_once: bool = True, waits: list[float] | None = None) -> None:
     converse = converse_echo if kind == "echo" else converse_ours
     names = ["Lan", "Minh", "Hoa", "Tuấn", "An", "Bình", "Hùng", "Mai", "Thảo", "Dũng"]
 
@@ -172,7 +186,7 @@ async def crowd(api: BenchApi, kind: str, ids: range, ward: Ward, seed: int, tim
         rng = random.Random(seed * 1_000_003 + user_id)
         user = api.user(user_id, first_name=names[user_id % len(names)])
         try:
-            duration = await converse(user, ward, rng, timeout, pause)
+            duration = await converse(user, ward, rng, timeout, pause, waits if waits is not None else [])
         except (TimeoutError, AssertionError) as error:
             if phase is not None:
                 phase.failed.append(str(error).splitlines()[0])
@@ -196,10 +210,10 @@ async def start_bot(kind: str, api: BenchApi, work: Path, args: argparse.Namespa
                "--pid-file", str(pid_file)]
     if kind.startswith("ours"):
         command += ["--db", str(work / "bot.db")]
-    if args.rate_limiter:
-        command.append("--rate-limiter")
-    if kind == "ours-concurrent":
-        command += ["--concurrent-updates", str(args.prototype_concurrency)]
+    if args.rate_limiter is not None:
+        command.append("--rate-limiter" if args.rate_limiter else "--no-rate-limiter")
+    if kind == "echo":
+        command += ["--concurrency", str(args.concurrency)]
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "PYTHONUNBUFFERED": "1"}
     env.pop("DOITHOAI_CONFIG", None)
     with (work / f"{kind}.log").open("ab") as log:
@@ -249,7 +263,8 @@ async def run_phase(kind: str, count: int, args: argparse.Namespace, ward: Ward,
         load_before = load_average()
         cpu0, gen0, t0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
         first = base + 10_000
-        await crowd(api, kind, range(first, first + count), ward, args.seed, args.step_timeout, args.think, phase)
+        await crowd(api, kind, range(first, first + count), ward, args.seed, args.step_timeout, args.think, phase,
+                    waits=phase.steps)
         phase.wall = time.perf_counter() - t0
         phase.bot_cpu = cpu_seconds(pid) - cpu0
         phase.generator_cpu = time.process_time() - gen0
@@ -264,7 +279,7 @@ async def run_phase(kind: str, count: int, args: argparse.Namespace, ward: Ward,
             api.reply_latencies.clear()
             start = first + count + 10_000
             await crowd(api, kind, range(start, start + args.unloaded), ward, args.seed, args.step_timeout, 0,
-                        None, at_once=False)
+                        None, at_once=False, waits=phase.unloaded_steps)
             phase.unloaded = list(api.reply_latencies)
     finally:
         if spy is not None and spy.returncode is None:
@@ -290,9 +305,16 @@ def describe(phase: Phase) -> list[str]:
     lines = [
         (f"- {phase.kind}: {phase.done}/{phase.residents} conversations in {phase.wall:.1f} s = "
         f"**{phase.rate:.1f} conversations/s** ({phase.rate * len(KINDS):.0f} updates/s)"),
-        (f"  - reply latency under load (n={len(lat)}): p50 {ms(percentile(lat, 50))}, "
+        (f"  - step (action → the message acted on next) under load (n={len(phase.steps)}): "
+        f"p50 {ms(percentile(phase.steps, 50))}, p95 {ms(percentile(phase.steps, 95))}, "
+        f"p99 {ms(percentile(phase.steps, 99))}"),
+        (f"  - reply latency of every message under load (n={len(lat)}): p50 {ms(percentile(lat, 50))}, "
         f"p95 {ms(percentile(lat, 95))}, p99 {ms(percentile(lat, 99))}"),
     ]
+    if phase.unloaded_steps:
+        one = phase.unloaded_steps
+        lines.append(f"  - step, one resident at a time (n={len(one)}): p50 {ms(percentile(one, 50))}, "
+                     f"p95 {ms(percentile(one, 95))}, p99 {ms(percentile(one, 99))}")
     if idle:
         lines.append(f"  - reply latency, one resident at a time (n={len(idle)}): p50 {ms(percentile(idle, 50))}, "
                      f"p95 {ms(percentile(idle, 95))}, p99 {ms(percentile(idle, 99))}")
@@ -322,8 +344,6 @@ async def main_async(args: argparse.Namespace) -> None:
     phases: dict[str, Phase] = {}
     runs: list[Phase] = []
     kinds = () if args.profile_only else (args.only,) if args.only else ("ours",) + (() if args.no_echo else ("echo",))
-    if args.concurrent_prototype:
-        kinds += ("ours-concurrent",)
     for round_number in range(args.rounds if kinds else 0):
         for kind in kinds:
             print(f"\n{kind}{f' (round {round_number + 1})' if args.rounds > 1 else ''}: "
@@ -334,7 +354,9 @@ async def main_async(args: argparse.Namespace) -> None:
             if kind not in phases or phase.rate > phases[kind].rate:
                 phases[kind] = phase
     lines = [f"Residents at once: {args.residents} (after {args.warmup} warm-up conversations); think time "
-             f"{args.think:g} s; network round trip added by the fake {1000 * args.rtt:g} ms; PTB AIORateLimiter {'on' if args.rate_limiter else 'off'} in both bots; "
+             f"{args.think:g} s; network round trip added by the fake {1000 * args.rtt:g} ms; ours: the example config (telegram.rate_limiter "
+             f"{'as shipped' if args.rate_limiter is None else args.rate_limiter}); echo: {args.concurrency} updates at once, "
+             f"AIORateLimiter {'on' if args.rate_limiter else 'off'}; "
              f"{args.rounds} round(s) alternating the bots" + (", the faster round of each compared." if args.rounds > 1
                                                                else "."), ""]
     for phase in runs:
@@ -354,7 +376,18 @@ async def main_async(args: argparse.Namespace) -> None:
             f"p50 reply latency under load {percentile(ours.latencies, 50) / percentile(echo.latencies, 50):.2f}×; "
             f"Bot API calls per conversation {calls_ours:.1f} vs {calls_echo:.1f} "
             f"({calls_ours / calls_echo:.2f}×: the dialogue's own second messages)."),
+            (f"**Conversations/s: ours {ours.rate:.2f} = {ours.rate / echo.rate:.2f} of the echo bot's {echo.rate:.2f}** "
+             f"(aim ≥ 0.85); step under load p50 {ms(percentile(ours.steps, 50))}, p95 {ms(percentile(ours.steps, 95))} "
+             f"(aim ≤ 400 ms, ≤ 1 s) vs echo p50 {ms(percentile(echo.steps, 50))}, p95 {ms(percentile(echo.steps, 95))}; "
+             f"bot CPU per step {1000 * cpu_ours / len(KINDS):.2f} ms vs {1000 * cpu_echo / len(KINDS):.2f} ms "
+             f"({cpu_ours / cpu_echo:.2f}×)."),
         ]
+        if ours.unloaded_steps and echo.unloaded_steps:
+            alone = percentile(ours.unloaded_steps, 50) / percentile(echo.unloaded_steps, 50)
+            summary.append(f"**One resident alone, step p50 {ms(percentile(ours.unloaded_steps, 50))} vs "
+                           f"{ms(percentile(echo.unloaded_steps, 50))} ({alone:.2f}×; aim ≤ 1.1×)**; mean "
+                           f"{ms(statistics.fmean(ours.unloaded_steps))} vs {ms(statistics.fmean(echo.unloaded_steps))} "
+                           f"({statistics.fmean(ours.unloaded_steps) / statistics.fmean(echo.unloaded_steps):.2f}×).")
         if ours.unloaded and echo.unloaded:
             summary.append(
                 f"One resident at a time, p50 reply latency {ms(percentile(ours.unloaded, 50))} vs "
@@ -362,16 +395,6 @@ async def main_async(args: argparse.Namespace) -> None:
             )
         print("\n".join(summary))
         lines += summary
-    prototype = phases.get("ours-concurrent")
-    if prototype is not None and ours is not None and prototype.rate and ours.rate:
-        line = (f"Prototype (ours with updates of different chats handled concurrently, at most "
-                f"{args.prototype_concurrency} at once): {prototype.rate:.1f} "
-                f"conversations/s = {prototype.rate / ours.rate:.2f}× ours; p50 reply latency under load "
-                f"{ms(percentile(prototype.latencies, 50))} vs {ms(percentile(ours.latencies, 50))}")
-        if echo is not None and echo.rate:
-            line += f"; cost vs the echo floor {echo.rate / prototype.rate:.2f}× in wall-clock time"
-        print(line)
-        lines += ["", line + "."]
     if not args.no_profile:
         if have_py_spy() is None:
             lines += ["", "Profile: skipped (py-spy not installed: `.venv/bin/pip install py-spy`)."]
@@ -397,20 +420,20 @@ def main() -> None:
                         help="residents afterwards one at a time, for idle latency (default: %(default)s)")
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean think time between a resident's steps, seconds (default: none)")
-    parser.add_argument("--rate-limiter", action="store_true", help="both bots with PTB's AIORateLimiter")
+    parser.add_argument("--rate-limiter", action=argparse.BooleanOptionalAction, default=None,
+                        help="ours: the example config's telegram.rate_limiter unless given (it ships on); "
+                             "echo: PTB's AIORateLimiter, off unless given")
     parser.add_argument("--rtt", type=float, default=0.0,
                         help="seconds the fake adds to every Bot API call but getUpdates, as a WAN round trip to "
                              "api.telegram.org would (default: 0, loopback only)")
     parser.add_argument("--no-echo", action="store_true", help="skip the echo floor")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy run")
     parser.add_argument("--profile-only", action="store_true", help="only the py-spy run")
-    parser.add_argument("--profile-kind", choices=("ours", "echo", "ours-concurrent"), default="ours", help="which bot to profile")
+    parser.add_argument("--profile-kind", choices=("ours", "echo"), default="ours", help="which bot to profile")
     parser.add_argument("--only", choices=("ours", "echo"), help="measure one bot only")
-    parser.add_argument("--concurrent-prototype", action="store_true",
-                        help="also measure ours-concurrent: ours with updates of different chats handled "
-                             "concurrently (a proposed change, patched in by bench/botproc.py)")
-    parser.add_argument("--prototype-concurrency", type=int, default=16,
-                        help="updates handled at once by ours-concurrent (default: %(default)s)")
+    parser.add_argument("--concurrency", type=int, default=32,
+                        help="updates the echo bot handles at once: the shipped limits.concurrent_updates "
+                             "(default: %(default)s)")
     parser.add_argument("--profile-residents", type=int, default=500, help="residents in the profiled run")
     parser.add_argument("--step-timeout", type=float, default=600.0, help="seconds one step may wait for answers")
     parser.add_argument("--rounds", type=int, default=1,

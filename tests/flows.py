@@ -3,8 +3,9 @@
 start → consent → new → area → group → topic → text → skip photos → skip location →
 anonymous → confirm, each step waiting for exactly the answers the bot gives to it, so that a
 test spells out only where it leaves the path (a kill, a fault, a photo) and what it checks.
-A press takes the keyboard off its message (the bot edits it away), so a test that checks a
-keyboard does it between two steps: that is why the path comes in small steps as well as
+A plain sentence of the bot goes on top of the message after it (handlers/telegram/render.py
+`as_messages`), so most steps answer with one message. A press takes the keyboard off its
+message (the bot edits it away), so a test that checks a keyboard does it between two steps: that is why the path comes in small steps as well as
 whole (:func:`submit_concern`). The in-process equivalent, without Telegram, is
 ``tests.chat.submit_concern``.
 """
@@ -29,14 +30,16 @@ GROUP: Final = "Tổ dân phố 1 (hẻm 48 Tân Hóa)"
 TOPIC: Final = "Hẻm, đường sá, đèn chiếu sáng"
 
 
-async def start(user: FakeUser) -> tuple[SentMessage, SentMessage]:
-    """/start; returns the greeting and the consent question (its buttons go once pressed)."""
-    greeting, consent = await step(user, lambda: user.send_text("/start"), 2)
-    return greeting, consent
+async def start(user: FakeUser) -> SentMessage:
+    """/start; returns the greeting with the consent question (its buttons go once pressed)."""
+    (welcome,) = await step(user, lambda: user.send_text("/start"), 1)
+    return welcome
 
 
-async def agree(user: FakeUser) -> None:
-    await step(user, lambda: user.press(AGREE), 2)
+async def agree(user: FakeUser) -> SentMessage:
+    """Returns the thanks with the menu."""
+    (menu,) = await step(user, lambda: user.press(AGREE), 1)
+    return menu
 
 
 async def start_and_consent(user: FakeUser) -> None:
@@ -44,10 +47,10 @@ async def start_and_consent(user: FakeUser) -> None:
     await agree(user)
 
 
-async def new_concern(user: FakeUser) -> tuple[SentMessage, SentMessage]:
-    """Returns the meeting's introduction and the areas (their buttons go once pressed)."""
-    intro, areas = await step(user, lambda: user.press(NEW_CONCERN), 2)
-    return intro, areas
+async def new_concern(user: FakeUser) -> SentMessage:
+    """Returns the meeting's introduction with the areas (their buttons go once pressed)."""
+    (areas,) = await step(user, lambda: user.press(NEW_CONCERN), 1)
+    return areas
 
 
 async def choose_area_and_topic(
@@ -85,7 +88,8 @@ async def anonymous_to_summary(user: FakeUser) -> list[SentMessage]:
 
     When the bot offers similar concerns first, that offer comes as one more message.
     """
-    await step(user, lambda: user.send_text(SKIP_LOCATION), 2)
+    await step(user, lambda: user.send_text(SKIP_LOCATION), 1)
+    # The reply keyboard goes in a message of its own: the summary's buttons are inline.
     summary = await step(user, lambda: user.send_text(ANONYMOUS), 2)
     if "tương tự" in (summary[-1].text or ""):
         summary += await user.wait_for_messages(1)
@@ -93,8 +97,8 @@ async def anonymous_to_summary(user: FakeUser) -> list[SentMessage]:
 
 
 async def confirm(user: FakeUser) -> SentMessage:
-    """Sends the concern; returns the receipt (the menu that follows it is read and dropped)."""
-    receipt, _menu = await step(user, lambda: user.press(CONFIRM), 2)
+    """Sends the concern; returns the receipt (with the menu under it)."""
+    (receipt,) = await step(user, lambda: user.press(CONFIRM), 1)
     return receipt
 
 

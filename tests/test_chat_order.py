@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from bot.chat_turns import ChatTurns
 from bot.config import Settings
-from bot.domain.messages import Inbound, InboundKind, Reply
+from bot.domain.messages import Button, Inbound, InboundKind, Reply
 from handlers.telegram.updates import PerChatUpdates
 from tests.e2e import running_channel
 from tests.fakebotapi import FakeBotApi
@@ -184,7 +184,8 @@ async def test_a_burst_of_replies_to_a_group_keeps_within_its_limit(api: FakeBot
     at that rate), where the bulk limit alone would have let 30 through in the first second."""
 
     async def handle(inbound: Inbound) -> list[Reply]:
-        return [Reply(text=f"dòng {n}") for n in range(21)] if inbound.group else []
+        # Each with a button, so that none goes on top of the next in one message.
+        return [Reply(text=f"dòng {n}", buttons=((Button("Xem", f"s:c:{n}"),),)) for n in range(21)] if inbound.group else []
 
     async with running_channel(settings, api, handle):
         group = api.group(-100777, "Tổ công tác")

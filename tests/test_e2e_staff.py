@@ -59,8 +59,8 @@ async def test_staff_triage_merge_agenda_and_export_in_the_staff_chat(api: FakeB
     (told,) = await minh.wait_for_messages(1, timeout=10)  # through the outbox
     assert second in (told.text or "") and "Công ty thoát nước" in (told.text or "")
 
-    (built, agenda) = await staff_chat.reply_after(lambda: staff_chat.send_text(officer, "/agenda_build"), 2)
-    assert "Đã thêm 1 mục" in (built.text or "")
+    (built,) = await staff_chat.reply_after(lambda: staff_chat.send_text(officer, "/agenda_build"), 1)
+    assert "Đã thêm 1 mục" in (built.text or "") and "Chương trình hội nghị" in (built.text or "")
     (exported,) = await staff_chat.reply_after(lambda: staff_chat.press(officer, "⬇️ DOCX"), 1)
     assert exported.method == "sendDocument" and exported.document is not None
     assert exported.document.filename.endswith(".docx")

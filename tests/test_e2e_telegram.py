@@ -35,17 +35,19 @@ async def bot(settings: Settings, api: FakeBotApi, database: Database, clock: Ma
 
 
 async def start_and_consent(user: FakeUser) -> None:
-    greeting, consent = await flows.start(user)
-    assert "Xin chào" in greeting.text
-    assert [label for label, _ in consent.buttons()] == ["Tôi đồng ý", "Không đồng ý, tôi gửi ẩn danh"]
-    await flows.agree(user)
+    # The greeting and the consent question come as one message, as do the thanks and the menu.
+    welcome = await flows.start(user)
+    assert "Xin chào" in welcome.text and "dữ liệu cá nhân" in welcome.text
+    assert [label for label, _ in welcome.buttons()] == ["Tôi đồng ý", "Không đồng ý, tôi gửi ẩn danh"]
+    menu = await flows.agree(user)
+    assert "Cảm ơn" in menu.text and menu.buttons()
 
 
 async def test_whole_flow_with_photo_location_and_contact(api: FakeBotApi, bot: None, database: Database) -> None:
     lan = api.user(7001, first_name="Lan", last_name="Nguyễn")
     await start_and_consent(lan)
-    intro, areas = await flows.new_concern(lan)
-    assert "Hội trường UBND phường Phú Thọ" in intro.text
+    areas = await flows.new_concern(lan)
+    assert "Hội trường UBND phường Phú Thọ" in areas.text
     assert areas.reply_markup and "inline_keyboard" in areas.reply_markup
     await flows.choose_area_and_topic(lan, "Khu phố 1", "Tổ dân phố 1 (hẻm 48 Tân Hóa)", "Hẻm, đường sá, đèn chiếu sáng")
     await flows.write_text(lan, "Đèn chiếu sáng hẻm 48 Tân Hóa hư hơn một tháng, tối đi lại rất nguy hiểm.")
@@ -54,9 +56,10 @@ async def test_whole_flow_with_photo_location_and_contact(api: FakeBotApi, bot: 
     (location_prompt,) = await step(lan, lambda: lan.press("Xong, sang bước tiếp"), 1)
     keyboard = lan.current_keyboard
     assert keyboard is not None and keyboard["keyboard"][0][0].get("request_location") is True
-    thanks, contact_prompt = await step(lan, lambda: lan.send_location(10.7626, 106.6518), 2)
-    assert thanks.reply_markup == {"remove_keyboard": True}
-    assert lan.current_keyboard is None or lan.current_keyboard["keyboard"][0][0].get("request_contact")
+    # The thanks for the location tops the contact question, whose keyboard replaces the old one.
+    (contact_prompt,) = await step(lan, lambda: lan.send_location(10.7626, 106.6518), 1)
+    assert "số điện thoại" in contact_prompt.text
+    assert lan.current_keyboard is not None and lan.current_keyboard["keyboard"][0][0].get("request_contact")
     assert contact_prompt.reply_markup["keyboard"][0][0].get("request_contact") is True
     _, summary = await step(lan, lambda: lan.send_contact("+84 903 123 456", "Lan", "Nguyễn"), 2)
     assert "+84903***456" in summary.text and "0903123456" not in summary.text
@@ -81,7 +84,7 @@ async def test_reply_keyboard_label_typed_as_text_works(api: FakeBotApi, bot: No
     await flows.write_text(minh, "Đề nghị có thêm buổi tiếp dân vào tối thứ Năm.")
     await flows.skip_photos(minh)
     # "Bỏ qua vị trí" is a reply-keyboard button: Telegram sends its label as text.
-    (_, contact_prompt) = await step(minh, lambda: minh.send_text("Bỏ qua vị trí"), 2)
+    (contact_prompt,) = await step(minh, lambda: minh.send_text("Bỏ qua vị trí"), 1)
     assert "số điện thoại" in contact_prompt.text
 
 
@@ -104,14 +107,15 @@ async def test_bad_input_through_telegram(api: FakeBotApi, bot: None, database: 
     assert "vượt quá giới hạn 2000" in reply.text
     (reply,) = await step(hoa, lambda: hoa.send_text("🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂"), 1)
     assert "cần có chữ" in reply.text
-    stale, prompt = await step(hoa, lambda: hoa.press_raw(stale_data, stale_area.message_id), 2)
-    assert "bước đã qua" in stale.text
-    forged, prompt = await step(hoa, lambda: hoa.press_raw("g:wdy:1"), 2)
+    # Each refusal tops the step's prompt, shown again in the same message.
+    (stale,) = await step(hoa, lambda: hoa.press_raw(stale_data, stale_area.message_id), 1)
+    assert "bước đã qua" in stale.text and "viết nội dung" in stale.text
+    (forged,) = await step(hoa, lambda: hoa.press_raw("g:wdy:1"), 1)
     assert "bước đã qua" in forged.text or "không hợp lệ" in forged.text
-    junk, _ = await step(hoa, lambda: hoa.press_raw("\u00ff" * 32), 2)
+    (junk,) = await step(hoa, lambda: hoa.press_raw("\u00ff" * 32), 1)
     assert "không hợp lệ" in junk.text
-    helped = await step(hoa, lambda: hoa.send_text("/help"), 2)
-    assert "/status" in helped[0].text and "viết nội dung" in helped[1].text
+    (helped,) = await step(hoa, lambda: hoa.send_text("/help"), 1)
+    assert "/status" in helped.text and "viết nội dung" in helped.text
     (reply,) = await step(hoa, lambda: hoa.send_text("Nhóm thanh niên tụ tập đua xe lúc nửa đêm."), 1)
     assert "ảnh" in reply.text
     assert await database.fetch_one("SELECT * FROM concerns") is None
@@ -129,7 +133,7 @@ async def test_flood_gets_one_polite_answer(
         tuan = api.user(7004, first_name="Tuấn")
         for _ in range(limit + 10):
             tuan.send_text("alo alo")
-        expected = 2 * limit + 1  # a hint and the menu for each accepted message, and one warning
+        expected = limit + 1  # a hint with the menu for each accepted message, and one warning
         await api.wait_until(lambda: len(tuan.inbox) >= expected, timeout=30)
         await asyncio.sleep(0.3)
     texts = [m.text or "" for m in tuan.inbox]
@@ -172,8 +176,8 @@ async def test_group_chats_are_ignored(api: FakeBotApi, bot: None) -> None:
 async def test_english_resident(api: FakeBotApi, bot: None) -> None:
     john = api.user(7007, first_name="John", language_code="en")
     await start_and_consent(john)
-    (switched, menu) = await step(john, lambda: john.send_text("/language en"), 2)
-    assert switched.text == "Switched to English."
+    (menu,) = await step(john, lambda: john.send_text("/language en"), 1)
+    assert menu.text.startswith("Switched to English.")
     assert ("📝 Send a new concern", "g:new:") in menu.buttons()
 
 
@@ -229,7 +233,7 @@ async def test_webhook_refuses_calls_without_the_secret(
             good = {"X-Telegram-Bot-Api-Secret-Token": "a-long-webhook-secret"}
             async with session.post(url, json=message_update(lan, 2, "/start"), headers=good) as response:
                 assert response.status == 200
-        await lan.wait_for_messages(2)
+        await lan.wait_for_messages(1)
         assert "Xin chào" in (lan.inbox[0].text or "")
     finally:
         await channel.stop()

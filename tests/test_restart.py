@@ -100,12 +100,12 @@ async def test_killed_after_confirm_before_telegram_heard_back_stores_one_concer
     # forgets the update: the restarted bot receives the same confirm again.
     api.delay_next("getUpdates", 3.0, count=2)
     confirm_update = hoa.press(CONFIRM)
-    receipt, _ = await hoa.wait_for_messages(2, timeout=20)
+    (receipt,) = await hoa.wait_for_messages(1, timeout=20)
     assert "TT-0001" in receipt.text
     assert api.updates_confirmed_up_to < confirm_update
     await process.kill()
     await process.start()
-    again, _ = await hoa.wait_for_messages(2, timeout=30)
+    (again,) = await hoa.wait_for_messages(1, timeout=30)
     assert again.text == receipt.text  # the receipt is repeated, the concern is not
     rows = await concerns(db_path)
     assert len(rows) == 1

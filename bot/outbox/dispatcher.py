@@ -39,6 +39,9 @@ POLL_SECONDS = 1.0
 # the beat allows several of these to pass before calling it stopped.
 BEAT_SECONDS = 5.0
 CONCURRENCY = 8
+# Sends in flight at once must cover the pace for a whole round trip to the platform (up to
+# a quarter of a second from Vietnam to Telegram): at 1,000/s, 8 would allow 80.
+ROUND_TRIP_ALLOWANCE = 0.25
 # Sent rows are marked together: one transaction per push cost more than the push at
 # Telegram's paid rate. A crash between a send and its mark sends that push again at the
 # next start, so marks wait for at most this many rows or this long (and the batch's end).
@@ -102,7 +105,7 @@ class OutboxDispatcher:
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         random: Callable[[], float] = _random.random,
-        concurrency: int = CONCURRENCY,
+        concurrency: int | None = None,
     ) -> None:
         self._database = database
         self._senders = dict(senders)
@@ -110,6 +113,8 @@ class OutboxDispatcher:
         self._settings = settings
         self._sleep = sleep
         self._random = random
+        if concurrency is None:
+            concurrency = max(CONCURRENCY, math.ceil(settings.per_second * ROUND_TRIP_ALLOWANCE))
         self._concurrency = max(1, concurrency)
         # About two seconds of sends per batch: big enough to keep the pace, small enough that a
         # crash leaves few rows in flight and a newly queued message waits little.

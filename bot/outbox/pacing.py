@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -37,13 +38,20 @@ def _interval(per_second: float) -> timedelta:
     return timedelta(microseconds=math.ceil(1_000_000 / (per_second * PACING_MARGIN)))
 
 
+# A wake-up this late is made up for by the next gaps; one later than that is not. Without
+# it every oversleep (a millisecond or so on a busy machine) lengthens every gap: a publish
+# at 30/s runs at 28, one at 1,000/s (a gap of 1 ms) at half that. With it no n sends ever
+# span less than (n-1) gaps minus this, so a burst cannot form however late the loop wakes.
+CATCH_UP = timedelta(milliseconds=10)
+
+
 class Pacer:
     """Spaces the sends of one bot (one channel): a fixed gap between any two sends, a longer
     one between two sends to one chat, and nothing at all while a 429 pause lasts.
 
     Fixed spacing rather than a token bucket: the platform counts bursts, not averages.
-    Slots are taken at the moment of sending, never reserved ahead, so a late wake-up can
-    only make the gaps longer.
+    Slots are taken at the moment of sending, never reserved ahead; a late wake-up shortens
+    the next gap by at most CATCH_UP.
     """
 
     def __init__(self, clock: Clock, settings: NotifySettings, sleep: Callable[[float], Awaitable[None]]) -> None:
@@ -54,6 +62,9 @@ class Pacer:
         self._next_any: datetime | None = None
         self._next_for: dict[str, datetime] = {}
         self.paused_until: datetime | None = None
+        # One sender at a time waits for the next slot, the others behind it in order: all of
+        # them sleeping towards the same instant would wake together for every send.
+        self._queue = asyncio.Lock()
 
     def paused(self, now: datetime) -> bool:
         return self.paused_until is not None and now < self.paused_until
@@ -66,24 +77,35 @@ class Pacer:
     async def acquire(self, address: str) -> bool:
         """Wait for this chat's turn; False if a pause began meanwhile (do not hold the
         message through it: give it back)."""
+        # The chat's own gap first, outside the queue: it must not hold up other chats.
+        if not await self._wait_until(lambda: self._next_for.get(address)):
+            return False
+        async with self._queue:
+            if not await self._wait_until(lambda: self._ready_at(address)):
+                return False
+            # No await between the last check and this: in asyncio the slot is taken atomically.
+            now = self._clock.now()
+            on_time = self._next_any + self._gap if self._next_any is not None else now + self._gap
+            self._next_any = max(on_time, now + self._gap - CATCH_UP)
+            self._next_for[address] = now + self._chat_gap
+            if len(self._next_for) > _PACER_MEMORY:
+                self._forget_idle(now)
+        return True
+
+    async def _wait_until(self, ready_at: Callable[[], datetime | None]) -> bool:
+        """Sleep until `ready_at()` has passed; False as soon as a pause begins."""
         while True:
             now = self._clock.now()
             if self.paused(now):
                 return False
-            wait = self._ready_at(address, now) - now
-            if wait <= timedelta(0):
-                break
-            await self._sleep(wait.total_seconds())
-        # No await between the check above and this: in asyncio the slot is taken atomically.
-        self._next_any = now + self._gap
-        self._next_for[address] = now + self._chat_gap
-        if len(self._next_for) > _PACER_MEMORY:
-            self._forget_idle(now)
-        return True
+            ready = ready_at()
+            if ready is None or ready <= now:
+                return True
+            await self._sleep((ready - now).total_seconds())
 
-    def _ready_at(self, address: str, now: datetime) -> datetime:
-        limits = (self._next_any, self._next_for.get(address))
-        return max([now, *(limit for limit in limits if limit is not None)])
+    def _ready_at(self, address: str) -> datetime | None:
+        limits = [limit for limit in (self._next_any, self._next_for.get(address)) if limit is not None]
+        return max(limits, default=None)
 
     def _forget_idle(self, now: datetime) -> None:
         for address in [a for a, at in self._next_for.items() if at <= now]:

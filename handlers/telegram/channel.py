@@ -47,7 +47,7 @@ from bot.text import Catalog
 from handlers.telegram.journal import JournallingQueue, TelegramJournal
 from handlers.telegram.limits import ChatLimits
 from handlers.telegram.pushes import TelegramPushes
-from handlers.telegram.render import send_reply
+from handlers.telegram.render import as_messages, send_reply
 from handlers.telegram.updates import PerChatUpdates
 from handlers.telegram.watch import PollingWatch
 from storage.db import Database
@@ -249,7 +249,7 @@ class TelegramChannel:
         await self._done(update)
         if inbound is None:
             return
-        for reply in replies:
+        for reply in as_messages(replies):
             await send_reply(self.application.bot, int(inbound.reply_to), reply)
 
     async def _handled(self, update: Update) -> tuple[list[Reply], Inbound | None]:

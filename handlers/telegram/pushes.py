@@ -50,7 +50,8 @@ class TelegramPushes:
 
     async def open(self) -> None:
         # Connections are kept and reused: a publish is many small requests to one host.
-        connector = aiohttp.TCPConnector(limit=64, keepalive_timeout=60)
+        # As many connections as the outbox has sends in flight (see its ROUND_TRIP_ALLOWANCE).
+        connector = aiohttp.TCPConnector(limit=256, keepalive_timeout=60)
         self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
 
     async def close(self) -> None:

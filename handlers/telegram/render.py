@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -15,6 +18,34 @@ from telegram.constants import MessageLimit
 
 from bot.domain.messages import Reply
 from bot.domain.textnorm import split_text
+
+
+def as_messages(replies: Sequence[Reply]) -> list[Reply]:
+    """The replies of one turn in as few Telegram messages as say the same.
+
+    Each message is a round trip the resident waits for before the next one is sent, so a
+    plain sentence ("Không kèm vị trí.") goes on top of the message after it. What needs a
+    message of its own stays one: a file, a message with buttons, and a keyboard removal
+    followed by inline buttons (a message carries one keyboard; a new reply keyboard
+    replaces the old one by itself).
+    """
+    messages: list[Reply] = []
+    for reply in replies:
+        if messages and _joinable(messages[-1], reply):
+            first = messages[-1]
+            removes = first.remove_keyboard and reply.ask is None
+            messages[-1] = replace(reply, text=f"{first.text}\n\n{reply.text}", remove_keyboard=reply.remove_keyboard or removes)
+        else:
+            messages.append(reply)
+    return messages
+
+
+def _joinable(first: Reply, second: Reply) -> bool:
+    if first.document is not None or second.document is not None or first.buttons or first.ask is not None:
+        return False
+    if first.remove_keyboard and second.buttons and second.ask is None:
+        return False
+    return len(first.text) + 2 + len(second.text) <= MessageLimit.MAX_TEXT_LENGTH
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:

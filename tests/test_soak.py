@@ -156,7 +156,8 @@ ANSWER = re.compile(r"^(?:Trả lời ý kiến|Ý kiến) (TT-\d+) của bạn 
 # The last line of a traceback in the bot's log names the exception.
 EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Timeout|RetryAfter|TimedOut))\b", re.MULTILINE)
 # What the injected faults raise; anything else in the log is the bot's own failure.
-FAULT_EXCEPTIONS = ("telegram.error.", "httpx.", "httpcore.")
+# What the injected faults raise on the way through the transport (handlers/telegram/transport.py).
+FAULT_EXCEPTIONS = ("telegram.error.", "aiohttp.", "httpx.", "httpcore.")
 
 
 def marker_text(user_id: int, index: int, rng: random.Random) -> str:

@@ -36,7 +36,6 @@ from telegram.ext import (
     ExtBot,
     TypeHandler,
 )
-from telegram.request import HTTPXRequest
 
 from bot.channels import ChannelStartFailed, Handle
 from bot.clock import Clock, SystemClock
@@ -48,6 +47,7 @@ from handlers.telegram.journal import JournallingQueue, TelegramJournal
 from handlers.telegram.limits import ChatLimits
 from handlers.telegram.pushes import TelegramPushes
 from handlers.telegram.render import as_messages, send_reply
+from handlers.telegram.transport import AiohttpRequest
 from handlers.telegram.updates import PerChatUpdates
 from handlers.telegram.watch import PollingWatch
 from storage.db import Database
@@ -91,7 +91,8 @@ class TelegramChannel:
             token=token,
             base_url=config.base_url,
             base_file_url=config.base_file_url,
-            get_updates_request=HTTPXRequest(read_timeout=config.poll_timeout + 10),
+            request=AiohttpRequest(),
+            get_updates_request=AiohttpRequest(read_timeout=config.poll_timeout + 10, connections=1),
             rate_limiter=ChatLimits(max_retries=3) if config.rate_limiter else None,
             journal=self._journal if config.mode == "polling" else None,
         )
@@ -106,7 +107,7 @@ class TelegramChannel:
             token,
             base_url=config.base_url,
             base_file_url=config.base_file_url,
-            request=HTTPXRequest(connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout, connection_pool_size=16),
+            request=AiohttpRequest(connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout, connections=16),
         )
         self._pushes = TelegramPushes(
             self._outbox_bot, config.base_url, token, timeout, paid_broadcast=self._settings.notify.allow_paid_broadcast

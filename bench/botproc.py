@@ -9,7 +9,9 @@ the outbox), with the production logging setup; SIGTERM stops it as it stops in 
 ``echo`` is the floor: a minimal python-telegram-bot Application, same polling, handling
 ``--concurrency`` updates at once (PTB's own concurrent_updates), that answers every message
 with one message and every button press with one message, settling the press the way the bot
-does (answerCallbackQuery, keyboard removed) beside the reply.
+does (answerCallbackQuery, keyboard removed) beside the reply. ``echo-aiohttp`` is the same echo
+bot on the HTTP transport ours uses (handlers/telegram/transport.py) instead of PTB's default
+httpx: the stricter floor, since the transport alone makes a large difference.
 All take the token from TELEGRAM_BOT_TOKEN.
 """
 
@@ -78,6 +80,10 @@ async def _echo(args: argparse.Namespace) -> None:
 
     builder = ApplicationBuilder().token(os.environ["TELEGRAM_BOT_TOKEN"]).base_url(args.base_url)
     builder = builder.base_file_url(args.file_url).concurrent_updates(args.concurrency)
+    if args.kind == "echo-aiohttp":
+        from handlers.telegram.transport import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(read_timeout=args.poll_timeout + 10))
     if args.rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app = builder.build()
@@ -98,7 +104,7 @@ async def _echo(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=("ours", "echo"))
+    parser.add_argument("kind", choices=("ours", "echo", "echo-aiohttp"))
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--file-url", required=True)
     parser.add_argument("--db", type=Path)
@@ -109,7 +115,7 @@ def main() -> None:
     parser.add_argument("--pid-file", type=Path, required=True)
     args = parser.parse_args()
     args.pid_file.write_text(str(os.getpid()))
-    asyncio.run(_echo(args) if args.kind == "echo" else _ours(args))
+    asyncio.run(_ours(args) if args.kind == "ours" else _echo(args))
 
 
 if __name__ == "__main__":

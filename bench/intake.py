@@ -179,7 +179,7 @@ async def converse_echo(user: BenchUser, ward: Ward, rng: random.Random, timeout
 
 async def crowd(api: BenchApi, kind: str, ids: range, ward: Ward, seed: int, timeout: float, pause: float,
                 phase: Phase | None, at_once: bool = True, waits: list[float] | None = None) -> None:
-    converse = converse_echo if kind == "echo" else converse_ours
+    converse = converse_echo if kind.startswith("echo") else converse_ours
     names = ["Lan", "Minh", "Hoa", "Tuấn", "An", "Bình", "Hùng", "Mai", "Thảo", "Dũng"]
 
     async def one(user_id: int) -> None:
@@ -212,7 +212,7 @@ async def start_bot(kind: str, api: BenchApi, work: Path, args: argparse.Namespa
         command += ["--db", str(work / "bot.db")]
     if args.rate_limiter is not None:
         command.append("--rate-limiter" if args.rate_limiter else "--no-rate-limiter")
-    if kind == "echo":
+    if kind.startswith("echo"):
         command += ["--concurrency", str(args.concurrency)]
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "PYTHONUNBUFFERED": "1"}
     env.pop("DOITHOAI_CONFIG", None)
@@ -337,13 +337,48 @@ def describe(phase: Phase) -> list[str]:
     return lines
 
 
+def compare(ours: Phase, echo: Phase) -> list[str]:
+    """Ours against one echo floor, from the same run."""
+    cpu_ours = ours.bot_cpu / max(ours.done, 1)
+    cpu_echo = echo.bot_cpu / max(echo.done, 1)
+    calls_ours = sum(ours.calls.values()) / max(ours.done, 1)
+    calls_echo = sum(echo.calls.values()) / max(echo.done, 1)
+    ratio = echo.rate / ours.rate
+    summary = [
+        "",
+        (f"**Against {echo.kind}: our cost {ratio:.2f}× in wall-clock time per conversation, "
+        f"{cpu_ours / cpu_echo:.2f}× in bot CPU per conversation** (aim ≤ 1.5×; the CPU ratio is the one "
+        f"other work on the host disturbs least); "
+        f"p50 reply latency under load {percentile(ours.latencies, 50) / percentile(echo.latencies, 50):.2f}×; "
+        f"Bot API calls per conversation {calls_ours:.1f} vs {calls_echo:.1f} "
+        f"({calls_ours / calls_echo:.2f}×)."),
+        (f"**Conversations/s: ours {ours.rate:.2f} = {ours.rate / echo.rate:.2f} of the echo bot's {echo.rate:.2f}** "
+         f"(aim ≥ 0.85); step under load p50 {ms(percentile(ours.steps, 50))}, p95 {ms(percentile(ours.steps, 95))} "
+         f"(aim ≤ 400 ms, ≤ 1 s) vs echo p50 {ms(percentile(echo.steps, 50))}, p95 {ms(percentile(echo.steps, 95))}; "
+         f"bot CPU per step {1000 * cpu_ours / len(KINDS):.2f} ms vs {1000 * cpu_echo / len(KINDS):.2f} ms "
+         f"({cpu_ours / cpu_echo:.2f}×)."),
+    ]
+    if ours.unloaded_steps and echo.unloaded_steps:
+        alone = percentile(ours.unloaded_steps, 50) / percentile(echo.unloaded_steps, 50)
+        summary.append(f"**One resident alone, step p50 {ms(percentile(ours.unloaded_steps, 50))} vs "
+                       f"{ms(percentile(echo.unloaded_steps, 50))} ({alone:.2f}×; aim ≤ 1.1×)**; mean "
+                       f"{ms(statistics.fmean(ours.unloaded_steps))} vs {ms(statistics.fmean(echo.unloaded_steps))} "
+                       f"({statistics.fmean(ours.unloaded_steps) / statistics.fmean(echo.unloaded_steps):.2f}×).")
+    if ours.unloaded and echo.unloaded:
+        summary.append(
+            f"One resident at a time, p50 reply latency {ms(percentile(ours.unloaded, 50))} vs "
+            f"{ms(percentile(echo.unloaded, 50))} ({percentile(ours.unloaded, 50) / percentile(echo.unloaded, 50):.2f}×)."
+        )
+    return summary
+
+
 async def main_async(args: argparse.Namespace) -> None:
     ward = Ward()
     work = Path(tempfile.mkdtemp(prefix="bench-intake-"))
     print(f"work directory: {work}")
     phases: dict[str, Phase] = {}
     runs: list[Phase] = []
-    kinds = () if args.profile_only else (args.only,) if args.only else ("ours",) + (() if args.no_echo else ("echo",))
+    kinds = () if args.profile_only else (args.only,) if args.only else ("ours",) + (() if args.no_echo else ("echo", "echo-aiohttp"))
     for round_number in range(args.rounds if kinds else 0):
         for kind in kinds:
             print(f"\n{kind}{f' (round {round_number + 1})' if args.rounds > 1 else ''}: "
@@ -361,40 +396,13 @@ async def main_async(args: argparse.Namespace) -> None:
                                                                else "."), ""]
     for phase in runs:
         lines += describe(phase)
-    ours, echo = phases.get("ours"), phases.get("echo")
-    if ours is not None and echo is not None and ours.rate and echo.rate:
-        cpu_ours = ours.bot_cpu / max(ours.done, 1)
-        cpu_echo = echo.bot_cpu / max(echo.done, 1)
-        calls_ours = sum(ours.calls.values()) / max(ours.done, 1)
-        calls_echo = sum(echo.calls.values()) / max(echo.done, 1)
-        ratio = echo.rate / ours.rate
-        summary = [
-            "",
-            (f"**Our cost vs the echo floor: {ratio:.2f}× in wall-clock time per conversation, "
-            f"{cpu_ours / cpu_echo:.2f}× in bot CPU per conversation** (aim ≤ 1.5×; the CPU ratio is the one "
-            f"other work on the host disturbs least); "
-            f"p50 reply latency under load {percentile(ours.latencies, 50) / percentile(echo.latencies, 50):.2f}×; "
-            f"Bot API calls per conversation {calls_ours:.1f} vs {calls_echo:.1f} "
-            f"({calls_ours / calls_echo:.2f}×: the dialogue's own second messages)."),
-            (f"**Conversations/s: ours {ours.rate:.2f} = {ours.rate / echo.rate:.2f} of the echo bot's {echo.rate:.2f}** "
-             f"(aim ≥ 0.85); step under load p50 {ms(percentile(ours.steps, 50))}, p95 {ms(percentile(ours.steps, 95))} "
-             f"(aim ≤ 400 ms, ≤ 1 s) vs echo p50 {ms(percentile(echo.steps, 50))}, p95 {ms(percentile(echo.steps, 95))}; "
-             f"bot CPU per step {1000 * cpu_ours / len(KINDS):.2f} ms vs {1000 * cpu_echo / len(KINDS):.2f} ms "
-             f"({cpu_ours / cpu_echo:.2f}×)."),
-        ]
-        if ours.unloaded_steps and echo.unloaded_steps:
-            alone = percentile(ours.unloaded_steps, 50) / percentile(echo.unloaded_steps, 50)
-            summary.append(f"**One resident alone, step p50 {ms(percentile(ours.unloaded_steps, 50))} vs "
-                           f"{ms(percentile(echo.unloaded_steps, 50))} ({alone:.2f}×; aim ≤ 1.1×)**; mean "
-                           f"{ms(statistics.fmean(ours.unloaded_steps))} vs {ms(statistics.fmean(echo.unloaded_steps))} "
-                           f"({statistics.fmean(ours.unloaded_steps) / statistics.fmean(echo.unloaded_steps):.2f}×).")
-        if ours.unloaded and echo.unloaded:
-            summary.append(
-                f"One resident at a time, p50 reply latency {ms(percentile(ours.unloaded, 50))} vs "
-                f"{ms(percentile(echo.unloaded, 50))} ({percentile(ours.unloaded, 50) / percentile(echo.unloaded, 50):.2f}×)."
-            )
-        print("\n".join(summary))
-        lines += summary
+    ours = phases.get("ours")
+    for floor in ("echo", "echo-aiohttp"):
+        echo = phases.get(floor)
+        if ours is not None and echo is not None and ours.rate and echo.rate:
+            summary = compare(ours, echo)
+            print("\n".join(summary))
+            lines += summary
     if not args.no_profile:
         if have_py_spy() is None:
             lines += ["", "Profile: skipped (py-spy not installed: `.venv/bin/pip install py-spy`)."]
@@ -429,8 +437,8 @@ def main() -> None:
     parser.add_argument("--no-echo", action="store_true", help="skip the echo floor")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy run")
     parser.add_argument("--profile-only", action="store_true", help="only the py-spy run")
-    parser.add_argument("--profile-kind", choices=("ours", "echo"), default="ours", help="which bot to profile")
-    parser.add_argument("--only", choices=("ours", "echo"), help="measure one bot only")
+    parser.add_argument("--profile-kind", choices=("ours", "echo", "echo-aiohttp"), default="ours", help="which bot to profile")
+    parser.add_argument("--only", choices=("ours", "echo", "echo-aiohttp"), help="measure one bot only")
     parser.add_argument("--concurrency", type=int, default=32,
                         help="updates the echo bot handles at once: the shipped limits.concurrent_updates "
                              "(default: %(default)s)")

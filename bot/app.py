@@ -107,10 +107,9 @@ class Runtime:
         self._sending = asyncio.create_task(self.dispatcher.run(self._stop), name="outbox")
 
     async def failed(self) -> str:
-        """Waits until a channel has stopped receiving on its own; why. Never, if none can."""
+        """Waits until a channel has stopped receiving, or the outbox sending, on its own; why."""
         watches = [asyncio.ensure_future(c.failed()) for c in self.channels.values() if isinstance(c, Watched)]
-        if not watches:
-            await asyncio.Event().wait()
+        watches.append(asyncio.ensure_future(self._outbox_stopped()))
         try:
             done, _ = await asyncio.wait(watches, return_when=asyncio.FIRST_COMPLETED)
             return done.pop().result()
@@ -118,11 +117,25 @@ class Runtime:
             for watch in watches:
                 watch.cancel()
 
+    async def _outbox_stopped(self) -> str:
+        """The outbox ends only when told to; ending before that, every push would wait forever."""
+        assert self._sending is not None, "start() first"
+        try:
+            # Shielded: this watch is cancelled when the runtime stops; the sending is not.
+            await asyncio.shield(self._sending)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.error("the outbox stopped sending", exc_info=error)
+            return f"the outbox stopped sending ({type(error).__name__})"
+        return "the outbox stopped sending"
+
     async def stop(self) -> None:
         self._stop.set()
         self.services.schedule.shutdown()
         if self._sending is not None:
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            # An outbox that ended on an error has said so (_outbox_stopped): stop the rest.
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
                 await asyncio.wait_for(self._sending, timeout=10)
         for channel in reversed(self.channels.values()):
             await channel.stop()

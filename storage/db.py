@@ -76,6 +76,13 @@ class Database:
             else:
                 await self._connection.execute("COMMIT")
 
+    async def fold_log(self) -> None:
+        """Fold the write-ahead log into the file and empty it. With secure_delete on, what a
+        committed transaction erased is then gone from the disk, not only from the tables:
+        until this, the log still holds the rows as they were."""
+        async with self._lock:
+            await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def backup(self, target: Path) -> None:
         """A consistent copy while the bot keeps running: SQLite's online backup API."""
         if target.exists():

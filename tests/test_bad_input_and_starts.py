@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import os
 import signal
 import subprocess
@@ -195,6 +196,23 @@ async def test_when_polling_dies_the_bot_exits_instead_of_staying_deaf(settings,
         with pytest.raises(BotFailed) as exited:
             await asyncio.wait_for(running, timeout=30)
     assert "polling for Telegram updates stopped on TypeError" in str(exited.value)
+
+
+async def test_when_the_outbox_dies_the_bot_exits_instead_of_holding_every_push(
+    settings, tmp_path: Path, clock, monkeypatch
+) -> None:
+    async def broken_recover(self: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(OutboxDispatcher, "_recover", broken_recover)
+    async with FakeBotApi(bot_username="doithoai_test_bot") as api:
+        configured = settings_for(settings, api)
+        configured = configured.model_copy(
+            update={"database": configured.database.model_copy(update={"path": str(tmp_path / "bot.db")})}
+        )
+        with pytest.raises(BotFailed) as exited:
+            await asyncio.wait_for(run_bot(configured, Secrets(api.token, None), clock), timeout=30)
+    assert "the outbox stopped sending (OperationalError)" in str(exited.value)
 
 
 async def test_a_bad_update_id_does_not_stall_the_journalled_bot(settings, tmp_path: Path, clock, meeting) -> None:

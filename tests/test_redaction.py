@@ -21,8 +21,7 @@ WITH_NUMBER = f"Đèn hẻm 48 Tân Hóa hư cả tháng, xin gọi tôi {NUMBER
 
 
 async def file_bytes(database: Database) -> bytes:
-    """Everything SQLite keeps on disk, once the write-ahead log is folded into the file."""
-    await database.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
+    """Everything SQLite keeps on disk: the file and its write-ahead log, as they are."""
     path = Path(database.path)
     wal = Path(f"{path}-wal")
     return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")

@@ -257,6 +257,7 @@ async def do_delete(turn: Turn) -> Outcome:
         return aside(Reply(turn.t("button.stale")))
     turn.state.delete_pending = False
     touched = await turn.residents.erase_personal_data(turn.resident.id, turn.masks())
+    turn.erased = True
     await turn.record_consent(False)
     draft = turn.state.draft
     if draft is not None:

@@ -126,6 +126,9 @@ class Intake:
             await frame.finish(replies)
             if inbound.journal_id is not None:
                 await UpdateJournalRepository(connection, inbound.channel).mark_handled(inbound.journal_id, now)
+        if frame.turn.erased:
+            # The erased rows' old versions are still in the write-ahead log until it is folded in.
+            await self.database.fold_log()
         return replies
 
 

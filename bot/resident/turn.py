@@ -73,6 +73,8 @@ class Turn:
         self.language = resident.language
         # The flow table by step name (given by the dialogue: the table's handlers take a Turn).
         self.steps = steps
+        # Set when this turn erased personal data: the dialogue then empties SQLite's log.
+        self.erased = False
         unit = intake.unit_id
         self.residents = ResidentRepository(connection, unit)
         self.meetings = MeetingRepository(connection, unit)

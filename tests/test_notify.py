@@ -17,7 +17,7 @@ from bot.domain.messages import Button, Reply
 from bot.outbox.codec import decode_body, encode_body
 from bot.outbox.delivery import RetryAfter, TransientError, Undeliverable
 from bot.outbox.dispatcher import CONCURRENCY, OutboxDispatcher, Progress
-from bot.outbox.pacing import CATCH_UP, PACING_MARGIN, Pacer, backoff_delay
+from bot.outbox.pacing import EARLY, PACING_MARGIN, Pacer, backoff_delay
 from storage.db import Database
 from storage.outbox import OutboxMessage, OutboxRepository
 
@@ -428,8 +428,8 @@ async def test_stopping_gives_unstarted_messages_back(database: Database, clock:
 
 async def test_late_wake_ups_neither_slow_the_pace_nor_make_a_burst(clock: ManualClock) -> None:
     """Every sleep of the pacer wakes up late (2 ms, and 40 ms now and then, as a busy loop does):
-    the sends keep the configured rate on average, and no n of them ever span less than n-1
-    gaps minus CATCH_UP, so no second holds more than the limit."""
+    the sends keep the configured rate on average, and no two are ever closer than a gap
+    minus EARLY, so no second holds more than the limit."""
     settings = NotifySettings(per_second=30)
     flat = iter(([0.002] * 49 + [0.040]) * 100)
 
@@ -443,6 +443,6 @@ async def test_late_wake_ups_neither_slow_the_pace_nor_make_a_burst(clock: Manua
         times.append(clock.now())
     gap = timedelta(seconds=1 / (30 * PACING_MARGIN))
     span = (times[-1] - times[0]).total_seconds()
-    assert 299 / span >= 30 * PACING_MARGIN * 0.98  # the small late wake-ups were made up for
+    assert 299 / span >= 30 * PACING_MARGIN * 0.98  # the small late wake-ups cost nothing
     assert all(times[i + 30] - times[i] >= SECOND for i in range(len(times) - 30))
-    assert all(later - earlier >= gap - CATCH_UP for earlier, later in zip(times, times[1:]))
+    assert all(later - earlier >= gap - EARLY for earlier, later in zip(times, times[1:]))

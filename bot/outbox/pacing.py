@@ -38,11 +38,13 @@ def _interval(per_second: float) -> timedelta:
     return timedelta(microseconds=math.ceil(1_000_000 / (per_second * PACING_MARGIN)))
 
 
-# A wake-up this late is made up for by the next gaps; one later than that is not. Without
-# it every oversleep (a millisecond or so on a busy machine) lengthens every gap: a publish
-# at 30/s runs at 28, one at 1,000/s (a gap of 1 ms) at half that. With it no n sends ever
-# span less than (n-1) gaps minus this, so a burst cannot form however late the loop wakes.
-CATCH_UP = timedelta(milliseconds=10)
+# A send may go up to this much before its slot on the timeline of slots. The event loop
+# sleeps in whole milliseconds and wakes late on a busy machine: with every send waiting for
+# its exact slot, each oversleep lengthened every gap (a publish at 30/s ran at 28, one at
+# 1,000/s, a gap of 1 ms, at half that). A send later than its slot starts the timeline
+# again from itself (it never catches up), so no n sends ever span less than (n-1) gaps
+# minus this, which the 3% margin covers with room for the network's own jitter.
+EARLY = timedelta(milliseconds=5)
 
 
 class Pacer:
@@ -50,8 +52,8 @@ class Pacer:
     one between two sends to one chat, and nothing at all while a 429 pause lasts.
 
     Fixed spacing rather than a token bucket: the platform counts bursts, not averages.
-    Slots are taken at the moment of sending, never reserved ahead; a late wake-up shortens
-    the next gap by at most CATCH_UP.
+    The slots keep their timeline while sends keep up with it (up to EARLY ahead of it); a
+    send later than its slot starts the timeline again from itself, never catching up.
     """
 
     def __init__(self, clock: Clock, settings: NotifySettings, sleep: Callable[[float], Awaitable[None]]) -> None:
@@ -85,8 +87,8 @@ class Pacer:
                 return False
             # No await between the last check and this: in asyncio the slot is taken atomically.
             now = self._clock.now()
-            on_time = self._next_any + self._gap if self._next_any is not None else now + self._gap
-            self._next_any = max(on_time, now + self._gap - CATCH_UP)
+            slot = now if self._next_any is None else max(self._next_any, now)
+            self._next_any = slot + self._gap
             self._next_for[address] = now + self._chat_gap
             if len(self._next_for) > _PACER_MEMORY:
                 self._forget_idle(now)
@@ -104,7 +106,8 @@ class Pacer:
             await self._sleep((ready - now).total_seconds())
 
     def _ready_at(self, address: str) -> datetime | None:
-        limits = [limit for limit in (self._next_any, self._next_for.get(address)) if limit is not None]
+        early = self._next_any - EARLY if self._next_any is not None else None
+        limits = [limit for limit in (early, self._next_for.get(address)) if limit is not None]
         return max(limits, default=None)
 
     def _forget_idle(self, now: datetime) -> None:

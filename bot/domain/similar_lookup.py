@@ -1,0 +1,241 @@
+"""The lookup: open concerns of a meeting that a person would call the same as a new one.
+
+Scored by bot.domain.similar.score; this module finds, among up to tens of thousands of
+candidates, the few worth scoring, fast enough for a reply in the dialogue.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate, chain
+from operator import attrgetter
+
+from bot.domain.lexicon import Lexicon, load_lexicon
+from bot.domain.similar import (
+    FIND_THRESHOLD,
+    NEAR_M,
+    NEAR_SPOT,
+    PLACE_SHARE,
+    SAMPLE_SIZE,
+    UNSAID_PLACE,
+    Candidate,
+    Match,
+    alleys_of,
+    check_threshold,
+    least_said,
+    metres_between,
+    prefix_words,
+    said_from,
+    score,
+    weights_from,
+)
+from bot.domain.similar_text import (
+    INITIALS_MARK,
+    NAME_MARK,
+    WRITTEN_MARK,
+    ParsedText,
+    initials_of,
+    key_form,
+    parse,
+    parsed_all,
+)
+
+_TEXT = attrgetter("text")
+_KEY = attrgetter("key")
+_ID = attrgetter("concern_id")
+# Pools kept parsed and joined, by lexicon and candidate ids: the dialogue asks again and
+# again about the same open concerns, which change by one at a time.
+_POOLS: dict[tuple[int, int], _Pool] = {}
+_POOLS_KEPT = 4
+
+
+def find_similar(
+    query: Candidate | str,
+    candidates: Sequence[Candidate],
+    *,
+    nearness: Callable[[str, str], int] | None = None,
+    limit: int = 3,
+    threshold: float = FIND_THRESHOLD,
+    lexicon: Lexicon | None = None,
+) -> list[Match]:
+    """Candidates a person would call the same as `query`, best first: at most `limit`.
+
+    The one lookup of the dialogue's offer, the staff's possible duplicates and the bench.
+    `nearness(query_area, candidate_area)` (0 the same area, 1 the same khu phố, …) breaks
+    ties toward the resident's own area, and is kept in each Match for showing the offer.
+    """
+    check_threshold(threshold, limit)
+    if isinstance(query, str):
+        query = Candidate(0, query)
+    wanted = parse(query.text, lexicon)
+    if not wanted.words or not candidates:
+        return []
+    pool = _pool(candidates, lexicon)
+    texts, weight = pool.texts, pool.weight
+    # Best first by what they say (exact and cheap), then places only for as many as can
+    # still make the best `limit`: among 20,000 concerns, thousands name the same street.
+    shortlist = _shortlist(wanted, pool, threshold)
+    if query.latitude is not None and query.longitude is not None:
+        shortlist |= _close_by(query, candidates, wanted, pool, threshold)
+    ranked = sorted(_said(wanted, pool, shortlist), reverse=True)
+    matches: list[Match] = []
+    for bound, said, index in ranked:
+        if bound < threshold or (len(matches) >= limit and bound + 1.0 < matches[limit - 1].score):
+            break
+        candidate = candidates[index]
+        if query.concern_id and candidate.concern_id == query.concern_id:
+            continue
+        found = score(wanted, texts[index], weight, metres_between(query, candidate), threshold, said)
+        if found >= threshold:
+            near = nearness(query.area_id, candidate.area_id) if nearness else 0
+            matches.append(Match(candidate.concern_id, found, near))
+            matches.sort(key=lambda m: -m.score)
+    # The resident's own area first among equals, then the nearer, then the older concern.
+    matches.sort(key=lambda m: (-round(m.score), m.nearness, m.concern_id))
+    return matches[:limit]
+
+
+def _close_by(
+    query: Candidate, candidates: Sequence[Candidate], wanted: ParsedText, pool: _Pool, threshold: float
+) -> set[int]:
+    """Candidates located near `query` that share a word: their places agree (see score)."""
+    loose = set(prefix_words(wanted.words - wanted.names, pool.weight, least_said(threshold, NEAR_SPOT)))
+    return {
+        i for i, c in enumerate(candidates)
+        if c.latitude is not None and not loose.isdisjoint(pool.texts[i].words)
+        and (metres := metres_between(query, c)) is not None and metres <= NEAR_M
+    }
+
+
+def _said(wanted: ParsedText, pool: _Pool, indices: Iterable[int]) -> Iterable[tuple[float, float, int]]:
+    """(the most the pair can score, said_alike, index) for each shortlisted text.
+
+    As score() computes it: each text's words without the other's places' names (its own
+    are not among its words).
+    """
+    weight, texts, totals = pool.weight, pool.texts, pool.totals
+    words, names = wanted.words, wanted.names
+    total = sum(map(weight, words))
+    top = 100.0 * PLACE_SHARE
+    rest = 100.0 * (1.0 - PLACE_SHARE)
+    for index in indices:
+        text = texts[index]
+        shared = sum(map(weight, words & text.words))
+        theirs_named = words & text.names
+        mine = total - sum(map(weight, theirs_named)) if theirs_named else total
+        mine_named = text.words & names
+        theirs = totals(index)
+        if mine_named:
+            theirs -= sum(map(weight, mine_named))
+        said = said_from(shared, mine, theirs)
+        yield top + rest * said, said, index
+
+
+def _shortlist(wanted: ParsedText, pool: _Pool, threshold: float) -> set[int]:
+    """Indices of the texts that may reach `threshold` against `wanted`; the others cannot.
+
+    A match shares the alley if `wanted` names one (numbers_agree). Otherwise it shares a
+    word of the prefix (prefix_words) for the best agreement of places it could have with
+    `wanted`, and unless it names one of `wanted`'s places, of the prefix for no place.
+    Holders of a word are found by scanning the texts' keys joined into one string.
+    """
+    joined, texts, weight = pool.joined, pool.texts, pool.weight
+    alleys = alleys_of(wanted)
+    if alleys:
+        return joined.holding(key_form(a) for a in alleys)
+    if least_said(threshold, 1.0) <= 0.0:
+        # A bar so low that agreeing places alone reach it: every text may.
+        return set(range(len(texts)))
+    problem = wanted.words - wanted.names
+    strict = prefix_words(problem, weight, least_said(threshold, UNSAID_PLACE))
+    loose = set(prefix_words(problem, weight, least_said(threshold, 1.0)))
+    # A text sharing a word of `strict` may match whatever it names.
+    found = joined.holding(map(key_form, strict))
+    if not wanted.places:
+        # Neither naming a place, they are judged on what they say.
+        even = set(prefix_words(problem, weight, least_said(threshold, None)))
+        found |= {i for i in joined.holding(map(key_form, even)) if not texts[i].places}
+    # The others must share less of what they say if they may name one of the same places
+    # (bot.domain.similar._run_in): a name of one written in the other.
+    # Its names among theirs or among what they wrote, its initials; or their names among its
+    # words (one half of the agreement of places: "lanh binh thang" typed, not read as a name).
+    said = [w for w in wanted.words if " " not in w]
+    near = joined.holding(NAME_MARK + s for s in chain(wanted.names, said))
+    if wanted.places:
+        near |= joined.holding(WRITTEN_MARK + s for s in wanted.names)
+        near |= joined.holding(INITIALS_MARK + initials_of(run) for run in wanted.places)
+    runs = [(frozenset(run), min(len(run), max(len(run) - 1, 2))) for run in wanted.places]
+    for i in near - found:
+        text = texts[i]
+        if loose.isdisjoint(text.words):
+            continue
+        if text.places or any(len(run & text.syllables) >= enough for run, enough in runs):
+            found.add(i)
+    return found
+
+
+class _Joined:
+    """Texts joined into one string, so that finding the ones holding a word runs in C."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.text = "".join(keys)
+        # Where each text's key begins.
+        self.begins = list(accumulate(map(len, keys[:-1]), initial=0))
+        self._holders: dict[str, frozenset[int]] = {}
+
+    def holding(self, words: Iterable[str]) -> set[int]:
+        found: set[int] = set()
+        for word in words:
+            found |= self.holders(word)
+        return found
+
+    def holders(self, word: str) -> frozenset[int]:
+        """The texts holding `word`; remembered, as the next lookup likely asks again."""
+        known = self._holders.get(word)
+        if known is None:
+            known = self._holders[word] = frozenset(self._scan(word))
+        return known
+
+    def _scan(self, word: str) -> set[int]:
+        text, begins, found = self.text, self.begins, set()
+        pattern = f" {word} "
+        offset = text.find(pattern)
+        while offset != -1:
+            position = bisect_right(begins, offset) - 1
+            found.add(position)
+            offset = text.find(pattern, begins[position + 1]) if position + 1 < len(begins) else -1
+        return found
+
+
+class _Pool:
+    """Candidates parsed, joined for scanning, with their word weights (rarity among them)."""
+
+    def __init__(self, texts: list[ParsedText], lexicon: Lexicon) -> None:
+        self.texts = texts
+        self.joined = _Joined(list(map(_KEY, texts)))
+        step = -(-len(texts) // SAMPLE_SIZE)
+        sample = texts[::step]
+        df: Counter[str] = Counter(chain.from_iterable(t.words for t in sample))
+        self.weight = weights_from(df.__getitem__, len(sample), lexicon)
+        self._totals: dict[int, float] = {}
+
+    def totals(self, index: int) -> float:
+        """The weight of a text's words."""
+        found = self._totals.get(index)
+        if found is None:
+            found = self._totals[index] = sum(map(self.weight, self.texts[index].words))
+        return found
+
+
+def _pool(candidates: Sequence[Candidate], lexicon: Lexicon | None) -> _Pool:
+    # Keyed by ids and texts alike: two databases (tests, two units) may hold the same ids.
+    key = (id(lexicon), hash((tuple(map(_ID, candidates)), tuple(map(_TEXT, candidates)))))
+    pool = _POOLS.get(key)
+    if pool is None:
+        pool = _Pool(parsed_all(list(map(_TEXT, candidates)), lexicon), lexicon or load_lexicon())
+        if len(_POOLS) >= _POOLS_KEPT:
+            del _POOLS[next(iter(_POOLS))]
+        _POOLS[key] = pool
+    return pool

@@ -16,7 +16,12 @@ import pytest
 
 from bot.config import Settings
 from bot.domain.clustering import CORE_SHARE, CORE_SIZE, cluster, similar_pairs
-from bot.domain.lexicon import lexicon_for, load_lexicon, parse_lexicon, shipped_lexicon_text
+from bot.domain.lexicon import (
+    lexicon_for,
+    load_lexicon,
+    parse_lexicon,
+    shipped_lexicon_text,
+)
 from bot.domain.similar import (
     CLUSTER_THRESHOLD,
     FIND_THRESHOLD,
@@ -410,3 +415,11 @@ def _reference_cluster(items: list[Candidate], threshold: float) -> list[list[in
 def test_cluster_equals_scoring_every_pair(threshold: float) -> None:
     items = _generated(200, seed=3) + POOL
     assert cluster(items, threshold=threshold) == _reference_cluster(items, threshold)
+
+
+def test_a_pool_that_grew_finds_what_a_fresh_one_finds() -> None:
+    pool = _generated(120, seed=5) + POOL
+    find_similar(LAMP, pool)  # the pool as first seen
+    grown = [*pool, Candidate(9001, "den hem 48 tan hoa hu roi"), Candidate(9002, "Rác thải hẻm 48 Tân Hóa")]
+    assert 9001 in ids(find_similar(LAMP, grown, limit=10))
+    assert ids(find_similar("Rác hẻm 48 Tân Hóa không ai thu gom", grown, limit=10))[0] in {14, 9002}

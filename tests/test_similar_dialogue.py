@@ -4,17 +4,14 @@ one press that theirs is different."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.app import build_services
-from bot.clock import ManualClock
-from bot.config import Settings
 from storage.db import Database
-from tests import flows
-from tests.e2e import running_channel, step
+from tests import flows, test_e2e_telegram
+from tests.e2e import step
 from tests.fakebotapi import FakeBotApi, FakeUser, SentMessage
+
+# The real bot on the fake Bot API, as the Telegram end-to-end tests run it.
+api = test_e2e_telegram.api
+bot = test_e2e_telegram.bot
 
 # The issue's pair: the first resident writes formally (with a phone number, for the
 # neighbour not to see); the neighbour, one tổ over, types without accents.
@@ -24,18 +21,6 @@ FORMAL = (
 )
 NEIGHBOUR = "den hem 48 tan hoa bi hu, toi qua"
 KP1_T2 = "Tổ dân phố 2"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(settings: Settings, api: FakeBotApi, database: Database, clock: ManualClock, meeting) -> AsyncIterator[None]:
-    async with running_channel(settings, api, build_services(settings, database, clock).router.handle):
-        yield
 
 
 async def to_summary(user: FakeUser, text: str, group: str) -> list[SentMessage]:

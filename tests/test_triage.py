@@ -10,7 +10,7 @@ from bot.services.triage import TriageError
 from storage.concerns import ConcernRepository
 from storage.db import Database
 from storage.residents import ResidentRepository
-from tests.chat import Chat, submit_concern
+from tests.chat import Chat, submit_concern, to_summary
 from tests.staffchat import STAFF, StaffChat
 
 LAMP = "Đèn đường hẻm 48 Tân Hóa bị hư hơn một tháng nay."
@@ -133,16 +133,7 @@ async def test_concern_view_lists_possible_duplicates_of_the_whole_meeting(servi
     await three_concerns(services)
     # A neighbour one tổ over, in other words and without accents.
     other = Chat(services.intake, "651", channel="telegram")
-    await other.text("/start")
-    await other.press("Tôi đồng ý")
-    await other.press("Gửi ý kiến mới")
-    await other.press("Khu phố 1")
-    await other.press("Tổ dân phố 2")
-    await other.press("Hẻm, đường sá")
-    await other.text("hem 48 tan hoa toi thui, bong den chay may tuan roi")
-    await other.press("Bỏ qua")
-    await other.press("Bỏ qua vị trí")
-    replies = await other.press("Gửi ẩn danh")
+    replies = await to_summary(other, "hem 48 tan hoa toi thui, bong den chay may tuan roi", group="Tổ dân phố 2")
     assert "TT-0001" in replies[1].text  # offered, though of another tổ
     await other.press("Không, ý kiến của tôi khác")
     await other.press("Gửi ý kiến")

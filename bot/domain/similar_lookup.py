@@ -6,10 +6,9 @@ candidates, the few worth scoring, fast enough for a reply in the dialogue.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from itertools import accumulate, chain
+from itertools import chain
 from operator import attrgetter
 
 from bot.domain.lexicon import Lexicon, load_lexicon
@@ -49,6 +48,9 @@ _ID = attrgetter("concern_id")
 # again about the same open concerns, which change by one at a time.
 _POOLS: dict[tuple[int, int], _Pool] = {}
 _POOLS_KEPT = 4
+# A pool grown by more than 1/GROWTH of its size since its word weights were taken is read afresh.
+GROWTH = 10
+_KEY_STEP = 64
 
 
 def find_similar(
@@ -139,7 +141,7 @@ def _shortlist(wanted: ParsedText, pool: _Pool, threshold: float) -> set[int]:
     A match shares the alley if `wanted` names one (numbers_agree). Otherwise it shares a
     word of the prefix (prefix_words) for the best agreement of places it could have with
     `wanted`, and unless it names one of `wanted`'s places, of the prefix for no place.
-    Holders of a word are found by scanning the texts' keys joined into one string.
+    Holders of a word are found in the pool's index of the texts' keys.
     """
     joined, texts, weight = pool.joined, pool.texts, pool.weight
     alleys = alleys_of(wanted)
@@ -176,14 +178,21 @@ def _shortlist(wanted: ParsedText, pool: _Pool, threshold: float) -> set[int]:
     return found
 
 
-class _Joined:
-    """Texts joined into one string, so that finding the ones holding a word runs in C."""
+class _Index:
+    """Which texts hold each word of their keys (ParsedText.key): words, numbers, marks."""
 
-    def __init__(self, keys: Sequence[str]) -> None:
-        self.text = "".join(keys)
-        # Where each text's key begins.
-        self.begins = list(accumulate(map(len, keys[:-1]), initial=0))
-        self._holders: dict[str, frozenset[int]] = {}
+    def __init__(self) -> None:
+        self._holders: dict[str, set[int]] = {}
+
+    def add(self, start: int, keys: Iterable[str]) -> None:
+        holders = self._holders
+        for index, key in enumerate(keys, start):
+            for word in key.split():
+                found = holders.get(word)
+                if found is None:
+                    holders[word] = {index}
+                else:
+                    found.add(index)
 
     def holding(self, words: Iterable[str]) -> set[int]:
         found: set[int] = set()
@@ -191,34 +200,28 @@ class _Joined:
             found |= self.holders(word)
         return found
 
-    def holders(self, word: str) -> frozenset[int]:
-        """The texts holding `word`; remembered, as the next lookup likely asks again."""
-        known = self._holders.get(word)
-        if known is None:
-            known = self._holders[word] = frozenset(self._scan(word))
-        return known
+    def holders(self, word: str) -> set[int]:
+        return self._holders.get(word, _NONE)
 
-    def _scan(self, word: str) -> set[int]:
-        text, begins, found = self.text, self.begins, set()
-        pattern = f" {word} "
-        offset = text.find(pattern)
-        while offset != -1:
-            position = bisect_right(begins, offset) - 1
-            found.add(position)
-            offset = text.find(pattern, begins[position + 1]) if position + 1 < len(begins) else -1
-        return found
+
+_NONE: set[int] = set()
 
 
 class _Pool:
-    """Candidates parsed, joined for scanning, with their word weights (rarity among them)."""
+    """Candidates parsed and indexed, with their word weights (rarity among them)."""
 
-    def __init__(self, texts: list[ParsedText], lexicon: Lexicon) -> None:
-        self.texts = texts
-        self.joined = _Joined(list(map(_KEY, texts)))
-        step = -(-len(texts) // SAMPLE_SIZE)
-        sample = texts[::step]
+    def __init__(self, candidates: Sequence[Candidate], lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.ids = tuple(map(_ID, candidates))
+        self.sources = tuple(map(_TEXT, candidates))
+        self.texts = parsed_all(list(self.sources), lexicon)
+        self.joined = _Index()
+        self.joined.add(0, map(_KEY, self.texts))
+        step = -(-len(self.texts) // SAMPLE_SIZE)
+        sample = self.texts[::step]
         df: Counter[str] = Counter(chain.from_iterable(t.words for t in sample))
         self.weight = weights_from(df.__getitem__, len(sample), lexicon)
+        self.sampled_from = len(self.texts)
         self._totals: dict[int, float] = {}
 
     def totals(self, index: int) -> float:
@@ -228,13 +231,34 @@ class _Pool:
             found = self._totals[index] = sum(map(self.weight, self.texts[index].words))
         return found
 
+    def grown_by(self, ids: tuple[int, ...], sources: tuple[str, ...]) -> bool:
+        """Take in these candidates if they are this pool's and a few more after them (the
+        meeting has received new concerns since); whether it did. Word weights stay those of
+        the pool as first seen, until it has grown by a tenth."""
+        old = len(self.ids)
+        if not old < len(ids) <= self.sampled_from + self.sampled_from // GROWTH:
+            return False
+        if ids[:old] != self.ids or sources[:old] != self.sources:
+            return False
+        added = parsed_all(list(sources[old:]), self.lexicon)
+        self.joined.add(old, map(_KEY, added))
+        self.texts = self.texts + added
+        self.ids, self.sources = ids, sources
+        return True
+
 
 def _pool(candidates: Sequence[Candidate], lexicon: Lexicon | None) -> _Pool:
-    # Keyed by ids and texts alike: two databases (tests, two units) may hold the same ids.
-    key = (id(lexicon), hash((tuple(map(_ID, candidates)), tuple(map(_TEXT, candidates)))))
+    # A concern's text does not change once sent, so its id stands for it; a sample of the
+    # texts too, for two databases (tests) whose ids are the same.
+    key = (id(lexicon), hash((tuple(map(_ID, candidates)), tuple(c.text for c in candidates[::_KEY_STEP]))))
     pool = _POOLS.get(key)
     if pool is None:
-        pool = _Pool(parsed_all(list(map(_TEXT, candidates)), lexicon), lexicon or load_lexicon())
+        # The usual change: a concern or two sent since the last lookup.
+        ids, sources = tuple(map(_ID, candidates)), tuple(map(_TEXT, candidates))
+        grown = next((p for k, p in _POOLS.items() if k[0] == key[0] and p.grown_by(ids, sources)), None)
+        if grown is not None:
+            _POOLS.pop(next(k for k, p in _POOLS.items() if p is grown))
+        pool = grown or _Pool(candidates, lexicon or load_lexicon())
         if len(_POOLS) >= _POOLS_KEPT:
             del _POOLS[next(iter(_POOLS))]
         _POOLS[key] = pool

@@ -120,6 +120,10 @@ def test_polite_formulas_and_filler_say_nothing() -> None:
 def test_short_forms_and_teen_code_are_spelled_out() -> None:
     assert parse("KP3").areas == parse("khu phố 3").areas == parse("Khu Phố 3").areas == {"kp 3"}
     assert parse("TDP 5").areas == parse("tổ dân phố 5").areas == parse("tổ 5").areas == {"tdp 5"}
+    # The ward and district named in passing ("P. Phú Thọ, Q.11") are no place of the concern.
+    passing = parse("Đèn hẻm 48 Tân Hóa, P. Phú Thọ, Q.11 bị hư")
+    assert (passing.words, passing.places, passing.numbers) == (parse(LAMP).words, parse(LAMP).places, {"hem 48"})
+    assert passing.areas == {"q 11"} and not parse("Phường Phú Thọ thiếu sân chơi").places
     assert parse("thẻ BHYT").words == parse("thẻ bảo hiểm y tế").words == {"bao hiem y te"}
     assert parse("hok ai sửa, ko dc").words == parse("không ai sửa, không được").words == {"sua"}
     assert parse("rác wá trời").words == parse("rác quá trời").words == {"rac"}

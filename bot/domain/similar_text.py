@@ -204,11 +204,13 @@ class _Reader:
         if entry.kind is Kind.STOP:
             return after
         if entry.kind is Kind.AREA:
-            number = self._number_at(after)
+            # "Q.11", "P.7": the dot of the short form between.
+            dotted = after < len(self.found) and self.found[after].word == _BOUNDARY
+            number = self._number_at(after + 1 if dotted else after)
             if number is not None:
                 self.areas.add(f"{entry.value} {number}")
-                return after + 1
-            return after
+                return after + (2 if dotted else 1)
+            return self._unit_name(after)
         if entry.kind is Kind.NUMBERED:
             number = self._number_at(after)
             if number is not None:
@@ -258,6 +260,18 @@ class _Reader:
             return i
         self._add_place(run, kind)
         return j if run else i
+
+    def _unit_name(self, i: int) -> int:
+        """Skip the capitalised name of an administrative unit ("phường Phú Thọ", "P. Phú Thọ")."""
+        if i + 1 < len(self.found) and self.found[i].word == _BOUNDARY and self.found[i + 1].capital:
+            i += 1
+        j = i
+        while j < len(self.found) and self.found[j].capital and j - i < _MAX_NAME:
+            entry = self._phrase(j)[0]
+            if entry is not None and entry.kind is not Kind.STOP:
+                break
+            j += 1
+        return j if j - i >= 2 else i if self.found[i - 1].word != _BOUNDARY else i - 1
 
     def _capitals(self, i: int) -> int:
         """Two or more capitalised words the lexicon does not know are a name ("Lò Siêu")."""

@@ -35,6 +35,8 @@ async def similar_offer(turn: Turn) -> Reply | None:
     matches = await _offered(turn)
     if not matches:
         return None
+    # The best few of the whole meeting, shown from the resident's own tổ outwards.
+    matches = sorted(matches, key=lambda m: (m.nearness, -m.score, m.concern_id))
     masks = turn.masks()
     lines: list[str] = [turn.t("similar.intro")]
     rows: list[tuple[Button, ...]] = []

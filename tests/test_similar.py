@@ -427,3 +427,9 @@ def test_a_pool_that_grew_finds_what_a_fresh_one_finds() -> None:
     grown = [*pool, Candidate(9001, "den hem 48 tan hoa hu roi"), Candidate(9002, "Rác thải hẻm 48 Tân Hóa")]
     assert 9001 in ids(find_similar(LAMP, grown, limit=10))
     assert ids(find_similar("Rác hẻm 48 Tân Hóa không ai thu gom", grown, limit=10))[0] in {14, 9002}
+
+
+def test_the_old_form_of_candidates_still_works() -> None:
+    from bot.domain import similar
+
+    assert ids(similar.find_similar(LAMP, [(1, "den hem 48 tan hoa hu roi"), (2, "rac hem 48 tan hoa")], limit=1)) == [1]

@@ -322,3 +322,15 @@ def metres_between(a: Candidate, b: Candidate) -> float | None:
     if None in (a.latitude, a.longitude, b.latitude, b.longitude):
         return None
     return distance_m(a.latitude, a.longitude, b.latitude, b.longitude)  # type: ignore[arg-type]
+
+
+def find_similar(
+    query: Candidate | str, candidates: Sequence[Candidate | tuple[int, str]], **options: object
+) -> list[Match]:
+    """bot.domain.similar_lookup.find_similar, also taking (concern id, text) pairs as
+    candidates, as callers written before it did (a branch's web queue)."""
+    # Imported here: the lookup is built on this module.
+    from bot.domain.similar_lookup import find_similar as lookup
+
+    items = [c if isinstance(c, Candidate) else Candidate(c[0], c[1]) for c in candidates]
+    return lookup(query, items, **options)  # type: ignore[arg-type]

@@ -16,6 +16,8 @@ from bot.domain.similar import (
     FIND_THRESHOLD,
     NEAR_M,
     NEAR_SPOT,
+    OVERLAP_FLOOR,
+    OVERLAP_SHARE,
     PLACE_SHARE,
     SAMPLE_SIZE,
     UNSAID_PLACE,
@@ -26,7 +28,6 @@ from bot.domain.similar import (
     least_said,
     metres_between,
     prefix_words,
-    said_from,
     score,
     weights_from,
 )
@@ -122,16 +123,33 @@ def _said(wanted: ParsedText, pool: _Pool, indices: Iterable[int]) -> Iterable[t
     total = sum(map(weight, words))
     top = 100.0 * PLACE_SHARE
     rest = 100.0 * (1.0 - PLACE_SHARE)
+    half = OVERLAP_SHARE
+    # said_from, inlined: this runs for thousands of texts a lookup.
     for index in indices:
         text = texts[index]
-        shared = sum(map(weight, words & text.words))
-        theirs_named = words & text.names
-        mine = total - sum(map(weight, theirs_named)) if theirs_named else total
-        mine_named = text.words & names
+        theirs_words = text.words
+        common = words & theirs_words
+        if not common:
+            yield top, 0.0, index
+            continue
+        shared = sum(map(weight, common))
+        mine = total
+        if text.names:
+            named = words & text.names
+            if named:
+                mine -= sum(map(weight, named))
         theirs = totals(index)
-        if mine_named:
-            theirs -= sum(map(weight, mine_named))
-        said = said_from(shared, mine, theirs)
+        if names:
+            named = theirs_words & names
+            if named:
+                theirs -= sum(map(weight, named))
+        if mine <= 0 or theirs <= 0:
+            said = 0.0
+        else:
+            smaller = min(theirs, mine)
+            said = half * shared / (max(OVERLAP_FLOOR, smaller)) + (
+                1.0 - half
+            ) * 2.0 * shared / (mine + theirs)
         yield top + rest * said, said, index
 
 

@@ -81,8 +81,10 @@ def squeeze(word: str) -> str:
     return _REPEATS.sub(r"\1", word) if _VOWEL.search(word) else word
 
 
+@lru_cache(maxsize=65536)
 def fold_word(word: str) -> str:
-    """One word folded as a whole: "Đ/c" -> "d/c" (fold() would split it)."""
+    """One word folded as a whole: "Đ/c" -> "d/c" (fold() would split it). Cached: residents
+    use a few thousand words, and every text of a meeting is read word by word."""
     decomposed = unicodedata.normalize("NFD", word.strip().lower().replace("đ", "d"))
     return squeeze("".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
 

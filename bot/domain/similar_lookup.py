@@ -191,7 +191,7 @@ def _shortlist(wanted: ParsedText, pool: _Pool, threshold: float) -> set[int]:
         text = texts[i]
         if loose.isdisjoint(text.words):
             continue
-        if text.places or any(len(run & text.syllables) >= enough for run, enough in runs):
+        if text.places or any(len(run.intersection(text.syllables)) >= enough for run, enough in runs):
             found.add(i)
     return found
 

@@ -13,6 +13,7 @@ The lexicon (bot/domain/synonyms.toml and a ward's own file) says which words ar
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 from bot.domain.lexicon import Entry, Kind, Lexicon, fold_word, load_lexicon
@@ -46,17 +47,26 @@ class ParsedText:
     places: frozenset[Run]  # names of places; a one-syllable run may be an acronym
     numbers: frozenset[str]  # "hem 48", "so 30": identifiers of an alley or a house
     areas: frozenset[str]  # "kp 3", "tdp 5"
-    # Every folded syllable written, filler too: a place's name may hold a word the lexicon
-    # reads as filler elsewhere ("Minh" is "mình", "Quân" is "quận").
-    syllables: frozenset[str] = frozenset()
-    # Its words and numbers as one string, " ket_xe hem_48 ", so that a lookup finds the
-    # texts holding a word by scanning all of them joined, in C (see bot.domain.similar).
-    key: str = " "
+    # Every folded syllable written but numbers, filler too: a place's name may hold a word
+    # the lexicon reads as filler elsewhere ("Minh" is "mình", "Quân" is "quận"). A tuple:
+    # a meeting's texts are all kept parsed, and a tuple is a sixth of a set's size.
+    syllables: tuple[str, ...] = ()
     names: frozenset[str] = frozenset()  # the syllables of its places' names
     alleys: frozenset[str] = frozenset()  # the numbers that are alleys ("hem 48")
     acronyms: bool = False  # whether a place is named by its initials ("HHN")
     # The kind of the places that are not streets: (("phu", "tho"), "truong").
     landmarks: frozenset[tuple[Run, str]] = frozenset()
+
+    @property
+    def key(self) -> str:
+        """Its words and numbers, and marks of where it may be, as one string the lookup
+        indexes (bot.domain.similar_lookup): " ket_xe hem_48 #hoa #tan =th ".
+
+        The marks: the syllables of its places' names ("#hoa") and their initials ("=th");
+        if it names none, every syllable written ("@lanh": a name not read as one)."""
+        unnamed = [] if self.places else [WRITTEN_MARK + s for s in self.syllables]
+        marks = unnamed + [NAME_MARK + s for s in self.names] + [INITIALS_MARK + initials_of(r) for r in self.places]
+        return " " + " ".join(sorted(key_form(w) for w in self.words | self.numbers) + marks) + " "
 
 
 
@@ -88,7 +98,8 @@ def tokens(text: str, lexicon: Lexicon) -> list[_Token]:
         for piece in pieces:
             spelled = lexicon.abbreviations.get(piece)
             if spelled is None:
-                found.append(_Token(piece, capital, filler))
+                # Interned: the same few thousand words stand in every text kept parsed.
+                found.append(_Token(sys.intern(piece), capital, filler))
             else:
                 found.extend(_Token(w) for w in spelled)
     return found
@@ -144,18 +155,12 @@ class _Reader:
             i = self._step(i)
         syllables = {s for run in self.places for s in run}
         words = frozenset(w for w in self.words if w not in syllables)
-        written = frozenset(t.word for t in self.found if t.word != _BOUNDARY)
+        written = tuple(sorted({t.word for t in self.found if t.word != _BOUNDARY and not t.word[0].isdigit()}))
         numbers = frozenset(self.numbers)
-        # Where it may be, for the lookup to find the texts that may name a place of another:
-        # the syllables of its places' names ("#hoa") and their initials ("=th"); if it names
-        # none, every syllable written ("@lanh": a name the reader did not see as one).
-        acronyms = any(map(is_acronym, self.places))
-        unnamed = [] if self.places else [WRITTEN_MARK + s for s in written if not s.isdigit()]
-        marks = unnamed + [NAME_MARK + s for s in syllables] + [INITIALS_MARK + initials_of(run) for run in self.places]
-        key = " " + " ".join(sorted(key_form(w) for w in words | numbers) + marks) + " "
         return ParsedText(
-            words, frozenset(self.places), numbers, frozenset(self.areas), written, key, frozenset(syllables),
-            frozenset(n for n in numbers if n.startswith("hem ")), acronyms, frozenset(self.kinds.items()),
+            words, frozenset(self.places), numbers, frozenset(self.areas), written, frozenset(syllables),
+            frozenset(n for n in numbers if n.startswith("hem ")), any(map(is_acronym, self.places)),
+            frozenset(self.kinds.items()),
         )
 
     def _phrase(self, i: int) -> tuple[Entry | None, int]:

@@ -175,6 +175,18 @@ class AgendaSettings(_Strict):
     max_item_minutes: int = Field(default=15, ge=1, le=120)
 
 
+class SimilaritySettings(_Strict):
+    # A ward's own words for comparing concerns, in the form of bot/domain/synonyms.toml
+    # (added to those shipped); a path, relative to the directory the bot is started in.
+    synonyms: str = ""
+
+    @model_validator(mode="after")
+    def _synonyms_exist(self) -> SimilaritySettings:
+        if self.synonyms and not Path(self.synonyms).is_file():
+            raise ValueError(f"similarity.synonyms: no such file '{self.synonyms}'")
+        return self
+
+
 class NotifySettings(_Strict):
     # Telegram's bulk limit; with allow_paid_broadcast, up to 1,000 (paid in Telegram Stars).
     per_second: float = Field(default=30, gt=0, le=1000)
@@ -255,6 +267,7 @@ class Settings(_Strict):
     staff: StaffSettings = StaffSettings()
     limits: LimitSettings = LimitSettings()
     agenda: AgendaSettings = AgendaSettings()
+    similarity: SimilaritySettings = SimilaritySettings()
     notify: NotifySettings = NotifySettings()
     telegram: TelegramSettings = TelegramSettings()
     zalo: ZaloSettings = ZaloSettings()

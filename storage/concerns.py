@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot.domain.codes import format_code
 from bot.domain.records import DEFAULT_UNIT_ID, Concern, FollowedConcern, NewConcern
+from bot.domain.similar import Candidate
 from bot.domain.vocabulary import ConcernStatus, FollowerRole
 from storage.times import parse_time, store_time
 from storage.versioned import update_if_unchanged
@@ -180,13 +181,17 @@ class ConcernRepository:
         cursor = await self._db.execute(sql + " ORDER BY id", params)
         return [_concern(row, ()) for row in await cursor.fetchall()]
 
-    async def folded_texts(self, meeting_id: int, area_id: str) -> list[tuple[int, str]]:
+    async def similarity_candidates(self, meeting_id: int) -> list[Candidate]:
+        """Every open concern of a meeting not merged into another, as the similar-concern
+        lookup and the agenda's grouping compare them: text as written, area, location."""
         cursor = await self._db.execute(
-            "SELECT id, text_folded FROM concerns WHERE meeting_id = ? AND unit_id = ? AND area_id = ? AND status = ? "
-            "AND merged_into IS NULL ORDER BY id",
-            (meeting_id, self._unit_id, area_id, ConcernStatus.OPEN),
+            "SELECT id, text, area_id, latitude, longitude FROM concerns WHERE meeting_id = ? AND unit_id = ? "
+            "AND status = ? AND merged_into IS NULL ORDER BY id",
+            (meeting_id, self._unit_id, ConcernStatus.OPEN),
         )
-        return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+        return [
+            Candidate(int(row[0]), str(row[1]), str(row[2]), row[3], row[4]) for row in await cursor.fetchall()
+        ]
 
     async def merged_children(self, concern_id: int) -> list[Concern]:
         cursor = await self._db.execute(

@@ -66,13 +66,14 @@ class Chat:
         return any(fragment in r.text for r in self.history[-last:])
 
 
-async def to_summary(chat: Chat, text: str) -> list[Reply]:
-    """The happy path up to the summary (anonymous, no photo, no location); returns its replies."""
+async def to_summary(chat: Chat, text: str, group: str = "Tổ dân phố 1") -> list[Reply]:
+    """The happy path up to the summary (anonymous, no photo, no location, a tổ of Khu phố 1);
+    returns its replies."""
     await chat.text("/start")
     await chat.press("Tôi đồng ý")
     await chat.press("Gửi ý kiến mới")
     await chat.press("Khu phố 1")
-    await chat.press("Tổ dân phố 1")
+    await chat.press(group)
     await chat.press("Hẻm, đường sá")
     await chat.text(text)
     await chat.press("Bỏ qua")

@@ -34,7 +34,7 @@ async def test_similar_concern_is_offered_and_support_makes_a_follower(
     minh = Chat(services.intake, "903")
     replies = await to_summary(minh, typed)
     offer = replies[1]
-    assert "1 người đã nêu – TT-0001" in offer.text
+    assert "• TT-0001 – tổ dân phố của bạn – 1 người đã nêu: Đèn hẻm 48 Tân Hóa bị hư" in offer.text
     assert "TT-0002" not in offer.text
     replies = await minh.press("Ủng hộ ý kiến TT-0001")
     assert "Cảm ơn bạn đã ủng hộ ý kiến TT-0001 (nay có 2 người" in replies[0].text
@@ -53,7 +53,7 @@ async def test_unrelated_concern_gets_no_offer(services: Services, meeting) -> N
 
 
 async def test_forged_support_of_a_concern_not_offered(services: Services, meeting, database: Database) -> None:
-    await submit_concern(Chat(services.intake, "906"), "Đèn hẻm 48 Tân Hóa bị hư")
+    await submit_concern(Chat(services.intake, "906"), "Rác thải ở hẻm 48 Tân Hóa không ai thu gom")
     lan = Chat(services.intake, "907")
     await lan.text("/start")
     await lan.press("Tôi đồng ý")
@@ -66,7 +66,7 @@ async def test_forged_support_of_a_concern_not_offered(services: Services, meeti
     await lan.press("Bỏ qua vị trí")
     await lan.press("Gửi ẩn danh")
     version = lan.button("Gửi ý kiến").payload.split(":")[0]
-    replies = await lan.payload(f"{version}:sup:1")  # TT-0001 is in another area: never offered here
+    replies = await lan.payload(f"{version}:sup:1")  # TT-0001 is about rubbish: never offered for a lamp
     assert "không hợp lệ" in replies[0].text
     assert len(await database.fetch_all("SELECT * FROM followers WHERE concern_id = 1")) == 1
 

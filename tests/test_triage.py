@@ -10,7 +10,7 @@ from bot.services.triage import TriageError
 from storage.concerns import ConcernRepository
 from storage.db import Database
 from storage.residents import ResidentRepository
-from tests.chat import Chat, submit_concern
+from tests.chat import Chat, submit_concern, to_summary
 from tests.staffchat import STAFF, StaffChat
 
 LAMP = "Đèn đường hẻm 48 Tân Hóa bị hư hơn một tháng nay."
@@ -127,3 +127,38 @@ async def test_staff_chat_concern_view_offers_similar_for_merge(services: Servic
     assert "Đã gộp TT-0004 vào TT-0001" in replies[0].text
     row = await database.fetch_one("SELECT merged_into, status FROM concerns WHERE id = 4")
     assert (row["merged_into"], row["status"]) == (1, "merged")
+
+
+async def test_concern_view_lists_possible_duplicates_of_the_whole_meeting(services: Services, meeting) -> None:
+    await three_concerns(services)
+    # A neighbour one tổ over, in other words and without accents.
+    other = Chat(services.intake, "651", channel="telegram")
+    replies = await to_summary(other, "hem 48 tan hoa toi thui, bong den chay may tuan roi", group="Tổ dân phố 2")
+    assert "TT-0001" in replies[1].text  # offered, though of another tổ
+    await other.press("Không, ý kiến của tôi khác")
+    await other.press("Gửi ý kiến")
+    detail = (await StaffChat(services.router, STAFF).command("/c TT-0004"))[0]
+    lines = detail.text.splitlines()
+    at = lines.index("Có thể trùng với:")
+    assert lines[at + 1].startswith("• TT-0001 – giống ") and "Tổ dân phố 1 (hẻm 48 Tân Hóa): Đèn đường hẻm 48" in lines[at + 1]
+    assert not any("TT-0002" in line or "TT-0003" in line for line in lines[at:])
+
+
+async def test_agenda_shows_duplicates_left_in_two_items_and_merges_in_one_press(
+    services: Services, meeting, database: Database
+) -> None:
+    await three_concerns(services)
+    lan = StaffChat(services.router, STAFF)
+    await lan.command("/agenda_build")
+    # Filed after the build: the next build makes it an item of its own.
+    await submit_concern(Chat(services.intake, "652", channel="telegram"), "Đèn hẻm 48 Tân Hóa tắt hẳn, tối quá")
+    replies = await lan.command("/agenda_build")
+    text = "\n".join(r.text for r in replies)
+    assert "Có thể trùng lặp giữa các mục (bấm để gộp):" in text
+    assert "• TT-0004 (mục 4) và TT-0001 (mục 1): giống " in text
+    replies = await lan.press("TT-0004 → Gộp vào TT-0001")
+    assert "Đã gộp TT-0004 vào TT-0001" in replies[0].text
+    row = await database.fetch_one("SELECT merged_into FROM concerns WHERE id = 4")
+    assert row["merged_into"] == 1
+    replies = await lan.command("/agenda")
+    assert "trùng lặp" not in replies[0].text

@@ -76,6 +76,18 @@ class AreaTree:
             current = self._areas[current].parent
         return found
 
+    def nearness(self, area_id: str, other_id: str) -> int:
+        """How far `other_id` is from `area_id`: 0 the same area, 1 under the same parent (the
+        same khu phố), and so on up to the levels between `area_id` and the unit."""
+        if area_id == other_id:
+            return 0
+        mine = [area_id, *self.ancestors(area_id)] if area_id in self._areas else [area_id]
+        theirs = {other_id, *self.ancestors(other_id)} if other_id in self._areas else {other_id}
+        for steps, ancestor in enumerate(mine):
+            if ancestor in theirs:
+                return steps
+        return len(mine)
+
     def level_name(self, area: Area, language: str) -> str:
         names = self._levels_en if language == "en" else self._levels
         return names[min(area.depth, len(names)) - 1]

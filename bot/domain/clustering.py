@@ -1,187 +1,135 @@
 """Grouping concerns that say the same thing into agenda items.
 
-The texts are read and scored as in `bot.domain.similar` (content words, rarity weights,
-weighted Dice, house and alley numbers that must agree); this module only decides which
-concerns form one group.
+Pairs are scored by `bot.domain.similar.score`, the very measure of the resident's offer and
+the staff's possible duplicates; this module only decides which concerns form one group.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from itertools import chain
+from collections.abc import Sequence
+from itertools import combinations
 
-from rapidfuzz import fuzz, process
-
+from bot.domain.lexicon import Lexicon
 from bot.domain.similar import (
     CLUSTER_THRESHOLD,
-    CORE_SHARE,
-    CORE_SIZE,
-    ParsedText,
+    Candidate,
+    Weight,
+    alleys_of,
     check_threshold,
-    parse,
+    least_said,
+    metres_between,
     prefix_words,
-    texts_agree,
-    weighted_dice,
-    word_weight,
+    score,
+    weights_of,
 )
+from bot.domain.similar_text import ParsedText, parse
+
+# A member must resemble the group's centre at the threshold, and the centre and its first
+# members (up to CORE_SIZE, those most like the centre) on average at this share of it:
+# a concern that names two problems ("đèn hư, rác không thu gom") resembles both problems'
+# concerns, and would otherwise chain two groups into one.
+CORE_SHARE = 0.85
+CORE_SIZE = 8
 
 
-def cluster(items: Sequence[tuple[int, str]], *, threshold: float = CLUSTER_THRESHOLD) -> list[list[int]]:
-    """Group concerns (id, folded text) that say the same thing, for agenda items.
+def cluster(
+    items: Sequence[Candidate], *, threshold: float = CLUSTER_THRESHOLD, lexicon: Lexicon | None = None
+) -> list[list[int]]:
+    """Group concerns a person would call the same, for agenda items.
 
-    Each group is built around one concern, the one most others resemble first: every other
-    member scores at least `threshold` against it, and resembles the group's first members
-    on average too (CORE_SHARE). Linking any two similar concerns instead (single linkage)
-    lets chains of near-misses merge unrelated groups: on 20,000 synthetic concerns it put
-    nearly all of them in one group. Every id appears in exactly one group, alone if nothing
-    matches it; groups are sorted largest first, then by smallest id, ids ascending inside.
-    Word rarity is taken from `items`: cluster one topic's concerns at a time and the words
-    naming the problem weigh little, so the place decides.
+    Each group is built around one concern, the one that resembles the most others: every
+    other member scores at least `threshold` against it and resembles its first members on
+    average too (CORE_SHARE). Linking any two similar concerns instead (single linkage) lets
+    chains of near-misses merge unrelated groups. Every id is in exactly one group, alone if
+    nothing matches it; groups are sorted largest first, then by smallest id, ids ascending
+    inside. Word rarity is taken from `items`.
     """
     check_threshold(threshold)
-    ids = [concern_id for concern_id, _ in items]
+    ids = [item.concern_id for item in items]
     if len(set(ids)) != len(ids):
         raise ValueError("each concern id may appear only once")
     if not items:
         return []
-    groups = _Graph.of(ids, [parse(text) for _, text in items], threshold).groups()
+    texts = [parse(item.text, lexicon) for item in items]
+    weight = weights_of(texts, lexicon)
+    graph = _Graph(items, texts, weight, threshold)
+    groups = [sorted(ids[n] for n in group) for group in graph.groups()]
     groups.sort(key=lambda g: (-len(g), g[0]))
     return groups
 
 
-@dataclass
+def similar_pairs(
+    items: Sequence[Candidate], *, threshold: float = CLUSTER_THRESHOLD, lexicon: Lexicon | None = None
+) -> list[tuple[int, int, float]]:
+    """Every pair of concerns scoring at least `threshold`, as (smaller id, larger id, score),
+    best first: the possible duplicates staff are shown."""
+    check_threshold(threshold)
+    if not items:
+        return []
+    texts = [parse(item.text, lexicon) for item in items]
+    graph = _Graph(items, texts, weights_of(texts, lexicon), threshold)
+    pairs = {
+        (min(items[a].concern_id, items[b].concern_id), max(items[a].concern_id, items[b].concern_id), found)
+        for a, near in enumerate(graph.near) for b, found in near.items()
+    }
+    return sorted(pairs, key=lambda p: (-p[2], p[0], p[1]))
+
+
 class _Graph:
-    """Distinct texts as nodes, with the scores of the pairs that reach the threshold."""
+    """The pairs that reach the threshold, found by blocking on what a match must share."""
 
-    nodes: list[ParsedText]
-    # Identical texts (after folding and filler) are one node: a petition copied by many
-    # residents would otherwise cost a comparison for every pair of copies.
-    members: dict[ParsedText, list[int]]
-    weights: dict[str, int]
-    neighbours: list[dict[int, float]]
-    threshold: float
-
-    @classmethod
-    def of(cls, ids: list[int], parsed: list[ParsedText], threshold: float) -> _Graph:
-        members: dict[ParsedText, list[int]] = {}
-        for concern_id, text in zip(ids, parsed, strict=True):
-            members.setdefault(text, []).append(concern_id)
-        df: Counter[str] = Counter(chain.from_iterable(text.words for text in parsed))
-        weights = {w: word_weight(count, len(parsed)) for w, count in df.items()}
-        graph = cls(list(members), members, weights, [{} for _ in members], threshold)
-        for block in graph._blocks(df).values():
-            if len(block) >= 2:
-                graph._link(block, df)
-        return graph
-
-    def _ranked(self, text: ParsedText, df: Counter[str]) -> list[str]:
-        # Rarest first: the one order all prefixes and encodings follow.
-        return sorted(text.words, key=lambda word: (df[word], word))
-
-    def _blocks(self, df: Counter[str]) -> dict[tuple[bool, str], list[int]]:
-        """Only nodes that could match are compared: those sharing a house or alley number
-        (texts_agree demands one) and, among texts without such numbers, those sharing a
-        prefix word. This keeps 20,000 concerns far from 200 million pairs."""
-        blocks: dict[tuple[bool, str], list[int]] = {}
-        for node, text in enumerate(self.nodes):
-            if text.numbers:
-                keys = [(True, number) for number in text.numbers]
-            else:
-                words = prefix_words(text.words, self.weights.__getitem__, lambda w: (df[w], w), self.threshold)
-                keys = [(False, word) for word in words]
-            for key in keys:
-                blocks.setdefault(key, []).append(node)
-        return blocks
-
-    def _link(self, block: list[int], df: Counter[str]) -> None:
-        """Record the exact score of every pair in `block` that reaches the threshold."""
-        strings = _encode([self._ranked(self.nodes[node], df) for node in block], self.weights)
-        # Under the bar in C (rapidfuzz turns the cutoff into a distance with its own rounding
-        # and drops pairs that sit exactly on it), then the exact score from the integers.
-        cutoff = max(self.threshold - 0.5, 0.0)
-        for position in range(len(block) - 1):
-            a = block[position]
-            rest = strings[position + 1 :]
-            hits = process.extract(
-                strings[position], rest, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=None
-            )
-            for _, ratio, offset in hits:
-                b = block[position + 1 + offset]
-                if b in self.neighbours[a] or not texts_agree(self.nodes[a], self.nodes[b]):
-                    continue
-                # The shared weight is an integer (see _encode): recover it, and compute the
-                # score exactly as weighted_dice does.
-                total = len(strings[position]) + len(rest[offset])
-                exact = 200.0 * round(ratio * total / 200.0) / total
-                if exact >= self.threshold:
-                    self.neighbours[a][b] = self.neighbours[b][a] = exact
+    def __init__(self, items: Sequence[Candidate], texts: list[ParsedText], weight: Weight, threshold: float) -> None:
+        self.items, self.texts, self.weight, self.threshold = items, texts, weight, threshold
+        self.near: list[dict[int, float]] = [{} for _ in texts]
+        least = least_said(threshold, 1.0)
+        blocks: dict[tuple[str, str], list[int]] = {}
+        for node, text in enumerate(texts):
+            # A match shares the rarest word they share, which is in the prefix of both (see
+            # prefix_words), and, for an alley, the alley: only nodes in one block are compared.
+            # Under a bar that agreeing places alone reach, every pair is.
+            words = prefix_words(text.words - text.names, weight, least) if least > 0 else [""]
+            for alley in alleys_of(text) or [""]:
+                for word in words:
+                    blocks.setdefault((alley, word), []).append(node)
+        for block in blocks.values():
+            for a, b in combinations(block, 2):
+                if b not in self.near[a]:
+                    found = self.score(a, b)
+                    if found >= threshold:
+                        self.near[a][b] = self.near[b][a] = found
 
     def score(self, a: int, b: int) -> float:
-        known = self.neighbours[a].get(b)
+        known = self.near[a].get(b)
         if known is not None:
             return known
-        if not texts_agree(self.nodes[a], self.nodes[b]):
-            return 0.0
-        return weighted_dice(self.nodes[a].words, self.nodes[b].words, self.weights.__getitem__)
+        return score(self.texts[a], self.texts[b], self.weight, metres_between(self.items[a], self.items[b]))
 
     def groups(self) -> list[list[int]]:
-        """Groups of concern ids, each grown around the node that would gather the most concerns."""
-        size = [len(self.members[text]) for text in self.nodes]
-        smallest = [min(self.members[text]) for text in self.nodes]
-        # Texts with no content word at all (only filler) resemble nothing and come last.
-        gathers = [
-            size[n] - 1 + sum(size[m] for m in self.neighbours[n]) if self.nodes[n].words else -1
-            for n in range(len(self.nodes))
-        ]
-        taken = [False] * len(self.nodes)
+        taken = [False] * len(self.texts)
+        # Texts with nothing said (only filler) resemble nothing and come last.
+        order = sorted(
+            range(len(self.texts)),
+            key=lambda n: (-len(self.near[n]) if self.texts[n].words else 1, self.items[n].concern_id),
+        )
         groups: list[list[int]] = []
-        for centre in sorted(range(len(self.nodes)), key=lambda n: (-gathers[n], smallest[n])):
+        for centre in order:
             if taken[centre]:
                 continue
             taken[centre] = True
-            if not self.nodes[centre].words:
-                # Two texts of nothing but filler are not the same concern: each stays alone.
-                groups.extend([concern_id] for concern_id in self.members[self.nodes[centre]])
-                continue
-            grown = self._grow(centre, taken, smallest.__getitem__)
-            groups.append(sorted(chain.from_iterable(self.members[self.nodes[n]] for n in grown)))
+            groups.append(self._grow(centre, taken))
         return groups
 
-    def _grow(self, centre: int, taken: list[bool], smallest: Callable[[int], int]) -> list[int]:
+    def _grow(self, centre: int, taken: list[bool]) -> list[int]:
         group = [centre]
-        near = self.neighbours[centre]
-        core_bar = self.threshold * CORE_SHARE
-        for other in sorted((n for n in near if not taken[n]), key=lambda n: (-near[n], smallest(n))):
-            # Resembling the centre is not enough: a concern about two problems resembles
-            # two groups' members and would, as a centre, gather both. A member must also
-            # resemble the group's first members on average (see CORE_SHARE).
+        near = self.near[centre]
+        bar = self.threshold * CORE_SHARE
+        for other in sorted((n for n in near if not taken[n]), key=lambda n: (-near[n], self.items[n].concern_id)):
             core = group[:CORE_SIZE]
-            if sum(self.score(other, member) for member in core) >= core_bar * len(core):
+            # And match half of them: two problems at one place share the place's part of the
+            # score (PLACE_SHARE) without being alike.
+            scores = [self.score(other, member) for member in core]
+            matching = sum(1 for found in scores if found >= self.threshold)
+            if sum(scores) >= bar * len(core) and 2 * matching >= len(core):
                 group.append(other)
                 taken[other] = True
         return group
-
-
-def _encode(texts: Sequence[Sequence[str]], weights: dict[str, int]) -> list[str]:
-    """Texts (words in one shared order) as strings whose fuzz.ratio is their weighted Dice.
-
-    One character per word, repeated by its weight: with the words in the same order in
-    every string, the longest common subsequence of two strings is exactly their shared
-    weight, and fuzz.ratio (2 * LCS / total length, in C) the weighted Dice score. Characters
-    are numbered per call so that a block of texts usually fits in one byte each, which
-    rapidfuzz compares about twice as fast as wider characters.
-    """
-    codes: dict[str, str] = {}
-
-    def code(word: str) -> str:
-        return codes.get(word) or codes.setdefault(word, _char(len(codes)))
-
-    return ["".join(code(w) * weights[w] for w in words) for words in texts]
-
-
-def _char(number: int) -> str:
-    # Printable from "!" on; any valid code point would do, so skip the surrogate block.
-    code = 0x21 + number
-    return chr(code + 0x800 if code >= 0xD800 else code)

@@ -1,484 +1,336 @@
-"""Finding concerns that say the same thing.
+"""Finding concerns that a person would call the same: the same problem at the same place.
 
-Used twice: at intake, open concerns of the same meeting and area that look like the one
-being written are offered, so the resident can support one instead of filing a duplicate;
-and before a meeting, concerns are grouped so that one agenda item can answer several.
+Used by the resident's dialogue (before confirming, open concerns of the meeting that say
+the same are offered to support instead), by the staff's concern view (possible
+duplicates, to merge) and by the agenda (groups: bot.domain.clustering). All three score a
+pair with `score()` below, so what the resident is offered, what staff are shown and what
+the agenda groups agree.
 
-"The same thing" is judged on words, not meaning. Texts are compared as sets of content
-words (folded, filler removed), so diacritics, case, punctuation and word order do not
-count. A word weighs by how rare it is among the concerns being compared (IDF): among one
-area's concerns the street and alley appear everywhere, so they weigh little and the words
-naming the problem ("đèn", "rác", "ngập") decide. The score is the weighted Dice overlap,
-0-100: twice the weight of the shared words over the weight of both texts.
-
-House and alley numbers are identifiers, checked apart from the score (texts_agree): alley 48
-is not alley 84, and a numbered place is not a whole street.
-
-Folding merges words (đèn/đến -> den, chợ/chó/cho -> cho, ổ/ở/ô -> o, tổ/to -> to), so the
-filler list leaves out any folded word that also spells a word that matters here.
+A text is read by bot.domain.similar_text into what it says (words, synonyms made one) and
+where (places' names, alley and house numbers). A pair scores, 0-100:
+- 0 when the places clash: another alley number ("hẻm 12" is not "hẻm 21"), an alley
+  against no alley, other street names, another khu phố or tổ written in the text;
+- otherwise PLACE_SHARE of the score is how well the places agree (names found in the other
+  text, the same alley number, locations within a short distance) and the rest is the
+  weighted Dice overlap of what they say, a word weighing by how rare it is among the
+  concerns compared (IDF): "đèn" decides more than "sửa". A pair that names no place at all
+  is judged on what it says alone.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import accumulate, chain
+from itertools import chain
+from operator import attrgetter
 
+from rapidfuzz.distance import Levenshtein
 
-from bot.domain.textnorm import fold
-
-# Defaults, on the 0-100 scale of Match.score; tests/test_similar.py pins what they let
-# through and what they keep out.
-FIND_THRESHOLD = 60.0
-# A group is built around one concern that every member resembles (see cluster()), not
-# chained through near-misses, so the bar can be the same as for the lookup.
-CLUSTER_THRESHOLD = 60.0
-
-# Multi-word filler, removed before single words so that "ở tổ dân phố" loses "tổ dân phố"
-# before "ở tổ" could be read as "ô tô". Each is something any concern could say, whatever
-# its subject.
-_STOP_PHRASES: tuple[str, ...] = (
-    "uy ban nhan dan",
-    "co quan chuc nang",
-    "to dan pho",
-    "chinh quyen",
-    "dia phuong",
-    "de nghi",
-    "kien nghi",
-    "vui long",
-    "khu pho",
-    "khu vuc",
-    "nguoi dan",
-    "ba con",
-    "chung toi",
-    "hien nay",
-    "tinh trang",
-    "van de",
-    "thuong xuyen",
-    "phan anh",
-    "giai quyet",
-    "xem xet",
-    "kinh gui",
-    "cam on",
-    "xay ra",
-    "nhieu lan",
+from bot.domain.lexicon import Lexicon, load_lexicon
+from bot.domain.similar_text import (
+    WEAK,
+    ParsedText,
+    Run,
+    initials,
+    is_acronym,
 )
 
-# Single filler syllables. Left out on purpose although they are filler too: "cho" (chợ,
-# chó), "den" (đèn), "toi" (tối), "the" (thẻ), "anh" (ánh sáng), "ong" (Ông Ích Khiêm),
-# "ba" (three), "so" (sổ đỏ), "xuong" (xuống cấp), "ma" (ma túy), "khi" (khí thải), "ve"
-# (vệ sinh), "thang" (Lãnh Binh Thăng). In on purpose although they also spell a word:
-# "chua" (chưa, far more often than the "chữa" of "chữa cháy", whose "cháy" stays) and
-# "roi" (rồi, far more often than "rơi").
-_STOP_SINGLE: frozenset[str] = frozenset(
-    """
-    a ai bi cac chua co cua da dang duoc em giup hon khong kinh la lam lau len mong mot nao
-    nay nhe nhieu nhu nhung o phai phuong qua ra rat roi sao se som tai thi to trong tren
-    ubnd va vao vay voi xin
-    """.split()
-)
+# On the 0-100 scale of Match.score; tests/test_similar.py pins what they let through, and
+# bench/similarity.py measures them (bench/RESULTS.md).
+FIND_THRESHOLD = 55.0
+CLUSTER_THRESHOLD = 55.0
+# How much of a score the agreement of places is: with the same place, sharing a third of
+# what they say (weighted) reaches the threshold; without any place, three fifths.
+PLACE_SHARE = 0.4
+# How much of `said_alike` is the share of the shorter text the longer says too (the rest
+# is Dice).
+OVERLAP_SHARE = 0.5
+# About one rare word of the lexicon (see weights_of).
+OVERLAP_FLOOR = 3.0
+# How well the places agree when one text names a place and the other none.
+UNSAID_PLACE = 0.25
+# Places are compared when the agreement is at least this (else they clash).
+PLACE_AGREES = 0.5
+# Two residents' locations this close (metres) are the same place; within NEAR, nearly.
+SAME_SPOT_M = 60.0
+NEAR_M = 200.0
+NEAR_SPOT = 0.8
+# What a kind of word weighs, times its rarity: a word of the lexicon's synonym groups names
+# what residents complain about; a word it does not know is as often a turn of phrase; a
+# light group says how things are (see synonyms.toml, [weights]).
+_KNOWN = 1.0
+_UNKNOWN = 0.6
+_LIGHT = 0.35
+# The rarity of words is estimated on at most this many candidates, spread evenly: enough
+# for the orders of magnitude a logarithm keeps, and cheap among 20,000.
+SAMPLE_SIZE = 512
 
-# Compounds whose first syllable folds onto a filler ("ở", "và"): kept as one word so that
-# "ổ gà" (pothole), "ô tô" (car), "ô nhiễm" and "va chạm" survive; "ô tô" then also equals
-# "oto", as it is often typed.
-_COMPOUNDS: dict[str, frozenset[str]] = {
-    "o": frozenset({"to", "ga", "voi", "nhiem"}),
-    "va": frozenset({"cham"}),
-}
-# How a compound is spelled in folded text, to look for it there.
-_SPELLED: dict[str, str] = {a + b: f"{a} {b}" for a, rest in _COMPOUNDS.items() for b in rest}
 
-# "hư 2 tuần nay", "hơn một tháng", "mấy ngày": how long, not what or where. Dropped whole:
-# the number would otherwise stop a match with the same place (see texts_agree), and the unit
-# would count as a word of the concern ("năm nay" alone stays: it is not a duration).
-_UNITS: frozenset[str] = frozenset({"tuan", "thang", "ngay", "nam", "gio", "phut", "tieng", "h"})
-_COUNTS: frozenset[str] = frozenset(
-    {"mot", "hai", "ba", "bon", "nam", "sau", "bay", "tam", "chin", "muoi", "may", "vai", "nua", "ca"}
-)
-# ... unless a word that introduces a place comes first: "hẻm 48 tháng nào cũng ngập".
-_PLACE_BEFORE_NUMBER: frozenset[str] = frozenset(
-    {"hem", "kiet", "ngo", "ngach", "so", "nha", "to", "lo", "lop", "phong", "duong"}
-)
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A concern to compare: its text as written (or folded), area and location."""
 
-# Administrative units followed by their number ("khu phố 3", "tổ 5", "KP 3") become one
-# word, "kp3", "tdp5": residents add their own khu phố in passing, so these are not scored
-# like the words of the concern, only checked for a clash (see texts_agree).
-_AREA_CODES: dict[tuple[str, ...], str] = {
-    ("to", "dan", "pho"): "tdp",
-    ("khu", "pho"): "kp",
-    ("to",): "tdp",
-    ("tdp",): "tdp",
-    ("kp",): "kp",
-    ("phuong",): "p",
-    ("quan",): "q",
-    ("ap",): "ap",
-    ("thon",): "thon",
-}
-_AREA_CODE = re.compile(r"(?:tdp|kp|p|q|ap|thon)\d+")
-# A number keywords() keeps whatever follows: after a word that introduces a house or alley.
-_CERTAIN_NUMBER = re.compile(r"(?:^| )(?:hem|so|nha|kiet|ngo|ngach) \d")
-# The same in texts joined by " \n " (see _Joined): every word has a space before it there.
-_CERTAIN_NUMBERS = re.compile(r" (?:hem|so|nha|kiet|ngo|ngach) \d")
-
-_AREA_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-for _words, _code in sorted(_AREA_CODES.items(), key=lambda item: -len(item[0])):
-    _AREA_BY_FIRST.setdefault(_words[0], []).append((_words[1:], _code))
-_PHRASE_TAILS: dict[str, list[tuple[str, ...]]] = {}
-for _phrase in sorted(_STOP_PHRASES, key=lambda p: -len(p.split())):
-    _first, *_tail = _phrase.split()
-    _PHRASE_TAILS.setdefault(_first, []).append(tuple(_tail))
-# Words that may start something longer than themselves; all others are looked at alone.
-_SPECIAL: frozenset[str] = frozenset(_AREA_BY_FIRST) | frozenset(_PHRASE_TAILS) | frozenset(_COMPOUNDS) | _COUNTS
-
-# A group's member must resemble the group's centre at the threshold, and the centre and
-# its first members (up to CORE_SIZE, the ones most like the centre) on average at this
-# share of it. Rewordings of one problem resemble each other at 55-75 even when only the
-# centre clears 60; a concern that names two problems ("đèn hư, rác không thu gom")
-# resembles the other problem's concerns at 30-45, and is kept out of one of the groups.
-CORE_SHARE = 0.85
-CORE_SIZE = 8
-
-# For the lookup without an index, the rarity of words is estimated on at most this many
-# candidates, spread evenly: splitting all 20,000 would spend the time budget, and the
-# weights (rounded logarithms) only need orders of magnitude.
-_DF_SAMPLE = 512
-# From how many candidates on a lookup without a number first sets aside, in one pass, the
-# texts that have one (see find_similar): below, testing the texts found one by one is
-# cheaper.
-_NUMBERED_FIRST = 2000
+    concern_id: int
+    text: str
+    area_id: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
     concern_id: int
     score: float
+    # How far the concern's area is from the resident's: 0 the same, 1 the same parent
+    # (khu phố), 2 and more further (the whole ward).
+    nearness: int = 0
 
 
-def stop_words() -> frozenset[str]:
-    """Folded filler words and phrases ignored when comparing concerns."""
-    return _STOP_SINGLE | frozenset(_STOP_PHRASES)
-
-
-def keywords(folded: str) -> tuple[str, ...]:
-    """Content words of an already folded text, in order.
-
-    Filler and durations are dropped, "ổ gà"-like compounds joined ("oga"), numbered
-    administrative units coded ("khu phố 3" -> "kp3").
-    """
-    words = folded.split()
-    n = len(words)
-    kept: list[str] = []
-    i = 0
-    # Most words are plain; only those that can start something longer take the slow path.
-    # This runs for every candidate a lookup looks at.
-    while i < n:
-        word = words[i]
-        if word in _SPECIAL or word.isdigit():
-            i += _special(words, i, kept)
-        else:
-            if word not in _STOP_SINGLE:
-                kept.append(word)
-            i += 1
-    return tuple(kept)
-
-
-def _special(words: list[str], i: int, kept: list[str]) -> int:
-    """Handle words[i], which may start a longer form; returns how many words it used."""
-    n = len(words)
-    word = words[i]
-    for tail, code in _AREA_BY_FIRST.get(word, ()):
-        end = i + 1 + len(tail)
-        if end < n and words[end].isdigit() and tuple(words[i + 1 : end]) == tail:
-            kept.append(code + words[end])
-            return 2 + len(tail)
-    for tail in _PHRASE_TAILS.get(word, ()):
-        if tuple(words[i + 1 : i + 1 + len(tail)]) == tail:
-            return 1 + len(tail)
-    following = words[i + 1] if i + 1 < n else ""
-    # "ở tổ 5" is a place, not a car: a compound never swallows a word before a number.
-    if following in _COMPOUNDS.get(word, ()) and not (i + 2 < n and words[i + 2].isdigit()):
-        kept.append(word + following)
-        return 2
-    previous = words[i - 1] if i > 0 else ""
-    counts = (word in _COUNTS and not (word == "may" and previous == "xe")) or (
-        word.isdigit() and previous not in _PLACE_BEFORE_NUMBER
-    )
-    if counts and following in _UNITS:
-        return 2
-    # "3 lần" (three times): the count goes, "lần" stays, being also "lấn" (lấn chiếm).
-    if counts and following == "lan":
-        return 1
-    if word not in _STOP_SINGLE:
-        kept.append(word)
-    return 1
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedText:
-    """A folded text as compared: its scored words and its identifiers."""
-
-    words: frozenset[str]  # with house and alley numbers, without area codes
-    numbers: frozenset[str]  # house and alley numbers ("48a" too: any word with a digit)
-    areas: frozenset[str]  # numbered administrative units: "kp3", "tdp5"
-
-
-@lru_cache(maxsize=8192)
-def parse(folded: str) -> ParsedText:
-    # Cached: lookups at intake compare against the same open concerns again and again, and
-    # the rarity sample of find_similar is the same texts each time.
-    words = frozenset(keywords(folded))
-    ids = [w for w in words if not w.isalpha()]
-    if not ids:
-        return ParsedText(words, frozenset(), frozenset())
-    areas = frozenset(w for w in ids if _AREA_CODE.fullmatch(w))
-    return ParsedText(words - areas, frozenset(ids) - areas, areas)
-
-
-def texts_agree(a: ParsedText, b: ParsedText) -> bool:
-    # Alley 48 is not alley 84; and a numbered place is not a whole street or a landmark:
-    # to someone who wrote "đường Tân Hóa", "hẻm 48 Tân Hóa" may be any of its alleys.
-    # Without the second rule one unnumbered concern sharing a long common phrase ("xe ô tô
-    # đậu hai bên gây cản trở đi lại") gathered that complaint from every alley of the ward.
-    if bool(a.numbers) != bool(b.numbers) or (a.numbers and a.numbers.isdisjoint(b.numbers)):
-        return False
-    # Areas are added in passing and often left out: only a clash counts.
-    return not (a.areas and b.areas and a.areas.isdisjoint(b.areas))
-
-
-def word_weight(df: int, pool: int) -> int:
-    # Smoothed IDF in half units, rounded: integer weights let cluster() compute the very
-    # same score in C (see _encode), and half a unit is finer than the estimate deserves.
-    # A word every text has weighs 1; in a pool of two, a word one text lacks weighs 2.
-    return 1 + round(2.0 * math.log((1 + pool) / (1 + df)))
-
-
-class _Weights:
-    """Word weights for one pool of texts, each computed once."""
-
-    def __init__(self, df: Callable[[str], int], pool: int) -> None:
-        self._df = df
-        self._pool = pool
-        self._cache: dict[str, int] = {}
-
-    def __call__(self, word: str) -> int:
-        weight = self._cache.get(word)
-        if weight is None:
-            weight = self._cache[word] = word_weight(self._df(word), self._pool)
-        return weight
-
-
-def weighted_dice(a: frozenset[str], b: frozenset[str], weight: Callable[[str], int]) -> float:
-    total = sum(map(weight, a)) + sum(map(weight, b))
-    return 200.0 * sum(map(weight, a & b)) / total if total else 0.0
-
-
-def _need(total: float, threshold: float) -> float:
-    """The least weight a text of weight `total` shares with any text it scores >= threshold with.
-
-    From 2 * shared / (total + other) >= t and shared <= other. The margin keeps a pair
-    that sits exactly on the threshold despite float rounding.
-    """
-    t = threshold / 100.0
-    return t * total / (2.0 - t) - 1e-9
-
-
-def prefix_words(
-    words: Iterable[str], weight: Callable[[str], int], rank: Callable[[str], tuple[int, str]], threshold: float
-) -> list[str]:
-    """The rarest words of a text, up to where the rest weighs less than _need.
-
-    What a matching text shares cannot lie entirely after the prefix, so only texts holding
-    a prefix word need scoring. Two texts whose prefixes follow the same `rank` even share a
-    prefix word: the rarest word they share is in both prefixes.
-    """
-    ranked = sorted(words, key=rank)
-    left = sum(map(weight, ranked))
-    need = _need(left, threshold)
-    prefix: list[str] = []
-    for word in ranked:
-        if left < need:
-            break
-        prefix.append(word)
-        left -= weight(word)
-    return prefix
-
-
-def _needles(
-    text: ParsedText, weight: Callable[[str], int], rank: Callable[[str], tuple[int, str]], threshold: float
-) -> Iterable[str]:
-    """Words of which any text matching `text` holds at least one."""
-    # A match shares a house or alley number (texts_agree), and those are rare.
-    return text.numbers or prefix_words(text.words, weight, rank, threshold)
+Weight = Callable[[str], float]
+_TEXT = attrgetter("text")
+_KEY = attrgetter("key")
 
 
 def check_threshold(threshold: float, limit: int | None = None) -> None:
-    # Zero would let every pair match, and the pruning above needs a positive bar.
+    # Zero would let every pair match, and the pruning below needs a positive bar.
     if not 0.0 < threshold <= 100.0:
         raise ValueError(f"threshold must be in (0, 100], got {threshold}")
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
 
 
-def _best(
-    query: ParsedText,
-    candidates: Iterable[tuple[int, ParsedText]],
-    weight: Callable[[str], int],
-    limit: int,
-    threshold: float,
-) -> list[Match]:
-    matches: list[Match] = []
-    for concern_id, text in candidates:
-        if texts_agree(query, text):
-            score = weighted_dice(query.words, text.words, weight)
-            if score >= threshold:
-                matches.append(Match(concern_id, score))
-    matches.sort(key=lambda m: (-m.score, m.concern_id))
-    return matches[:limit]
+def word_weight(df: int, pool: int) -> float:
+    """Smoothed IDF: a word every text has weighs 1, a rare one up to 1 + log(pool)."""
+    return 1.0 + math.log((1 + pool) / (1 + df))
+
+
+class _Weights(dict[str, float]):
+    """Word weights, each computed on first use; read with map(weights.__getitem__), in C."""
+
+    def __init__(self, df: Callable[[str], int], pool: int, lexicon: Lexicon) -> None:
+        super().__init__()
+        self._df, self._pool, self._groups, self._light = df, pool, lexicon.groups, lexicon.light
+
+    def __missing__(self, word: str) -> float:
+        light = word in self._light or word.endswith(WEAK)
+        kind = _LIGHT if light else _KNOWN if word in self._groups else _UNKNOWN
+        found = self[word] = kind * word_weight(self._df(word), self._pool)
+        return found
+
+
+def weights_from(df: Callable[[str], int], pool: int, lexicon: Lexicon | None = None) -> Weight:
+    """Word weights from document frequencies in a pool: rarity, times how much the kind of
+    word says (see _KNOWN, _UNKNOWN, _LIGHT)."""
+    return _Weights(df, pool, lexicon or load_lexicon()).__getitem__
+
+
+def weights_of(texts: Sequence[ParsedText], lexicon: Lexicon | None = None) -> Weight:
+    """Word weights for a pool of texts (a sample of it beyond SAMPLE_SIZE)."""
+    step = -(-len(texts) // SAMPLE_SIZE) if texts else 1
+    sample = texts[::step]
+    df: Counter[str] = Counter(chain.from_iterable(t.words for t in sample))
+    return weights_from(df.__getitem__, len(sample), lexicon)
+
+
+def weighted_dice(a: frozenset[str], b: frozenset[str], weight: Weight) -> float:
+    """0-1: twice the weight of what both have over the weight of each."""
+    total = sum(map(weight, a)) + sum(map(weight, b))
+    return 2.0 * sum(map(weight, a & b)) / total if total else 0.0
+
+
+def said_alike(a: frozenset[str], b: frozenset[str], weight: Weight) -> float:
+    """0-1: how much two texts say alike, the mean of their weighted Dice overlap and of the
+    share of the shorter one the longer says too. A long letter and a short line about the
+    same lamp share little of the letter; Dice alone would call them different."""
+    return said_from(sum(map(weight, a & b)), sum(map(weight, a)), sum(map(weight, b)))
+
+
+def said_from(shared: float, wa: float, wb: float) -> float:
+    """said_alike from the weight both texts share and the weight of each."""
+    if wa <= 0 or wb <= 0:
+        return 0.0
+    # A text that says almost nothing ("hẻm 77 hư hỏng") is not wholly contained in every
+    # text about its place: the shorter text counts as weighing at least OVERLAP_FLOOR.
+    return OVERLAP_SHARE * shared / max(min(wa, wb), OVERLAP_FLOOR) + (1.0 - OVERLAP_SHARE) * 2.0 * shared / (wa + wb)
+
+
+# --- places ------------------------------------------------------------------------------
+
+
+def _same_syllable(a: str, b: str) -> bool:
+    # One typo in a longer syllable ("Phụg" for "Phụng"); short ones differ by one letter
+    # too often ("hoa", "hòa", "hóa" are one fold, but "ba" and "bà" are not the same place).
+    return a == b or (min(len(a), len(b)) >= 4 and Levenshtein.distance(a, b, score_cutoff=1) <= 1)
+
+
+def _runs_meet(a: Run, b: Run) -> bool:
+    if a == b:
+        return True
+    if is_acronym(a) or is_acronym(b):
+        short, long = (a, b) if is_acronym(a) else (b, a)
+        return short[0] == (initials(long) if not is_acronym(long) else long[0])
+    if len(a) > len(b):
+        a, b = b, a
+    # A shorter name inside a longer one ("lac long" in "lac long quan"): typed without the
+    # syllable the lexicon took for filler.
+    if len(a) < 2 and len(b) >= 2:
+        return False
+    return any(all(_same_syllable(x, y) for x, y in zip(a, b[i : i + len(a)])) for i in range(len(b) - len(a) + 1))
+
+
+def _kind(text: ParsedText, run: Run) -> str:
+    """The kind of place `run` is in `text`: "" for a street, "truong" for a school, …"""
+    return next((kind for theirs, kind in text.landmarks if theirs == run), "")
+
+
+def _run_in(run: Run, kind: str, other: ParsedText) -> bool:
+    """Whether `other` names this place: among its places, or among its words unrecognised.
+
+    A school and a crossing of one name are two places; a street and either may be one.
+    """
+    for theirs in other.places:
+        if _runs_meet(run, theirs):
+            other_kind = _kind(other, theirs)
+            if not (kind and other_kind and kind != other_kind):
+                return True
+    if is_acronym(run):
+        return False
+    # Syllables of a place of another kind in `other` are that place, not this one.
+    taken = {s for theirs, other_kind in other.landmarks if kind and other_kind != kind for s in theirs}
+    present = sum(1 for syllable in run if syllable in other.syllables and syllable not in taken)
+    return present == len(run) or (len(run) >= 3 and present >= len(run) - 1)
+
+
+def _cover(text: ParsedText, other: ParsedText) -> float:
+    return sum(1 for run in text.places if _run_in(run, _kind(text, run), other)) / len(text.places)
+
+
+def place_agreement(a: ParsedText, b: ParsedText) -> float | None:
+    """0-1 how well the places' names agree; None when neither text says where."""
+    if a.places and b.places:
+        return (_cover(a, b) + _cover(b, a)) / 2.0
+    one, other = (a, b) if a.places else (b, a)
+    if not one.places:
+        return None
+    cover = _cover(one, other)
+    # The other text names no place: it may be the same street, or any other.
+    return cover if cover > 0 else UNSAID_PLACE
+
+
+def alleys_of(text: ParsedText) -> frozenset[str]:
+    return text.alleys
+
+
+def numbers_agree(a: ParsedText, b: ParsedText) -> bool | None:
+    """False on a clash, True when an alley or house number is shared, None when neither has one."""
+    alleys_a, alleys_b = alleys_of(a), alleys_of(b)
+    # Alley 48 is not alley 84; and an alley is not a whole street or a landmark: to someone
+    # who wrote "đường Tân Hóa", "hẻm 48 Tân Hóa" may be any of its alleys.
+    if bool(alleys_a) != bool(alleys_b) or (alleys_a and alleys_a.isdisjoint(alleys_b)):
+        return False
+    houses_a, houses_b = a.numbers - alleys_a, b.numbers - alleys_b
+    if houses_a and houses_b and houses_a.isdisjoint(houses_b):
+        return False
+    # Areas are added in passing and often left out: only a clash counts.
+    if a.areas and b.areas and a.areas.isdisjoint(b.areas):
+        return False
+    return True if (alleys_a & alleys_b or houses_a & houses_b) else None
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _spot(metres: float | None) -> float | None:
+    """How well two locations this far apart agree as places, or None if not near."""
+    if metres is None:
+        return None
+    if metres <= SAME_SPOT_M:
+        return 1.0
+    return NEAR_SPOT if metres <= NEAR_M else None
+
+
+# --- the score ----------------------------------------------------------------------------
+
+
+def score(
+    a: ParsedText, b: ParsedText, weight: Weight, metres: float | None = None, at_least: float = 0.0,
+    said: float | None = None,
+) -> float:
+    """0-100: how surely a person would call these two concerns the same (see the module).
+
+    A pair that cannot reach `at_least` may score 0 without its places being compared;
+    `said` is their said_alike if the caller knows it.
+    """
+    if said is None:
+        # Each text's words are without its own places' names already.
+        said = said_alike(a.words - b.names, b.words - a.names, weight)
+    if 100.0 * (PLACE_SHARE + (1.0 - PLACE_SHARE) * said) < at_least:
+        return 0.0
+    numbers = numbers_agree(a, b)
+    if numbers is False:
+        return 0.0
+    place = place_agreement(a, b)
+    if a.places and b.places and place is not None and place < PLACE_AGREES:
+        return 0.0
+    if numbers:
+        place = 1.0
+    spot = _spot(metres)
+    if spot is not None:
+        place = max(place or 0.0, spot)
+    if place is None:
+        return 100.0 * said
+    return 100.0 * (PLACE_SHARE * place + (1.0 - PLACE_SHARE) * said)
+
+
+def least_said(threshold: float, place: float | None) -> float:
+    """The least `said_alike` with which a pair whose places agree at `place` reaches `threshold`."""
+    if place is None:
+        return threshold / 100.0
+    return max(threshold / 100.0 - PLACE_SHARE * place, 0.0) / (1.0 - PLACE_SHARE)
+
+
+def _said_at_most(rest: float, total: float) -> float:
+    """The most `said_alike` a text of weight `total` can reach sharing a weight of at most `rest`."""
+    return OVERLAP_SHARE * min(1.0, rest / OVERLAP_FLOOR) + (1.0 - OVERLAP_SHARE) * 2.0 * rest / (total + rest)
+
+
+def prefix_words(words: Iterable[str], weight: Weight, least: float) -> list[str]:
+    """The rarest words of a text, up to where the rest cannot make `said_alike` reach `least`.
+
+    What a matching text shares cannot lie entirely after the prefix, so only texts holding
+    a prefix word need scoring.
+    """
+    ranked = sorted(words, key=lambda w: (-weight(w), w))
+    total = left = sum(map(weight, ranked))
+    prefix: list[str] = []
+    for word in ranked:
+        if _said_at_most(left, total) < least - 1e-9:
+            break
+        prefix.append(word)
+        left -= weight(word)
+    return prefix
+
+
+def metres_between(a: Candidate, b: Candidate) -> float | None:
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return None
+    return distance_m(a.latitude, a.longitude, b.latitude, b.longitude)  # type: ignore[arg-type]
 
 
 def find_similar(
-    query: str,
-    candidates: Sequence[tuple[int, str]],
-    *,
-    limit: int = 3,
-    threshold: float = FIND_THRESHOLD,
+    query: Candidate | str, candidates: Sequence[Candidate | tuple[int, str]], **options: object
 ) -> list[Match]:
-    """Candidates that say what `query` says, best first (ties: smaller id first).
+    """bot.domain.similar_lookup.find_similar, also taking (concern id, text) pairs as
+    candidates, as callers written before it did (a branch's web queue)."""
+    # Imported here: the lookup is built on this module.
+    from bot.domain.similar_lookup import find_similar as lookup
 
-    `query` is raw or folded text; `candidates` are (concern_id, folded text), typically the
-    open concerns of the same meeting and area. Word rarity is taken from the candidates (a
-    sample of them beyond 512), so the same pair can score differently among other
-    candidates.
-    """
-    check_threshold(threshold, limit)
-    query_text = parse(fold(query))
-    if not query_text.words or not candidates:
-        return []
-    texts = [text for _, text in candidates]
-    sample = [parse(t) for t in texts[:: -(-len(texts) // _DF_SAMPLE)]]
-    df: Counter[str] = Counter(chain.from_iterable(t.words for t in sample))
-    # The query is one more text of the pool, as in SimilarityIndex.find.
-    df.update(query_text.words)
-    weight = _Weights(df.__getitem__, len(sample) + 1)
-    needles = _needles(query_text, weight, lambda w: (df[w], w), threshold)
-    forms = list(chain(needles, (_SPELLED[w] for w in needles if w in _SPELLED)))
-    joined = _Joined(texts)
-    # Only candidates holding a needle can match; before splitting one, cheap tests that only
-    # ever drop texts that cannot match. A query without a house or alley number cannot
-    # match a text with one (texts_agree), and "hẻm 48", "số 12" are numbers keywords() keeps.
-    has_number = None if query_text.numbers else _CERTAIN_NUMBER.search
-    if has_number is not None and len(texts) > _NUMBERED_FIRST:
-        # When the needles are common words (a query naming a street and a problem, no
-        # number), most texts hold one, and most of those hold a number: one regex pass
-        # over all texts finds those at less than the cost of testing each one found.
-        holding = _holding(_Joined(texts, skip=joined.numbered()), forms)
-    else:
-        holding = _holding(joined, forms)
-    # The query words found among a candidate's raw words weigh at least what the two share.
-    need = _need(sum(map(weight, query_text.words)), threshold)
-    query_weight = {w: weight(w) for w in query_text.words}
-    compounds = [(w, weight(w), f" {_SPELLED[w]} ") for w in query_text.words if w in _SPELLED]
-    shortlist: list[tuple[int, ParsedText]] = []
-    for index in holding:
-        text = texts[index]
-        tokens = text.split()
-        bound = sum(map(query_weight.__getitem__, query_text.words.intersection(tokens)))
-        if compounds:
-            padded = f" {text} "
-            bound += sum(w for word, w, spelled in compounds if word not in tokens and spelled in padded)
-        if bound >= need and (has_number is None or not has_number(text)):
-            shortlist.append((candidates[index][0], parse(text)))
-    return _best(query_text, shortlist, weight, limit, threshold)
-
-
-class _Joined:
-    """Texts joined into one string, so that scans over all of them run in C.
-
-    Splitting 20,000 texts in Python, or a regex starting with \\b (which disables the fast
-    literal search), takes longer than the whole lookup may.
-    """
-
-    def __init__(self, texts: Sequence[str], skip: set[int] | frozenset[int] = frozenset()) -> None:
-        self.indices = [i for i in range(len(texts)) if i not in skip] if skip else range(len(texts))
-        kept = [texts[i] for i in self.indices] if skip else texts
-        self.text = " " + " \n ".join(kept) + " "
-        # Where each text's first character is.
-        self.begins = list(accumulate((len(t) + 3 for t in kept[:-1]), initial=1))
-
-    def position(self, offset: int) -> int:
-        """The number, among the joined texts, of the one holding `offset`."""
-        return bisect_right(self.begins, offset) - 1
-
-    def numbered(self) -> set[int]:
-        """Indices of the texts with a number keywords() always keeps (see _CERTAIN_NUMBER)."""
-        return {self.indices[self.position(found.start() + 1)] for found in _CERTAIN_NUMBERS.finditer(self.text)}
-
-
-def _holding(joined: _Joined, forms: Iterable[str]) -> set[int]:
-    """Indices of the joined texts in which any of `forms` occurs as whole words."""
-    text, begins = joined.text, joined.begins
-    found: set[int] = set()
-    for form in forms:
-        pattern = f" {form} "
-        offset = text.find(pattern)
-        while offset != -1:
-            position = joined.position(offset + 1)
-            found.add(position)
-            # The rest of this text cannot add anything: go on from the next one.
-            offset = text.find(pattern, begins[position + 1] - 1) if position + 1 < len(begins) else -1
-    return {joined.indices[position] for position in found}
-
-
-class SimilarityIndex:
-    """Concerns kept folded, split and indexed by word, for repeated lookups."""
-
-    def __init__(self, items: Iterable[tuple[int, str]] = ()) -> None:
-        self._texts: dict[int, ParsedText] = {}
-        # Which concerns hold each word; its size is the word's document frequency.
-        self._postings: dict[str, set[int]] = {}
-        for concern_id, text in items:
-            self.add(concern_id, text)
-
-    def __len__(self) -> int:
-        return len(self._texts)
-
-    def __contains__(self, concern_id: object) -> bool:
-        return concern_id in self._texts
-
-    def add(self, concern_id: int, text: str) -> None:
-        """Index a concern's text (raw or folded); adding an indexed id replaces its text."""
-        if concern_id in self._texts:
-            self.remove(concern_id)
-        parsed = parse(fold(text))
-        self._texts[concern_id] = parsed
-        for word in parsed.words:
-            self._postings.setdefault(word, set()).add(concern_id)
-
-    def remove(self, concern_id: int) -> None:
-        """Forget a concern; KeyError if it is not indexed."""
-        for word in self._texts.pop(concern_id).words:
-            holders = self._postings[word]
-            holders.discard(concern_id)
-            if not holders:
-                del self._postings[word]
-
-    def find(self, query: str, limit: int = 3, threshold: float = FIND_THRESHOLD) -> list[Match]:
-        """Indexed concerns that say what `query` (raw or folded) says, best first."""
-        check_threshold(threshold, limit)
-        query_text = parse(fold(query))
-        if not query_text.words or not self._texts:
-            return []
-        postings = self._postings
-
-        def df(word: str) -> int:
-            return len(postings.get(word, ())) + (word in query_text.words)
-
-        weight = _Weights(df, len(self._texts) + 1)
-        needles = _needles(query_text, weight, lambda w: (df(w), w), threshold)
-        ids = set().union(*(postings.get(w, ()) for w in needles))
-        return _best(query_text, ((i, self._texts[i]) for i in ids), weight, limit, threshold)
+    items = [c if isinstance(c, Candidate) else Candidate(c[0], c[1]) for c in candidates]
+    return lookup(query, items, **options)  # type: ignore[arg-type]

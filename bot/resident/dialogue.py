@@ -23,6 +23,7 @@ import aiosqlite
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.areas import AreaTree, TopicList
+from bot.domain.lexicon import lexicon_for
 from bot.domain.messages import Inbound, InboundKind, Reply
 from bot.domain.textnorm import clean, fold
 from bot.outbox.codec import decode_body, encode_body
@@ -108,6 +109,7 @@ class Intake:
         self.catalog = catalog or Catalog.load()
         self.areas = AreaTree(settings)
         self.topics = TopicList(settings)
+        self.lexicon = lexicon_for(settings)
         self.flood = FloodGuard(settings.limits.messages_per_minute)
         self.roles = Roles(settings)
 

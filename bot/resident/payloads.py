@@ -41,6 +41,7 @@ class StepAction(StrEnum):
     EDIT = "edit"
     CANCEL = "x"
     SUPPORT = "sup"
+    NOT_SIMILAR = "nsim"
 
 
 @dataclass(frozen=True)

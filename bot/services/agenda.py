@@ -1,6 +1,6 @@
 """The chair's agenda: items built from similar concerns, ordered, edited, turned into a document.
 
-Suggested items come from similarity clusters within each topic; staff can then include,
+Suggested items come from similarity clusters of the whole meeting; staff can then include,
 exclude, reorder, rename, retime, and move concerns between items. Order: by topic (as the
 config lists them), then by the number of residents behind each item.
 """
@@ -13,9 +13,11 @@ from bot.clock import Clock, format_local
 from bot.config import Settings
 from bot.documents.records import AgendaConcern, AgendaDocument, AgendaEntry
 from bot.domain.areas import AreaTree, TopicList
-from bot.domain.clustering import cluster
+from bot.domain.clustering import cluster, similar_pairs
+from bot.domain.lexicon import lexicon_for
 from bot.domain.records import Concern, Meeting
 from bot.domain.redaction import redact
+from bot.domain.similar import Candidate
 from bot.domain.refusal import Refusal, status_term
 from bot.domain.vocabulary import ConcernStatus, Phase
 from bot.services.lookup import concern_or_refuse
@@ -28,11 +30,24 @@ from storage.db import Database
 from storage.meetings import MeetingRepository
 
 TITLE_CHARS = 90
+# Possible duplicates shown under the agenda: the best few, not every pair of a big meeting.
+DUPLICATES_SHOWN = 5
 MIN_MINUTES, MAX_MINUTES = 1, 240
 
 
 class AgendaError(Refusal):
     """Why an agenda change was refused, for staff (a catalog key under [refusal])."""
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """A concern of one item that may say what a concern of another item says."""
+
+    concern: Concern
+    item: int  # its item's number, as the agenda shows it
+    like: Concern  # the older of the two
+    like_item: int
+    score: float
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,7 @@ class AgendaService(UnitService):
         self._areas = AreaTree(settings)
         self._topics = TopicList(settings)
         self._topic_order = {t.id: n for n, t in enumerate(self._topics.all())}
+        self._lexicon = lexicon_for(settings)
 
     async def build(self, meeting_id: int, actor: str) -> int:
         """Add an item for every group of similar concerns not yet on the agenda; returns how many."""
@@ -202,14 +218,30 @@ class AgendaService(UnitService):
     # --- helpers ------------------------------------------------------------------------
 
     def _suggest(self, waiting: list[Concern], residents: dict[int, int]) -> list[list[Concern]]:
+        """Groups of the concerns a person would call the same, across topics (residents pick
+        the topic, and neighbours pick neighbouring ones for one problem), ordered by the
+        topic of the concern most residents are behind, then by residents."""
         by_id = {c.id: c for c in waiting}
-        groups: list[list[Concern]] = []
-        for topic_id in sorted({c.topic_id for c in waiting}, key=lambda t: self._topic_order.get(t, 99)):
-            same_topic = [(c.id, c_text) for c in waiting if c.topic_id == topic_id for c_text in [_folded(c)]]
-            clusters = [[by_id[i] for i in ids] for ids in cluster(same_topic)]
-            clusters.sort(key=lambda g: (-sum(residents.get(c.id, 1) for c in g), min(c.id for c in g)))
-            groups.extend(clusters)
-        return groups
+        groups = [[by_id[i] for i in ids] for ids in cluster([_candidate(c) for c in waiting], lexicon=self._lexicon)]
+
+        def order(group: list[Concern]) -> tuple[int, int, int]:
+            lead = max(group, key=lambda c: (residents.get(c.id, 1), -c.id))
+            return (self._topic_order.get(lead.topic_id, 99), -sum(residents.get(c.id, 1) for c in group), lead.id)
+
+        return sorted(groups, key=order)
+
+    async def duplicates(self, meeting_id: int, lines: list[AgendaLine] | None = None) -> list[PossibleDuplicate]:
+        """Concerns of different items that may be the same, best first (at most DUPLICATES_SHOWN):
+        staff merge one into the other, or leave them."""
+        lines = await self.lines(meeting_id) if lines is None else lines
+        item_of = {c.id: number for number, line in enumerate(lines, start=1) for c in line.concerns}
+        concerns = {c.id: c for line in lines for c in line.concerns}
+        pairs = similar_pairs([_candidate(c) for c in concerns.values()], lexicon=self._lexicon)
+        found = [
+            PossibleDuplicate(concerns[b], item_of[b], concerns[a], item_of[a], score)
+            for a, b, score in pairs if item_of[a] != item_of[b]
+        ]
+        return found[:DUPLICATES_SHOWN]
 
     def _minutes(self, concerns: int) -> int:
         agenda = self._settings.agenda
@@ -273,7 +305,5 @@ def _title(text: str) -> str:
     return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1].rstrip() + "…"
 
 
-def _folded(concern: Concern) -> str:
-    from bot.domain.textnorm import fold
-
-    return fold(concern.text)
+def _candidate(concern: Concern) -> Candidate:
+    return Candidate(concern.id, concern.text, concern.area_id, concern.latitude, concern.longitude)

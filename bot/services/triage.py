@@ -21,7 +21,9 @@ from bot.config import Settings
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.records import Concern
 from bot.domain.refusal import Refusal, status_term
-from bot.domain.similar import find_similar
+from bot.domain.lexicon import lexicon_for
+from bot.domain.similar import Candidate
+from bot.domain.similar_lookup import find_similar
 from bot.domain.vocabulary import ConcernStatus
 from bot.services.lookup import concern_or_refuse
 from bot.services.notices import Notices
@@ -81,6 +83,7 @@ class TriageService(UnitService):
         self._notices = notices
         self.areas = AreaTree(settings)
         self.topics = TopicList(settings)
+        self.lexicon = lexicon_for(settings)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -115,8 +118,10 @@ class TriageService(UnitService):
             children = await concerns.merged_children(concern.id)
             parent = await concerns.get(concern.merged_into) if concern.merged_into else None
             item = await AgendaRepository(connection).item_of(concern.id)
-            candidates = [(i, t) for i, t in await concerns.folded_texts(concern.meeting_id, concern.area_id) if i != concern.id]
-            matches = find_similar(concern.text, candidates, limit=3)
+            # The measure the resident's offer and the agenda's groups use, over the whole meeting.
+            candidates = await concerns.similarity_candidates(concern.meeting_id)
+            mine = Candidate(concern.id, concern.text, concern.area_id, concern.latitude, concern.longitude)
+            matches = find_similar(mine, candidates, limit=3, nearness=self.areas.nearness, lexicon=self.lexicon)
             similar = []
             for match in matches:
                 other = await concerns.get(match.concern_id)

@@ -87,7 +87,9 @@ def parse_export(args: Arguments) -> ExportRequest:
 
 
 async def _agenda(staff: Staff, meeting: Meeting) -> list[Reply]:
-    return view.agenda(staff.words, meeting, await staff.services.agenda.lines(meeting.id))
+    lines = await staff.services.agenda.lines(meeting.id)
+    duplicates = await staff.services.agenda.duplicates(meeting.id, lines)
+    return view.agenda(staff.words, meeting, lines, duplicates)
 
 
 async def show(staff: Staff, request: Request, meeting_id: int | None) -> list[Reply]:

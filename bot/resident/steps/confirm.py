@@ -9,7 +9,8 @@ from bot.clock import format_local
 from bot.domain.messages import Button, Reply
 from bot.domain.records import NewConcern
 from bot.domain.redaction import redact
-from bot.domain.similar import find_similar
+from bot.domain.similar import Candidate, Match
+from bot.domain.similar_lookup import find_similar
 from bot.domain.textnorm import fold
 from bot.resident.commands import cancel
 from bot.resident.payloads import GlobalAction, StepAction, StepPayload
@@ -30,12 +31,12 @@ async def confirm_next(turn: Turn) -> list[Reply]:
 
 
 async def similar_offer(turn: Turn) -> Reply | None:
-    """Open concerns of the same meeting and area that say the same: support one instead?"""
-    draft = turn.draft
-    candidates = await turn.concerns.folded_texts(draft.meeting_id or 0, draft.area_id or "")
-    matches = find_similar(draft.text or "", candidates, limit=3)
+    """Open concerns of the meeting that say the same, the resident's own area first: support one instead?"""
+    matches = await _offered(turn)
     if not matches:
         return None
+    # The best few of the whole meeting, shown from the resident's own tổ outwards.
+    matches = sorted(matches, key=lambda m: (m.nearness, -m.score, m.concern_id))
     masks = turn.masks()
     lines: list[str] = [turn.t("similar.intro")]
     rows: list[tuple[Button, ...]] = []
@@ -46,10 +47,22 @@ async def similar_offer(turn: Turn) -> Reply | None:
         count = len(await turn.concerns.followers(concern.id))
         # Another resident's words: their phone number or e-mail is not this resident's to see.
         text = shorten(redact(concern.text, masks), 160)
-        lines.append(turn.t("similar.line", count=count, code=concern.code, text=text))
+        area = turn.intake.areas.get(concern.area_id)
+        where = turn.t("similar.your_area") if match.nearness == 0 else area.label(turn.language) if area else ""
+        lines.append(turn.t("similar.line", count=count, code=concern.code, text=text, area=where))
         rows.append((turn.step_button(turn.t("similar.support", code=concern.code), StepAction.SUPPORT, str(concern.id)),))
+    rows.append((turn.step_button(turn.t("similar.none"), StepAction.NOT_SIMILAR),))
     lines.append(turn.t("similar.outro"))
     return Reply("\n".join(lines), buttons=tuple(rows))
+
+
+async def _offered(turn: Turn) -> list[Match]:
+    """What the lookup offers for the draft: the one place that decides it, for the offer and
+    for checking a press of "support" (a forged button names a concern it would not offer)."""
+    draft = turn.draft
+    candidates = await turn.concerns.similarity_candidates(draft.meeting_id or 0)
+    mine = Candidate(0, draft.text or "", draft.area_id or "", draft.latitude, draft.longitude)
+    return find_similar(mine, candidates, nearness=turn.intake.areas.nearness, lexicon=turn.intake.lexicon)
 
 
 async def summary(turn: Turn) -> Reply:
@@ -97,16 +110,19 @@ async def on_confirm_button(turn: Turn, payload: StepPayload) -> Outcome | None:
         return await cancel(turn, "")
     if payload.action is StepAction.SUPPORT and payload.number is not None:
         return await support(turn, payload.number)
+    if payload.action is StepAction.NOT_SIMILAR:
+        return [Reply(turn.t("similar.none_done")), await summary(turn)]
     return None
 
 
 async def support(turn: Turn, concern_id: int) -> list[Reply] | None:
     draft = turn.draft
     concern = await turn.concerns.get(concern_id)
-    # Only what was offered: live, same meeting and area.
+    # Only what was offered: live, of the same meeting, and what the lookup offers.
     if (
         concern is None or concern.status != "open" or concern.merged_into is not None
-        or concern.meeting_id != draft.meeting_id or concern.area_id != draft.area_id
+        or concern.meeting_id != draft.meeting_id
+        or concern_id not in {m.concern_id for m in await _offered(turn)}
     ):
         return None
     meeting = await turn.meetings.get(concern.meeting_id)

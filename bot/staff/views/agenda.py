@@ -6,16 +6,18 @@ from collections.abc import Sequence
 
 from bot.domain.messages import Button, Document, Reply
 from bot.domain.records import Meeting
-from bot.services.agenda import AgendaLine
+from bot.services.agenda import AgendaLine, PossibleDuplicate
 from bot.services.exports import ExportedFile
-from bot.staff.payloads import Export, MoveItemUp, ToggleItem
+from bot.staff.payloads import Export, Merge, MoveItemUp, ToggleItem
 from bot.staff.views.wording import Wording
 
 # The download buttons under the agenda, in the order offices most often want them.
 DOWNLOADS = ("docx", "xlsx", "csv")
 
 
-def agenda(words: Wording, meeting: Meeting, lines: Sequence[AgendaLine]) -> list[Reply]:
+def agenda(
+    words: Wording, meeting: Meeting, lines: Sequence[AgendaLine], duplicates: Sequence[PossibleDuplicate] = ()
+) -> list[Reply]:
     if not lines:
         return words.say("staff.agenda_empty", id=meeting.id)
     minutes = sum(line.item.minutes for line in lines if line.item.included)
@@ -33,6 +35,16 @@ def agenda(words: Wording, meeting: Meeting, lines: Sequence[AgendaLine]) -> lis
         if number > 1:
             row.append(Button(words.t("staff.button_up", number=number), MoveItemUp(meeting.id, number).payload))
         buttons.append(tuple(row))
+    if duplicates:
+        # The same measure as the grouping: what it left in two items, staff may merge in one press.
+        text.append(words.t("staff.agenda_duplicates"))
+        for dup in duplicates:
+            text.append(words.t(
+                "staff.agenda_duplicate", code=dup.concern.code, item=dup.item, like=dup.like.code,
+                like_item=dup.like_item, score=round(dup.score),
+            ))
+            label = words.t("staff.button_merge", target=dup.like.code, score=round(dup.score))
+            buttons.append((Button(f"{dup.concern.code} → {label}", Merge(dup.concern.id, dup.like.id).payload),))
     buttons.append(tuple(Button(f"⬇️ {fmt.upper()}", Export(meeting.id, fmt).payload) for fmt in DOWNLOADS))
     text.append(words.t("staff.agenda_commands"))
     return [Reply("\n".join(text), buttons=tuple(buttons))]

@@ -59,6 +59,15 @@ def concern_detail(words: Wording, view: ConcernView, private: bool) -> list[Rep
         lines.append(words.t("staff.concern_children", codes=", ".join(c.code for c in view.merged_children)))
     if concern.reject_reason:
         lines.append(words.t("staff.concern_rejected", reason=concern.reject_reason))
+    if view.similar and concern.status == "open":
+        lines.append(words.t("staff.duplicates_header"))
+        lines.extend(
+            words.t(
+                "staff.duplicate_line", code=other.code, score=round(score), area=words.area(other.area_id),
+                text=short(words.quote(other.text), 100),
+            )
+            for other, score in view.similar
+        )
     buttons: list[tuple[Button, ...]] = []
     if concern.status == "open":
         buttons.append((

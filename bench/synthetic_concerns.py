@@ -1,35 +1,16 @@
-"""Benchmark of bot.domain.similar on 20,000 synthetic concerns of one ward. Run by hand:
+"""Synthetic concerns of one ward, for the similarity bench (bench/similarity.py): a meeting
+of 20,000 concerns to time the lookup against.
 
-    .venv/bin/python bench/agenda_similarity.py [--count 20000] [--queries 300] [--seed 7]
-
-Prints lookup latency (find_similar against all concerns, and SimilarityIndex.find),
-cluster() time, and how well clusters agree with the generator's ground truth (each
-concern is generated from one "situation": a problem at a place). Nothing is written.
+Each concern is generated from one "situation" (a problem at a place) with one of a few
+templates, an optional polite opening and closing, and, for some, no accents, decomposed
+(NFD) text or lower case.
 """
 
 from __future__ import annotations
 
-import argparse
 import random
-import statistics
-import sys
-import time
 import unicodedata
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bot.domain.similar import (  # noqa: E402
-    CLUSTER_THRESHOLD,
-    FIND_THRESHOLD,
-    SimilarityIndex,
-    find_similar,
-)
-from bot.domain.clustering import cluster  # noqa: E402
-from bot.domain.textnorm import fold  # noqa: E402
 
 STREETS = [
     "Tân Hóa", "Phú Thọ", "Hàn Hải Nguyên", "Ông Ích Khiêm", "Lãnh Binh Thăng", "Lạc Long Quân",
@@ -228,99 +209,3 @@ def generate(count: int, seed: int) -> list[Concern]:
             text = text.lower()
         concerns.append(Concern(concern_id, text, key))
     return concerns
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def _latency(label: str, run: Callable[[str], object], queries: list[str]) -> None:
-    run(queries[0])  # warm up rapidfuzz's and the interpreter's first-call setup
-    wall, cpu = [], []
-    for query in queries:
-        start, start_cpu = time.perf_counter(), time.thread_time()
-        run(query)
-        wall.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.thread_time() - start_cpu) * 1000)
-    print(
-        f"{label:<42} p50 {_percentile(wall, 50):5.1f} ms  p95 {_percentile(wall, 95):5.1f} ms"
-        f"  p99 {_percentile(wall, 99):5.1f} ms  max {max(wall):5.1f} ms  (CPU p99 {_percentile(cpu, 99):5.1f} ms)"
-    )
-
-
-def _pair_agreement(groups: list[list[int]], truth: dict[int, str]) -> tuple[float, float]:
-    """Pairwise precision and recall of the clusters against the generator's situations."""
-    same_cluster = sum(len(g) * (len(g) - 1) // 2 for g in groups)
-    both = 0
-    for group in groups:
-        counts = Counter(truth[i] for i in group)
-        both += sum(c * (c - 1) // 2 for c in counts.values())
-    sizes = Counter(truth.values())
-    same_truth = sum(c * (c - 1) // 2 for c in sizes.values())
-    return (both / same_cluster if same_cluster else 1.0, both / same_truth if same_truth else 1.0)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=20_000)
-    parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-
-    concerns = generate(args.count + args.queries, args.seed)
-    pool, fresh = concerns[: args.count], concerns[args.count :]
-    start = time.perf_counter()
-    candidates = [(c.id, fold(c.text)) for c in pool]
-    fold_ms = (time.perf_counter() - start) * 1000
-    truth = {c.id: c.situation for c in pool}
-    print(f"{len(pool)} concerns, {len(set(truth.values()))} situations; folding them took {fold_ms:.0f} ms")
-    print(f"thresholds: lookup {FIND_THRESHOLD:g}, cluster {CLUSTER_THRESHOLD:g}")
-    print(f"example: {pool[0].text!r}\n         {pool[1].text!r}")
-
-    queries = [c.text for c in fresh]
-    _latency(f"find_similar vs {len(pool)}", lambda q: find_similar(q, candidates), queries)
-    start = time.perf_counter()
-    index = SimilarityIndex(candidates)
-    print(f"SimilarityIndex of {len(pool)} built in {(time.perf_counter() - start) * 1000:.0f} ms")
-    _latency(f"SimilarityIndex.find vs {len(pool)}", lambda q: index.find(q), queries)
-
-    hits = [find_similar(c.text, candidates) for c in fresh]
-    right = sum(1 for c, found in zip(fresh, hits, strict=True) for m in found if truth[m.concern_id] == c.situation)
-    shown = sum(len(found) for found in hits)
-    print(
-        f"lookup suggestions: {shown} shown for {len(fresh)} queries, "
-        f"{right / shown if shown else 1:.1%} of them the query's own situation"
-    )
-
-    # An area's open concerns, the pool the intake really looks in: a few hundred at most.
-    small = candidates[:300]
-    _latency(f"find_similar vs {len(small)}", lambda q: find_similar(q, small), queries)
-
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        groups = cluster(candidates)
-        timings.append(time.perf_counter() - start)
-    precision, recall = _pair_agreement(groups, truth)
-    sizes = [len(g) for g in groups]
-    print(
-        f"cluster() of {len(pool)} (threshold {CLUSTER_THRESHOLD:g}): best {min(timings):.2f} s, "
-        f"median {statistics.median(timings):.2f} s; {len(groups)} clusters, largest {max(sizes)}, "
-        f"singletons {sizes.count(1)}; pairwise precision {precision:.1%}, recall {recall:.1%}"
-    )
-    by_topic: dict[str, list[tuple[int, str]]] = {}
-    for concern, item in zip(pool, candidates, strict=True):
-        by_topic.setdefault(TOPIC_OF[concern.situation.split("@")[0]], []).append(item)
-    start = time.perf_counter()
-    groups = [group for items in by_topic.values() for group in cluster(items)]
-    elapsed = time.perf_counter() - start
-    precision, recall = _pair_agreement(groups, truth)
-    print(
-        f"cluster() per topic ({len(by_topic)} topics, as bot/agenda.py does): {elapsed:.2f} s; "
-        f"{len(groups)} clusters; pairwise precision {precision:.1%}, recall {recall:.1%}"
-    )
-
-
-if __name__ == "__main__":
-    main()

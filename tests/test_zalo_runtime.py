@@ -4,12 +4,14 @@ gets a Zalo sender, and the config and secrets are checked."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 import pytest
 
 from bot.__main__ import main
 from bot.app import Runtime
+from bot.channels import ChannelStartFailed
 from bot.clock import ManualClock
 from bot.config import ConfigError, Secrets, Settings, load_settings
 from bot.domain.messages import Inbound, InboundKind, Reply
@@ -99,3 +101,21 @@ async def test_a_zalo_id_equal_to_a_staff_telegram_id_is_not_staff(services) -> 
                       event_id="zalo-staff-1", chat_id=ADMIN)
     (reply,) = await services.router.handle(inbound)
     assert "không có quyền" in reply.text or "cán bộ" in reply.text
+
+
+async def test_a_webhook_port_in_use_is_said_in_one_line(
+    settings: Settings, fake: FakeZalo, database: Database, clock: ManualClock
+) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    configured = zalo_only(settings, fake)
+    webhook = configured.zalo.webhook.model_copy(update={"listen": "127.0.0.1", "port": port})
+    configured = configured.model_copy(update={"zalo": configured.zalo.model_copy(update={"webhook": webhook})})
+    runtime = Runtime(configured, zalo_secrets(fake), database, clock)
+    try:
+        with pytest.raises(ChannelStartFailed, match=f"cannot listen for Zalo's webhook on 127.0.0.1:{port}"):
+            await runtime.start()
+    finally:
+        taken.close()

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.channels import ChannelStartFailed
 from bot.clock import ManualClock
 from bot.config import Settings
 from handlers.zalo.api import TokenError, ZaloApi, seed_hash
@@ -188,7 +189,7 @@ async def test_without_any_pair_the_channel_does_not_start(
 ) -> None:
     api = make_api(settings, fake, database, clock, zalo_access_token="", zalo_refresh_token="")
     try:
-        with pytest.raises(SystemExit, match="ZALO_ACCESS_TOKEN and ZALO_REFRESH_TOKEN"):
+        with pytest.raises(ChannelStartFailed, match="ZALO_ACCESS_TOKEN and ZALO_REFRESH_TOKEN"):
             await api.start()
     finally:
         await api.close()

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from bot.channels import ChannelStartFailed
 from bot.clock import Clock
 from bot.config import Secrets, ZaloSettings
 from storage.db import Database
@@ -198,7 +199,7 @@ class ZaloApi:
         try:
             await self.tokens.load()
         except TokenError as error:
-            raise SystemExit(f"zalo: {error}") from None
+            raise ChannelStartFailed(f"zalo: {error}") from None
         try:
             await self.tokens.access_token()
         except TokenError as error:

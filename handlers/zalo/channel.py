@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from bot.channels import Handle
+from bot.channels import ChannelStartFailed, Handle
 from bot.chat_turns import ChatTurns
 from bot.clock import Clock
 from bot.config import Secrets, Settings
@@ -127,7 +127,15 @@ class ZaloChannel:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._config.webhook.listen, self._config.webhook.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self._runner.cleanup()
+            webhook = self._config.webhook
+            raise ChannelStartFailed(
+                f"cannot listen for Zalo's webhook on {webhook.listen}:{webhook.port} ({error.strerror or error}); "
+                "check zalo.webhook.port in the config, or what else uses that port"
+            ) from None
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self._config.webhook.port

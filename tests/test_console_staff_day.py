@@ -1,0 +1,120 @@
+"""A staff morning in the console, in a real Chromium, with the whole bot running: residents send
+concerns on Telegram (the fake Bot API), an officer asks the bot for a login link, logs in,
+finds the concerns in the queue, rejects one with a reason and merges two — and the residents
+are told, on Telegram."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from bot.app import Runtime
+from bot.clock import SystemClock
+from bot.config import Secrets, Settings
+from storage.db import Database
+from tests.conftest import create_meeting
+from tests.consolekit import PHONE, browser, link_in, log_in, needs_chromium, office_pc, screenshot, with_console
+from tests.e2e import settings_for
+from tests.fakebotapi import FakeBotApi
+from tests.flows import submit_concern
+
+pytestmark = needs_chromium
+__all__ = ["browser"]
+
+OFFICER = 100000002
+LAMP = "Đèn đường hẻm 48 Tân Hóa bị hư hơn một tháng nay, gọi tôi 0903123456."
+SAME_LAMP = "den duong hem 48 tan hoa hu lau roi, toi lam"
+DRAIN = "Cống thoát nước đường Ông Ích Khiêm bị nghẹt, mưa là ngập cả đoạn."
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+async def runtime(settings: Settings, api: FakeBotApi, tmp_path: Path, unused_tcp_port: int) -> AsyncIterator[Runtime]:
+    database = await Database.open(tmp_path / "console.db")
+    # The outbox paces itself by the clock, so this runtime lives on the real one (as in
+    # test_e2e_staff); the meeting is placed relative to it.
+    await create_meeting(database, datetime.now(UTC))
+    running = Runtime(with_console(settings_for(settings, api), unused_tcp_port), Secrets(api.token, None),
+                      database, SystemClock())
+    await running.start()
+    yield running
+    await running.stop()
+    await database.close()
+
+
+async def codes_shown(page: Page) -> list[str]:
+    return [code for code in await page.locator("tr.concern-row").evaluate_all("rows => rows.map(r => r.dataset.code)")]
+
+
+async def test_a_staff_morning_in_the_console(api: FakeBotApi, runtime: Runtime, browser: Browser) -> None:
+    lan, minh, hoa = api.user(9001, first_name="Lan"), api.user(9002, first_name="Minh"), api.user(9003, first_name="Hoa")
+    lamp = await submit_concern(lan, LAMP)
+    drain = await submit_concern(minh, DRAIN)
+    same_lamp = await submit_concern(hoa, SAME_LAMP)
+
+    officer = api.user(OFFICER, first_name="Cán bộ")
+    (answer,) = await officer.reply_after(lambda: officer.send_text("/web"), 1)
+    context, page = await office_pc(browser)
+    await log_in(page, link_in(answer.text or ""))
+    await screenshot(page, "console-meetings")
+
+    await page.click("text=Xem ý kiến")
+    assert await codes_shown(page) == [lamp, drain, same_lamp]
+    assert "[số điện thoại đã ẩn]" in (await page.text_content("#results") or "")
+    await page.fill("#q", "tan hoa")  # htmx asks again as the officer types
+    await expect(page.locator("tr.concern-row")).to_have_count(2)
+    assert await codes_shown(page) == [lamp, same_lamp]
+    assert re.search(r"[?&]q=tan\+hoa|q=tan%20hoa", page.url)
+    await page.check("input[name=duplicates]")
+    await expect(page).to_have_url(re.compile(r"duplicates=1"))
+    assert await codes_shown(page) == [lamp, same_lamp]
+    await screenshot(page, "console-queue")
+
+    await page.goto(page.url.split("/meetings/")[0] + f"/concerns/{drain}")
+    await page.fill("#reject textarea", "Đường Ông Ích Khiêm do Công ty thoát nước quản lý; phường đã chuyển kiến nghị.")
+    await page.click("#reject button")
+    assert "người dân đã được báo" in (await page.text_content(".banner") or "")
+    assert (await page.text_content("#status") or "").strip() == "không được tiếp nhận"
+    (told,) = await minh.wait_for_messages(1, timeout=10)
+    assert drain in (told.text or "") and "Công ty thoát nước" in (told.text or "")
+
+    await page.goto(page.url.replace(drain, same_lamp).split("?")[0])
+    assert "0903123456" not in (await page.text_content("#merge") or "")  # the suggestion is masked
+    await screenshot(page, "console-concern")
+    await page.click("#merge button")
+    assert (await page.text_content("#status") or "").strip() == "đã gộp với ý kiến khác"
+    (merged,) = await hoa.wait_for_messages(1, timeout=10)
+    assert same_lamp in (merged.text or "") and lamp in (merged.text or "")
+    assert "Gộp vào ý kiến khác" in (await page.text_content(".history") or "")
+
+    actions = await runtime.services.database.fetch_all(
+        "SELECT action, actor FROM audit_log WHERE action LIKE 'concern.%' ORDER BY id")
+    assert [tuple(r) for r in actions] == [("concern.reject", f"web:telegram:{OFFICER}"),
+                                           ("concern.merge", f"web:telegram:{OFFICER}")]
+
+    phone = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                      storage_state=await context.storage_state())
+    small = await phone.new_page()
+    await small.goto(page.url.split("/concerns/")[0] + "/meetings/1/queue?status=all")
+    assert len(await codes_shown(small)) == 3
+    assert await small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await screenshot(small, "console-queue-phone")
+
+
+async def test_a_resident_asking_for_a_link_on_telegram_is_refused(api: FakeBotApi, runtime: Runtime) -> None:
+    lan = api.user(9004, first_name="Lan")
+    (refusal,) = await lan.reply_after(lambda: lan.send_text("/web"), 1)
+    assert "chỉ dành cho cán bộ" in (refusal.text or "")
+    assert "/login/" not in (refusal.text or "")
+    row = await runtime.services.database.fetch_one("SELECT actor, action, outcome FROM audit_log ORDER BY id DESC")
+    assert tuple(row) == ("telegram:9004", "web", "forbidden")

@@ -10,12 +10,21 @@ import os
 import re
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
+from bot.app import Services, build_services
+from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.identity import Identity
+from handlers.web import WebConsole
+from storage.db import Database
+from tests.chat import Chat, submit_concern
+from tests.conftest import create_meeting
+from tests.staffchat import ADMIN, STAFF
 from tests.system import needs_program
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +41,9 @@ OFFICE_PC = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
 needs_chromium = needs_program("chromium", "chromium")
+ADMIN_ID = Identity("telegram", ADMIN)
+STAFF_ID = Identity("telegram", STAFF)
+LAMP = "Đèn đường hẻm 48 Tân Hóa bị hư hơn một tháng nay."
 
 
 def with_console(settings: Settings, port: int) -> Settings:
@@ -76,3 +88,41 @@ def link_in(text: str) -> str:
     found = re.search(r"https?://\S+/login/\S+", text)
     assert found, f"no login link in {text!r}"
     return found.group(0)
+
+
+@dataclass(frozen=True)
+class Console:
+    services: Services
+    settings: Settings
+    clock: ManualClock
+    database: Database
+
+    @property
+    def url(self) -> str:
+        return self.settings.web.base_url
+
+    async def link(self, identity: Identity = STAFF_ID) -> str:
+        return (await self.services.web_login.issue(identity, "test")).url
+
+    async def audit(self, action: str) -> list[tuple[str, str]]:
+        rows = await self.database.fetch_all(
+            "SELECT actor, outcome FROM audit_log WHERE action = ? ORDER BY id", (action,))
+        return [(row["actor"], row["outcome"]) for row in rows]
+
+
+@pytest.fixture
+async def console(settings: Settings, database: Database, clock: ManualClock, unused_tcp_port: int) -> AsyncIterator[Console]:
+    settings = with_console(settings, unused_tcp_port)
+    services = build_services(settings, database, clock)
+    await create_meeting(database, clock.now())
+    await submit_concern(Chat(services.intake, "9001", channel="telegram"), LAMP)
+    server = WebConsole(settings, services, clock)
+    await server.start()
+    try:
+        yield Console(services, settings, clock, database)
+    finally:
+        await server.stop()
+
+
+async def heading(page: Page) -> str:
+    return (await page.text_content("h1") or "").strip()

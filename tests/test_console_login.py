@@ -4,70 +4,24 @@ trying an admin's action, too many failed attempts, an idle session."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page
 
-from bot.app import Services, build_services
 from bot.cli import main
 from bot.clock import ManualClock
-from bot.config import Settings
 from bot.domain.identity import Identity
 from bot.services.web_login import FAILED_ATTEMPTS_ALLOWED, LINK_LIFETIME, WebLoginError
-from handlers.web import WebConsole
 from storage.db import Database
-from tests.chat import Chat, submit_concern
-from tests.conftest import create_meeting
-from tests.consolekit import PHONE, browser, log_in, needs_chromium, office_pc, screenshot, with_console
+from tests.consolekit import (
+    ADMIN_ID, PHONE, STAFF_ID, Console, browser, console, heading, log_in, needs_chromium, office_pc, screenshot,
+)
 from tests.staffchat import ADMIN, STAFF, StaffChat
 
 pytestmark = needs_chromium
-__all__ = ["browser"]  # the fixture, imported for the tests here
-
-ADMIN_ID = Identity("telegram", ADMIN)
-STAFF_ID = Identity("telegram", STAFF)
-
-
-@dataclass(frozen=True)
-class Console:
-    services: Services
-    settings: Settings
-    clock: ManualClock
-    database: Database
-
-    @property
-    def url(self) -> str:
-        return self.settings.web.base_url
-
-    async def link(self, identity: Identity = STAFF_ID) -> str:
-        return (await self.services.web_login.issue(identity, "test")).url
-
-    async def audit(self, action: str) -> list[tuple[str, str]]:
-        rows = await self.database.fetch_all(
-            "SELECT actor, outcome FROM audit_log WHERE action = ? ORDER BY id", (action,))
-        return [(row["actor"], row["outcome"]) for row in rows]
-
-
-@pytest.fixture
-async def console(settings: Settings, database: Database, clock: ManualClock, unused_tcp_port: int) -> AsyncIterator[Console]:
-    settings = with_console(settings, unused_tcp_port)
-    services = build_services(settings, database, clock)
-    await create_meeting(database, clock.now())
-    await submit_concern(Chat(services.intake, "9001", channel="telegram"), "Đèn đường hẻm 48 Tân Hóa bị hư hơn một tháng nay.")
-    server = WebConsole(settings, services, clock)
-    await server.start()
-    try:
-        yield Console(services, settings, clock, database)
-    finally:
-        await server.stop()
-
-
-async def heading(page: Page) -> str:
-    return (await page.text_content("h1") or "").strip()
+__all__ = ["browser", "console"]  # the fixtures, imported for the tests here
 
 
 async def test_a_link_logs_in_once_and_then_says_it_was_used(console: Console, browser: Browser) -> None:

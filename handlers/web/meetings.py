@@ -16,7 +16,7 @@ from handlers.web.guard import needs, visitor_of
 from handlers.web.render import Renderer, language_of
 
 # What a finished admin action says when the list shows again (?done=…); nothing else is shown.
-DONE = frozenset({"announced", "opened", "closed", "cancelled"})
+DONE = frozenset({"created", "edited", "announced", "opened", "closed", "cancelled"})
 STATUSES = tuple(ConcernStatus)
 
 
@@ -74,9 +74,7 @@ class MeetingPages:
 
     @needs(Role.ADMIN)
     async def cancel(self, request: web.Request) -> web.StreamResponse:
-        reason = str((await request.post()).get("reason", "")).strip()
-        if not reason:
-            return await self.list(request, self._renderer.words(self._language(request)).t("meetings.reason_needed"), 400)
+        reason = str((await request.post()).get("reason", ""))
         return await self._act(request, "cancelled", lambda i, a: self._services.meetings.cancel(i, a, reason))
 
     async def _act(

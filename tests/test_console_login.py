@@ -8,10 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser
 
 from bot.cli import main
-from bot.clock import ManualClock
 from bot.domain.identity import Identity
 from bot.services.web_login import FAILED_ATTEMPTS_ALLOWED, LINK_LIFETIME, WebLoginError
 from storage.db import Database
@@ -35,6 +34,8 @@ async def test_a_link_logs_in_once_and_then_says_it_was_used(console: Console, b
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     await page.click("text=Đăng xuất")
     assert "đã đăng xuất" in (await page.text_content("main") or "")
+    assert await page.locator("form[action=\"/logout\"]").count() == 0
+    assert cookie.get("expires", -1) == -1  # forgotten when the browser closes
     await page.goto(f"{console.url}/meetings")
     assert page.url.endswith("/welcome")
 
@@ -102,8 +103,8 @@ async def test_staff_are_refused_an_admins_action(console: Console, browser: Bro
     await page.wait_for_load_state()
     assert await heading(page) == "Chỉ dành cho quản trị viên"
     assert (await database.fetch_one("SELECT version FROM meetings WHERE id = 1"))["version"] == 1
-    refused = await database.fetch_one("SELECT actor, action, outcome FROM audit_log WHERE outcome = 'forbidden'")
-    assert tuple(refused) == (f"web:telegram:{STAFF}", "web:/meetings/1/close", "forbidden")
+    refused = await database.fetch_one("SELECT actor, action, subject, outcome FROM audit_log WHERE outcome = 'forbidden'")
+    assert tuple(refused) == (f"web:telegram:{STAFF}", "web.refused", "web:/meetings/1/close", "forbidden")
 
 
 async def test_an_admin_closes_the_intake(console: Console, browser: Browser, database: Database) -> None:

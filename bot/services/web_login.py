@@ -204,6 +204,8 @@ class WebLoginService:
         horizon = self._clock.now() - ATTEMPT_WINDOW
         while failures and failures[0] < horizon:
             failures.popleft()
+        if not failures:
+            del self._failures[client]  # nothing to remember about this address any more
         return len(failures) >= FAILED_ATTEMPTS_ALLOWED
 
     def _failed(self, client: str) -> None:
@@ -237,8 +239,8 @@ class WebLoginService:
         if session is not None:
             await self._audit.record(web_actor(session.identity), "web.logout", "web")
 
-    async def refused(self, visitor: Visitor | None, client: str, action: str, why: str) -> None:
+    async def refused(self, visitor: Visitor | None, client: str, path: str, why: str) -> None:
         """A console request refused (no right to it, no CSRF token): kept, like refused staff commands."""
         actor = visitor.actor if visitor else f"{WEB_SURFACE}:{client}"
-        await self._audit.record(actor, action, "web", after={"why": why}, outcome="forbidden")
-        log.info("console %s refused (%s) for %s", action, why, actor)
+        await self._audit.record(actor, "web.refused", f"web:{path}", after={"why": why}, outcome="forbidden")
+        log.info("console request %s refused (%s) for %s", path, why, actor)

@@ -62,7 +62,8 @@ class QueueSearch(UnitService):
         self._areas = AreaTree(settings)
         self._meetings = meetings
 
-    async def search(self, meeting_id: int, wanted: QueueFilter, page_size: int = PAGE_SIZE) -> QueueResult:
+    async def search(self, meeting_id: int, wanted: QueueFilter, page_size: int | None = None) -> QueueResult:
+        page_size = page_size or PAGE_SIZE
         await self._meetings.get_or_fail(meeting_id)
         async with self._database.transaction() as connection:
             concerns = ConcernRepository(connection, self._unit_id)

@@ -8,8 +8,6 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.config import Settings
-from bot.domain.identity import Identity
 from bot.domain.records import Concern
 from bot.domain.refusal import Refusal
 from bot.domain.vocabulary import Role
@@ -30,10 +28,9 @@ def may_see_contact(visitor: Visitor) -> bool:
 
 
 class ConcernPages:
-    def __init__(self, services: ServiceLayer, renderer: Renderer, settings: Settings) -> None:
+    def __init__(self, services: ServiceLayer, renderer: Renderer) -> None:
         self._services = services
         self._renderer = renderer
-        self._names = {i: m.name for m in settings.staff.everyone() if m.name for i in m.identities}
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -55,15 +52,9 @@ class ConcernPages:
         done = request.query.get("done")
         return self._renderer.page(
             request, "concern.html", status, view=view, concern=view.concern, history=history, problem=problem,
-            contact=may_see_contact(visitor_of(request)), actor_name=self.actor_name,
+            contact=may_see_contact(visitor_of(request)),
             done=done if done in DONE else None,
         )
-
-    def actor_name(self, actor: str) -> str:
-        """Who did something, as staff know them: their name in the config when it has one."""
-        surface, _, rest = actor.partition(":")
-        channel, _, user_id = (rest if surface == "web" else actor).partition(":")
-        return self._names.get(Identity(channel, user_id), actor)
 
     async def topic(self, request: web.Request) -> web.StreamResponse:
         return await self._set(request, "topic", "topic", self._services.triage.set_topic)

@@ -94,11 +94,11 @@ class Guard:
             return self._renderer.page(request, "problem.html", 401, kind="session_over")
         request[VISITOR] = visitor
         if request.method not in SAFE_METHODS and not await self._csrf_ok(request, visitor):
-            await self._logins.refused(visitor, client_of(request), f"web:{request.path}", "csrf")
+            await self._logins.refused(visitor, client_of(request), request.path, "csrf")
             return self._renderer.page(request, "problem.html", 403, kind="csrf")
         needed: Role = getattr(handler, "needed_role", Role.STAFF)
         if needed not in visitor.roles:
-            await self._logins.refused(visitor, client_of(request), f"web:{request.path}", f"needs {needed}")
+            await self._logins.refused(visitor, client_of(request), request.path, f"needs {needed}")
             return self._renderer.page(request, "problem.html", 403, kind=f"needs_{needed}")
         return await handler(request)
 
@@ -110,11 +110,9 @@ class Guard:
             sent = field if isinstance(field, str) else None
         return sent is not None and hmac.compare_digest(sent.encode(), visitor.csrf_token.encode())
 
-    def start_session(self, response: web.StreamResponse, secret: str, idle_minutes: int) -> None:
-        response.set_cookie(
-            self.cookie_name, secret, httponly=True, samesite="Strict", secure=self.secure, path="/",
-            max_age=idle_minutes * 60 * 24,  # the server ends idle sessions; the cookie outlives them harmlessly
-        )
+    def start_session(self, response: web.StreamResponse, secret: str) -> None:
+        # No expiry: the browser forgets the cookie when it closes; the server ends idle sessions.
+        response.set_cookie(self.cookie_name, secret, httponly=True, samesite="Strict", secure=self.secure, path="/")
 
     def end_session(self, response: web.StreamResponse) -> None:
         response.del_cookie(self.cookie_name, path="/")

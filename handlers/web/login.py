@@ -18,11 +18,10 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 class LoginPages:
-    def __init__(self, logins: WebLoginService, guard: Guard, renderer: Renderer, idle_minutes: int) -> None:
+    def __init__(self, logins: WebLoginService, guard: Guard, renderer: Renderer) -> None:
         self._logins = logins
         self._guard = guard
         self._renderer = renderer
-        self._idle_minutes = idle_minutes
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -50,14 +49,14 @@ class LoginPages:
             return self._renderer.page(request, "problem.html", 403 if outcome != "too_many" else 429,
                                        kind=f"login_{outcome}")
         response = web.HTTPSeeOther("/meetings")
-        self._guard.start_session(response, outcome.session_secret, self._idle_minutes)
+        self._guard.start_session(response, outcome.session_secret)
         raise response
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
         secret = self._guard.session_secret(request)
         if secret:
             await self._logins.logout(secret)
-        response = self._renderer.page(request, "welcome.html", logged_out=True)
+        response = self._renderer.page(request, "welcome.html", logged_out=True, visitor=None)
         self._guard.end_session(response)
         return response
 

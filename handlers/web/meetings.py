@@ -96,7 +96,7 @@ class MeetingPages:
         result = await self._services.queue_search.search(meeting_id, wanted)
         return self._renderer.page(
             request, "queue.html", meeting=meeting, result=result, wanted=wanted, statuses=STATUSES,
-            query=_query_without_page(request.query),
+            query=query_without_page(request.query),
         )
 
     def _language(self, request: web.Request) -> str:
@@ -119,6 +119,6 @@ def _filter(query: Mapping[str, str]) -> QueueFilter:
     )
 
 
-def _query_without_page(query: Mapping[str, str]) -> str:
+def query_without_page(query: Mapping[str, str]) -> str:
     """The filters as an address query, for the paging links to keep them."""
     return urlencode([(k, v) for k, v in query.items() if k != "page"])

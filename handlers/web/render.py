@@ -17,7 +17,8 @@ from bot.clock import format_local
 from bot.config import Settings
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.redaction import Masks, redact
-from bot.services.web_login import Visitor
+from bot.domain.identity import Identity
+from bot.services.web_login import WEB_SURFACE, Visitor
 from bot.text import Catalog
 
 LANGUAGES = ("vi", "en")
@@ -57,9 +58,9 @@ class Renderer:
         language = language_of(request, self.default_language)
         words = self.words(language)
         values.setdefault("problem", None)  # the banner of a refused action, on any page
+        values.setdefault("visitor", request.get(VISITOR))
         html = self._environment.get_template(template).render(
-            t=words.t, words=words, language=language, visitor=request.get(VISITOR),
-            path=request.path_qs, unit=words.unit_name(), **values,
+            t=words.t, words=words, language=language, path=request.path_qs, unit=words.unit_name(), **values,
         )
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
@@ -74,6 +75,7 @@ class Words:
         self._areas = areas
         self._topics = topics
         self._known = catalog.keys(language)
+        self._names = {i: m.name for m in settings.staff.everyone() if m.name for i in m.identities}
 
     def t(self, key: str, **values: object) -> str:
         return self.catalog.t(self.language, f"web.{key}", **values)
@@ -111,6 +113,21 @@ class Words:
         masks = Masks(phone=self.catalog.t(self.language, "redaction.phone"),
                       email=self.catalog.t(self.language, "redaction.email"))
         return redact(text, masks)
+
+    def actor(self, actor: str) -> str:
+        """Who did something, as staff know them: their name in the config when it has one."""
+        surface, _, rest = actor.partition(":")
+        channel, _, user_id = (rest if surface == WEB_SURFACE else actor).partition(":")
+        return self._names.get(Identity(channel, user_id), actor)
+
+    def action(self, action: str, outcome: str) -> str:
+        """What an audit row says was done, and how it ended when not simply done."""
+        key = "audit." + action.replace(".", "_")
+        said = self.t(key) if self.has(key) else self.any("web.audit.other", action=action)
+        if outcome == "done":
+            return said
+        how = f"audit.outcome_{outcome}"
+        return f"{said} ({self.t(how) if self.has(how) else outcome})"
 
     def unit_name(self) -> str:
         unit = self._settings.unit

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.layer import ServiceLayer
 from handlers.web.agenda import AgendaPages
+from handlers.web.audit import AuditPages
 from handlers.web.concerns import ConcernPages
 from handlers.web.guard import Guard
 from handlers.web.login import LoginPages
@@ -31,12 +32,13 @@ def build_app(settings: Settings, services: ServiceLayer, clock: Clock) -> web.A
     renderer = Renderer(settings, services.catalog)
     guard = Guard(services.web_login, renderer, settings.web.secure)
     app = web.Application(middlewares=[guard.headers, guard.session], client_max_size=MAX_BODY)
-    app.add_routes(LoginPages(services.web_login, guard, renderer, settings.web.session_idle_minutes).routes())
+    app.add_routes(LoginPages(services.web_login, guard, renderer).routes())
     # The form's /meetings/new before the pages' /meetings/{id}/…: the first route that matches wins.
     app.add_routes(MeetingForm(services, renderer, clock, settings.zone).routes())
     app.add_routes(MeetingPages(services, renderer, clock).routes())
     app.add_routes(AgendaPages(services, renderer).routes())
-    app.add_routes(ConcernPages(services, renderer, settings).routes())
+    app.add_routes(ConcernPages(services, renderer).routes())
+    app.add_routes(AuditPages(services.audit, renderer, settings).routes())
     app.router.add_static("/static/", _static_folder(), follow_symlinks=False, append_version=False)
     return app
 

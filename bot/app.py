@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TextIO
 
 
-from bot.channels import ChannelContext, ChannelDeclaration, ChannelStartFailed, RunningChannel, Watched
+from bot.channels import (
+    ChannelContext, ChannelDeclaration, ChannelStartFailed, PhotoSource, RunningChannel, Watched,
+)
 from bot.clock import Clock, SystemClock, format_local
 from bot.config import Secrets, Settings
 from bot.domain.messages import Inbound, Reply
@@ -27,6 +29,7 @@ from bot.outbox.dispatcher import OutboxDispatcher
 from bot.resident.dialogue import Intake
 from bot.router import Router
 from bot.services.layer import ServiceLayer
+from bot.services.web_photos import Fetch
 from bot.staff.desk import StaffDesk
 from bot.text import Catalog
 from handlers.console import CHANNEL as CONSOLE
@@ -85,7 +88,9 @@ class Runtime:
         self.services.schedule.after_action.append(self.dispatcher.notify)
         self.services.meetings.on_change.append(self.services.schedule.rebuild)
         # The staff console is a surface, not a channel: it sends nothing, it serves staff.
-        self.console = WebConsole(settings, self.services, clock) if settings.web.enabled else None
+        self.console = (
+            WebConsole(settings, self.services, clock, _photo_fetcher(self.channels)) if settings.web.enabled else None
+        )
         self._stop = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
 
@@ -265,6 +270,16 @@ async def open_senders(
 def missing_secrets(settings: Settings, secrets: Secrets, registry: Sequence[ChannelDeclaration] = CHANNELS) -> list[str]:
     """The environment variables the enabled channels need and do not have, by name."""
     return [name for declaration in _enabled(settings, registry) for name in declaration.missing_secrets(secrets)]
+
+
+def _photo_fetcher(channels: dict[str, RunningChannel]) -> Fetch:
+    """Fetches a resident's photo through the running channel it was sent on, if that channel can."""
+
+    async def fetch(channel: str, ref: str) -> bytes | None:
+        source = channels.get(channel)
+        return await source.photo(ref) if isinstance(source, PhotoSource) else None
+
+    return fetch
 
 
 def _enabled(settings: Settings, registry: Sequence[ChannelDeclaration]) -> list[ChannelDeclaration]:

@@ -6,6 +6,8 @@ are told, on Telegram."""
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +22,11 @@ from storage.db import Database
 from tests.conftest import create_meeting
 from tests.consolekit import PHONE, browser, link_in, log_in, needs_chromium, office_pc, screenshot, with_console
 from tests.e2e import settings_for
-from tests.fakebotapi import FakeBotApi
-from tests.flows import submit_concern
+from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.flows import (
+    PHOTOS_DONE, anonymous_to_summary, confirm, open_concern, start_and_consent, step, submit_concern, tracking_code,
+    write_text,
+)
 
 pytestmark = needs_chromium
 __all__ = ["browser"]
@@ -30,6 +35,26 @@ OFFICER = 100000002
 LAMP = "Đèn đường hẻm 48 Tân Hóa bị hư hơn một tháng nay, gọi tôi 0903123456."
 SAME_LAMP = "den duong hem 48 tan hoa hu lau roi, toi lam"
 DRAIN = "Cống thoát nước đường Ông Ích Khiêm bị nghẹt, mưa là ngập cả đoạn."
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A small real PNG, as a phone's photo would be (the browser must be able to show it)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+async def submit_with_a_photo(user: FakeUser, text: str, photo: bytes) -> str:
+    await start_and_consent(user)
+    await open_concern(user)
+    await write_text(user, text)
+    await step(user, lambda: user.send_photo(content=photo), 1)
+    await step(user, lambda: user.press(PHOTOS_DONE), 1)
+    await anonymous_to_summary(user)
+    return tracking_code(await confirm(user))
 
 
 @pytest.fixture
@@ -58,7 +83,7 @@ async def codes_shown(page: Page) -> list[str]:
 
 async def test_a_staff_morning_in_the_console(api: FakeBotApi, runtime: Runtime, browser: Browser) -> None:
     lan, minh, hoa = api.user(9001, first_name="Lan"), api.user(9002, first_name="Minh"), api.user(9003, first_name="Hoa")
-    lamp = await submit_concern(lan, LAMP)
+    lamp = await submit_with_a_photo(lan, LAMP, png(64, 48, (200, 120, 40)))
     drain = await submit_concern(minh, DRAIN)
     same_lamp = await submit_concern(hoa, SAME_LAMP)
 
@@ -79,6 +104,11 @@ async def test_a_staff_morning_in_the_console(api: FakeBotApi, runtime: Runtime,
     await expect(page).to_have_url(re.compile(r"duplicates=1"))
     assert await codes_shown(page) == [lamp, same_lamp]
     await screenshot(page, "console-queue")
+    thumbnail = page.locator(f"tr[data-code='{lamp}'] .thumbs img")
+    await expect(thumbnail).to_have_count(1)
+    assert await thumbnail.evaluate("img => img.complete && img.naturalWidth") == 64  # fetched through the bot
+    assert api.token not in (await thumbnail.get_attribute("src") or "")
+    assert len(api.calls_of("getFile")) == 1
 
     await page.goto(page.url.split("/meetings/")[0] + f"/concerns/{drain}")
     await page.fill("#reject textarea", "Đường Ông Ích Khiêm do Công ty thoát nước quản lý; phường đã chuyển kiến nghị.")

@@ -21,6 +21,7 @@ from bot.services.schedule import Schedule
 from bot.services.statistics import StatisticsService
 from bot.services.triage import TriageService
 from bot.services.web_login import WebLoginService
+from bot.services.web_photos import PhotoService
 from bot.services.web_queue import QueueSearch
 from bot.text import Catalog
 from storage.db import Database
@@ -45,6 +46,7 @@ class ServiceLayer:
     schedule: Schedule
     web_login: WebLoginService
     queue_search: QueueSearch
+    photos: PhotoService
 
     @classmethod
     def build(cls, settings: Settings, database: Database, clock: Clock, catalog: Catalog | None = None) -> ServiceLayer:
@@ -72,4 +74,5 @@ class ServiceLayer:
             schedule=Schedule(settings, database, clock, notices),
             web_login=WebLoginService(settings, database, clock, audit),
             queue_search=QueueSearch(settings, database, clock, meetings),
+            photos=PhotoService(settings, database, clock),
         )

@@ -82,6 +82,10 @@ class QueueSearch(UnitService):
         pages = max(1, -(-len(kept) // page_size))
         page = min(max(wanted.page, 1), pages)
         shown = kept[(page - 1) * page_size: page * page_size]
+        async with self._database.transaction() as connection:
+            # Read again with their photos (the page's only: the whole list needs none).
+            concerns = ConcernRepository(connection, self._unit_id)
+            shown = [await concerns.get(c.id) or c for c in shown]
         rows = tuple(QueueRow(c, residents.get(c.id, 1), c.id in duplicates) for c in shown)
         return QueueResult(meeting_id, rows, len(kept), page, pages)
 

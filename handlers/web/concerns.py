@@ -12,6 +12,7 @@ from bot.domain.records import Concern
 from bot.domain.refusal import Refusal
 from bot.domain.vocabulary import Role
 from bot.services.layer import ServiceLayer
+from bot.services.web_photos import Fetch
 from bot.services.web_login import Visitor
 from handlers.web.guard import visitor_of
 from handlers.web.render import Renderer, language_of
@@ -28,13 +29,15 @@ def may_see_contact(visitor: Visitor) -> bool:
 
 
 class ConcernPages:
-    def __init__(self, services: ServiceLayer, renderer: Renderer) -> None:
+    def __init__(self, services: ServiceLayer, renderer: Renderer, fetch_photo: Fetch | None = None) -> None:
         self._services = services
         self._renderer = renderer
+        self._fetch_photo = fetch_photo
 
     def routes(self) -> list[web.RouteDef]:
         return [
             web.get("/concerns/{code}", self.show),
+            web.get("/concerns/{code}/photos/{number}", self.photo),
             web.post("/concerns/{code}/topic", self.topic),
             web.post("/concerns/{code}/area", self.area),
             web.post("/concerns/{code}/reject", self.reject),
@@ -55,6 +58,16 @@ class ConcernPages:
             contact=may_see_contact(visitor_of(request)),
             done=done if done in DONE else None,
         )
+
+    async def photo(self, request: web.Request) -> web.Response:
+        """One photo, as the bot fetched it from the channel it came on; its address holds no secret."""
+        number = request.match_info["number"]
+        if not number.isdecimal() or len(number) > 3:
+            raise web.HTTPNotFound()
+        photo = await self._services.photos.photo(_code(request), int(number), self._fetch_photo)
+        if photo is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=photo.content, content_type=photo.content_type)
 
     async def topic(self, request: web.Request) -> web.StreamResponse:
         return await self._set(request, "topic", "topic", self._services.triage.set_topic)

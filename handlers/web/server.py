@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.layer import ServiceLayer
+from bot.services.web_photos import Fetch
 from handlers.web.agenda import AgendaPages
 from handlers.web.audit import AuditPages
 from handlers.web.concerns import ConcernPages
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 
 
-def build_app(settings: Settings, services: ServiceLayer, clock: Clock) -> web.Application:
+def build_app(settings: Settings, services: ServiceLayer, clock: Clock, fetch_photo: Fetch | None = None) -> web.Application:
     renderer = Renderer(settings, services.catalog)
     guard = Guard(services.web_login, renderer, settings.web.secure)
     app = web.Application(middlewares=[guard.headers, guard.session], client_max_size=MAX_BODY)
@@ -37,7 +38,7 @@ def build_app(settings: Settings, services: ServiceLayer, clock: Clock) -> web.A
     app.add_routes(MeetingForm(services, renderer, clock, settings.zone).routes())
     app.add_routes(MeetingPages(services, renderer, clock).routes())
     app.add_routes(AgendaPages(services, renderer).routes())
-    app.add_routes(ConcernPages(services, renderer).routes())
+    app.add_routes(ConcernPages(services, renderer, fetch_photo).routes())
     app.add_routes(AuditPages(services.audit, renderer, settings).routes())
     app.router.add_static("/static/", _static_folder(), follow_symlinks=False, append_version=False)
     return app
@@ -50,9 +51,11 @@ def _static_folder() -> Path:
 class WebConsole:
     """The console's server, started and stopped with the bot."""
 
-    def __init__(self, settings: Settings, services: ServiceLayer, clock: Clock) -> None:
+    def __init__(
+        self, settings: Settings, services: ServiceLayer, clock: Clock, fetch_photo: Fetch | None = None
+    ) -> None:
         self._settings = settings
-        self._app = build_app(settings, services, clock)
+        self._app = build_app(settings, services, clock, fetch_photo)
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:

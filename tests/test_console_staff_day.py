@@ -9,7 +9,7 @@ import re
 import struct
 import zlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from playwright.async_api import Browser, Page, expect
 from bot.app import Runtime
 from bot.clock import SystemClock
 from bot.config import Secrets, Settings
+from bot.domain.identity import Identity
 from storage.db import Database
 from tests.conftest import create_meeting
 from tests.consolekit import PHONE, browser, link_in, log_in, needs_chromium, office_pc, screenshot, with_console
@@ -148,3 +149,34 @@ async def test_a_resident_asking_for_a_link_on_telegram_is_refused(api: FakeBotA
     assert "/login/" not in (refusal.text or "")
     row = await runtime.services.database.fetch_one("SELECT actor, action, outcome FROM audit_log ORDER BY id DESC")
     assert tuple(row) == ("telegram:9004", "web", "forbidden")
+
+
+async def hold_the_meeting_now(runtime: Runtime) -> None:
+    """The days pass: the meeting's intake and start are moved into the past (the bot runs on the real clock)."""
+    now = datetime.now(UTC)
+    times = [(now - timedelta(minutes=m)).isoformat() for m in (30, 20, 10)]
+    async with runtime.services.database.transaction() as connection:
+        await connection.execute(
+            "UPDATE meetings SET intake_opens_at = ?, intake_closes_at = ?, starts_at = ? WHERE id = 1", times)
+
+
+async def test_answers_recorded_in_the_console_reach_the_residents(api: FakeBotApi, runtime: Runtime, browser: Browser) -> None:
+    lan = api.user(9005, first_name="Lan")
+    await submit_concern(lan, LAMP)
+    link = (await runtime.services.web_login.issue(Identity("telegram", str(OFFICER)), "test")).url
+    await hold_the_meeting_now(runtime)
+    _, page = await office_pc(browser)
+    await log_in(page, link)
+    await page.goto(link.split("/login/")[0] + "/meetings/1/agenda")
+    await page.click("#build")
+    await page.click("text=Hội nghị")
+    await page.click("#meeting-1 >> text=Trả lời")
+    form = page.locator("#answer-item-1 > form.answer-form")
+    await form.locator("textarea[name=answer]").fill("Phường đã thay bóng đèn hẻm 48 Tân Hóa.")
+    await form.locator("button").click()
+    await page.click("#publish")
+    (answer,) = await lan.wait_for_messages(1, timeout=15)
+    assert "Phường đã thay bóng đèn hẻm 48 Tân Hóa" in (answer.text or "")
+    # The progress asks again by itself (htmx) until everything is sent.
+    await expect(page.locator("#progress .step-done")).to_be_visible(timeout=15_000)
+    assert (await page.text_content("#progress [data-step=sent] strong") or "").strip() == "1"

@@ -5,15 +5,14 @@ concerns, and download it — each through the agenda service, which checks and 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote
 
 from aiohttp import web
 
 from bot.domain.refusal import Refusal
-from bot.services.layer import ServiceLayer
 from handlers.web.guard import visitor_of
 from handlers.web.meetings import whole_number
-from handlers.web.render import Renderer, language_of
+from handlers.web.pages import Pages
+from handlers.web.render import download
 
 # What a finished change says when the agenda shows again (?done=…).
 DONE = frozenset({"built", "sorted", "moved", "included", "excluded", "minutes", "renamed", "attached", "detached"})
@@ -26,10 +25,7 @@ FILE_TYPES = {
 Change = Callable[[int, str], Awaitable[object]]
 
 
-class AgendaPages:
-    def __init__(self, services: ServiceLayer, renderer: Renderer) -> None:
-        self._services = services
-        self._renderer = renderer
+class AgendaPages(Pages):
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -62,9 +58,8 @@ class AgendaPages:
         try:
             exported = await self._services.exports.agenda_file(meeting_id, fmt, visitor_of(request).actor)
         except Refusal as refusal:
-            return await self.show(request, self._said(request, refusal), 409)
-        disposition = f"attachment; filename=\"agenda.{fmt}\"; filename*=UTF-8''{quote(exported.name)}"
-        return web.Response(body=exported.content, headers={"Content-Type": FILE_TYPES[fmt], "Content-Disposition": disposition})
+            return await self.show(request, self._renderer.said(request, refusal), 409)
+        return download(exported.name, FILE_TYPES[fmt], exported.content)
 
     async def build(self, request: web.Request) -> web.StreamResponse:
         return await self._change(request, "built", self._services.agenda.build)
@@ -105,13 +100,11 @@ class AgendaPages:
         try:
             await change(meeting_id, visitor_of(request).actor)
         except Refusal as refusal:
-            return await self.show(request, self._said(request, refusal), 409)
+            return await self.show(request, self._renderer.said(request, refusal), 409)
         if request.headers.get("HX-Request"):  # a drop: the script reloads the agenda itself
             return web.Response(status=204)
         raise web.HTTPSeeOther(f"/meetings/{meeting_id}/agenda?done={done}")
 
-    def _said(self, request: web.Request, refusal: Refusal) -> str:
-        return refusal.render(self._services.catalog, language_of(request, self._renderer.default_language))
 
 
 def _number(raw: object) -> int:

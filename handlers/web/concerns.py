@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.clock import Clock
 from bot.domain.records import Concern
 from bot.domain.refusal import Refusal
 from bot.domain.vocabulary import Role
@@ -15,7 +16,8 @@ from bot.services.layer import ServiceLayer
 from bot.services.web_photos import Fetch
 from bot.services.web_login import Visitor
 from handlers.web.guard import visitor_of
-from handlers.web.render import Renderer, language_of
+from handlers.web.pages import Pages
+from handlers.web.render import Renderer
 
 CODE = re.compile(r"^[A-Za-z]{1,5}-?\d{1,9}$")
 # What a finished change says when the concern shows again (?done=…).
@@ -28,10 +30,9 @@ def may_see_contact(visitor: Visitor) -> bool:
     return Role.STAFF in visitor.roles
 
 
-class ConcernPages:
-    def __init__(self, services: ServiceLayer, renderer: Renderer, fetch_photo: Fetch | None = None) -> None:
-        self._services = services
-        self._renderer = renderer
+class ConcernPages(Pages):
+    def __init__(self, services: ServiceLayer, renderer: Renderer, clock: Clock, fetch_photo: Fetch | None = None) -> None:
+        super().__init__(services, renderer, clock)
         self._fetch_photo = fetch_photo
 
     def routes(self) -> list[web.RouteDef]:
@@ -102,8 +103,7 @@ class ConcernPages:
         try:
             changed = await change(code, visitor_of(request).actor)
         except Refusal as refusal:
-            language = language_of(request, self._renderer.default_language)
-            return await self.show(request, refusal.render(self._services.catalog, language), 409)
+            return await self.show(request, self._renderer.said(request, refusal), 409)
         raise web.HTTPSeeOther(f"/concerns/{changed.code}?done={done}")
 
 

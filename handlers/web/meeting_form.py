@@ -18,7 +18,8 @@ from bot.services.layer import ServiceLayer
 from bot.services.meetings import MeetingDraft, MeetingError, gives_short_notice
 from handlers.web.guard import needs, visitor_of
 from handlers.web.meetings import whole_number
-from handlers.web.render import Renderer, language_of
+from handlers.web.pages import Pages
+from handlers.web.render import Renderer
 
 # How a browser's <input type="datetime-local"> writes a time, in the unit's zone.
 INPUT_TIME = "%Y-%m-%dT%H:%M"
@@ -63,11 +64,9 @@ class MeetingFields:
             raise MeetingError("refusal.bad_time", value=raw) from None
 
 
-class MeetingForm:
+class MeetingForm(Pages):
     def __init__(self, services: ServiceLayer, renderer: Renderer, clock: Clock, zone: ZoneInfo) -> None:
-        self._services = services
-        self._renderer = renderer
-        self._clock = clock
+        super().__init__(services, renderer, clock)
         self._zone = zone
 
     def routes(self) -> list[web.RouteDef]:
@@ -100,7 +99,7 @@ class MeetingForm:
                                  typed.time("opens", self._zone), typed.time("closes", self._zone))
             created = await self._services.meetings.create(draft, visitor_of(request).actor, announce=not typed.draft)
         except Refusal as refusal:
-            return self._form(request, None, typed, problem=self._said(request, refusal))
+            return self._form(request, None, typed, problem=self._renderer.said(request, refusal))
         raise web.HTTPSeeOther(f"/meetings?done=created&id={created.meeting.id}")
 
     @needs(Role.ADMIN)
@@ -118,7 +117,7 @@ class MeetingForm:
                 return self._form(request, meeting, typed, warning=True)
             await self._services.meetings.edit(meeting.id, visitor_of(request).actor, **changes)
         except Refusal as refusal:
-            return self._form(request, meeting, typed, problem=self._said(request, refusal))
+            return self._form(request, meeting, typed, problem=self._renderer.said(request, refusal))
         raise web.HTTPSeeOther(f"/meetings?done=edited&id={meeting.id}")
 
     def _warn(self, typed: MeetingFields, starts: datetime, announced_at: datetime | None) -> bool:
@@ -140,5 +139,3 @@ class MeetingForm:
             raise web.HTTPNotFound()
         return meeting
 
-    def _said(self, request: web.Request, refusal: Refusal) -> str:
-        return refusal.render(self._services.catalog, language_of(request, self._renderer.default_language))

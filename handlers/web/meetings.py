@@ -7,13 +7,11 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.clock import Clock
 from bot.domain.refusal import Refusal
 from bot.domain.vocabulary import ConcernStatus, Phase, Role
-from bot.services.layer import ServiceLayer
 from bot.services.web_queue import QueueFilter
 from handlers.web.guard import needs, visitor_of
-from handlers.web.render import Renderer, language_of
+from handlers.web.pages import Pages
 
 # What a finished admin action says when the list shows again (?done=…); nothing else is shown.
 DONE = frozenset({"created", "edited", "announced", "opened", "closed", "cancelled"})
@@ -27,11 +25,7 @@ def whole_number(raw: str) -> int:
     return int(raw)
 
 
-class MeetingPages:
-    def __init__(self, services: ServiceLayer, renderer: Renderer, clock: Clock) -> None:
-        self._services = services
-        self._renderer = renderer
-        self._clock = clock
+class MeetingPages(Pages):
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -84,7 +78,7 @@ class MeetingPages:
         try:
             await action(meeting_id, visitor_of(request).actor)
         except Refusal as refusal:
-            return await self.list(request, refusal.render(self._services.catalog, self._language(request)), 409)
+            return await self.list(request, self._renderer.said(request, refusal), 409)
         raise web.HTTPSeeOther(f"/meetings?done={done}&id={meeting_id}")
 
     async def queue(self, request: web.Request) -> web.Response:
@@ -98,9 +92,6 @@ class MeetingPages:
             request, "queue.html", meeting=meeting, result=result, wanted=wanted, statuses=STATUSES,
             query=query_without_page(request.query),
         )
-
-    def _language(self, request: web.Request) -> str:
-        return language_of(request, self._renderer.default_language)
 
 
 def _filter(query: Mapping[str, str]) -> QueueFilter:

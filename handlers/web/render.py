@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
@@ -17,6 +18,7 @@ from bot.clock import format_local
 from bot.config import Settings
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.redaction import Masks, redact
+from bot.domain.refusal import Refusal
 from bot.domain.identity import Identity
 from bot.services.web_login import WEB_SURFACE, Visitor
 from bot.text import Catalog
@@ -26,6 +28,13 @@ LANGUAGE_COOKIE = "doithoai_language"
 # Who is logged in, as the guard found them; set on every request that needs a session. A typed
 # key from aiohttp 3.14 on (which warns about plain ones); the project still accepts 3.9.
 VISITOR: Any = web.RequestKey("visitor", Visitor) if hasattr(web, "RequestKey") else "visitor"
+
+
+def download(name: str, content_type: str, content: bytes) -> web.Response:
+    """A file the browser saves under `name` (Vietnamese letters kept, per RFC 6266)."""
+    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return web.Response(body=content, headers={"Content-Type": content_type, "Content-Disposition": disposition})
 
 
 def language_of(request: web.Request, default: str) -> str:
@@ -50,6 +59,10 @@ class Renderer:
     @property
     def default_language(self) -> str:
         return "vi"  # the ward office works in Vietnamese; English is a switch away
+
+    def said(self, request: web.Request, refusal: Refusal) -> str:
+        """Why something was refused, in the reader's language."""
+        return refusal.render(self._catalog, language_of(request, self.default_language))
 
     def words(self, language: str) -> Words:
         return Words(self._catalog, language, self._settings, self._areas, self._topics)
@@ -102,6 +115,9 @@ class Words:
         topic = self._topics.get(topic_id)
         return topic.label(self.language) if topic else topic_id
 
+    def disposition(self, disposition: str) -> str:
+        return self.catalog.t(self.language, f"disposition.{disposition}")
+
     def areas(self) -> list[tuple[str, str]]:
         return [(a.id, self.area(a.id)) for a in self._settings.areas]
 
@@ -128,6 +144,14 @@ class Words:
             return said
         how = f"audit.outcome_{outcome}"
         return f"{said} ({self.t(how) if self.has(how) else outcome})"
+
+    def refusal(self, refusal: Refusal) -> str:
+        return refusal.render(self.catalog, self.language)
+
+    def chair(self) -> str:
+        """Who answers at the meeting, as the form suggests it."""
+        unit = self._settings.unit
+        return unit.chair_title_en if self.language == "en" and unit.chair_title_en else unit.chair_title
 
     def unit_name(self) -> str:
         unit = self._settings.unit

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.services.layer import ServiceLayer
 from bot.services.web_photos import Fetch
 from handlers.web.agenda import AgendaPages
+from handlers.web.answers import AnswerPages
 from handlers.web.audit import AuditPages
 from handlers.web.concerns import ConcernPages
 from handlers.web.guard import Guard
@@ -22,11 +23,12 @@ from handlers.web.login import LoginPages
 from handlers.web.meeting_form import MeetingForm
 from handlers.web.meetings import MeetingPages
 from handlers.web.render import Renderer
+from handlers.web.results import ResultPages
 
 log = logging.getLogger(__name__)
 
-# A form is a few fields; nothing bigger is read.
-MAX_BODY = 64 * 1024
+# A form is a few fields; the largest body is the filled agenda sheet, as large as the staff chat takes.
+MAX_BODY = 5 * 1024 * 1024
 
 
 def build_app(settings: Settings, services: ServiceLayer, clock: Clock, fetch_photo: Fetch | None = None) -> web.Application:
@@ -37,8 +39,10 @@ def build_app(settings: Settings, services: ServiceLayer, clock: Clock, fetch_ph
     # The form's /meetings/new before the pages' /meetings/{id}/…: the first route that matches wins.
     app.add_routes(MeetingForm(services, renderer, clock, settings.zone).routes())
     app.add_routes(MeetingPages(services, renderer, clock).routes())
-    app.add_routes(AgendaPages(services, renderer).routes())
-    app.add_routes(ConcernPages(services, renderer, fetch_photo).routes())
+    app.add_routes(AgendaPages(services, renderer, clock).routes())
+    app.add_routes(AnswerPages(services, renderer, clock).routes())
+    app.add_routes(ResultPages(services, renderer, clock).routes())
+    app.add_routes(ConcernPages(services, renderer, clock, fetch_photo).routes())
     app.add_routes(AuditPages(services.audit, renderer, settings).routes())
     app.router.add_static("/static/", _static_folder(), follow_symlinks=False, append_version=False)
     return app

@@ -89,6 +89,17 @@ async def test_a_form_without_its_csrf_token_is_refused(console: Console, browse
     assert refused["actor"] == f"web:telegram:{STAFF}" and "csrf" in refused["after"]
 
 
+async def test_a_login_posted_by_another_site_is_refused(console: Console, browser: Browser, database: Database) -> None:
+    context, page = await office_pc(browser)
+    link = await console.link()
+    response = await context.request.post(link, headers={"Origin": "https://evil.example"}, max_redirects=0)
+    assert response.status == 403 and "Không thực hiện được" in await response.text()
+    assert not any(c["name"] == "doithoai_console" for c in await context.cookies())
+    refused = await database.fetch_one("SELECT after FROM audit_log WHERE action = 'web.refused'")
+    assert "origin" in refused["after"]
+    await log_in(page, link)  # the link was not spent
+
+
 async def test_staff_are_refused_an_admins_action(console: Console, browser: Browser, database: Database) -> None:
     _, page = await office_pc(browser)
     await log_in(page, await console.link(STAFF_ID))
@@ -146,7 +157,7 @@ async def test_english_is_a_switch_away_and_pages_carry_a_strict_policy(console:
     assert response is not None
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
     await page.click("#login")
     await page.click("text=English")
     assert await heading(page) == "Dialogue meetings"

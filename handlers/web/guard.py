@@ -9,6 +9,7 @@ page saying why, and written to the audit log through the login service.
 from __future__ import annotations
 
 import hmac
+from urllib.parse import urlsplit
 from collections.abc import Awaitable, Callable
 from aiohttp import web
 
@@ -37,7 +38,9 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     # A login link's secret is in its path: no other site may learn it from a Referer header.
-    "Referrer-Policy": "no-referrer",
+    # (Not "no-referrer": then browsers send "Origin: null" even to this site, and the Origin
+    # check below could not tell our forms from another site's.)
+    "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
@@ -64,11 +67,12 @@ def client_of(request: web.Request) -> str:
 
 
 class Guard:
-    def __init__(self, logins: WebLoginService, renderer: Renderer, secure: bool) -> None:
+    def __init__(self, logins: WebLoginService, renderer: Renderer, base_url: str) -> None:
         self._logins = logins
         self._renderer = renderer
-        self.secure = secure
-        self.cookie_name = SECURE_SESSION_COOKIE if secure else SESSION_COOKIE
+        self.secure = base_url.startswith("https://")
+        self._public_host = urlsplit(base_url).netloc
+        self.cookie_name = SECURE_SESSION_COOKIE if self.secure else SESSION_COOKIE
 
     @web.middleware
     async def headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -84,6 +88,10 @@ class Guard:
 
     @web.middleware
     async def session(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method not in SAFE_METHODS and not self._same_site(request):
+            # A form another site posts (the login's too, which has no session to hold a token yet).
+            await self._logins.refused(request.get(VISITOR), client_of(request), request.path, "origin")
+            return self._renderer.page(request, "problem.html", 403, kind="csrf")
         if request.path.startswith(PUBLIC_PREFIXES):
             return await handler(request)
         secret = request.cookies.get(self.cookie_name)
@@ -101,6 +109,14 @@ class Guard:
             await self._logins.refused(visitor, client_of(request), request.path, f"needs {needed}")
             return self._renderer.page(request, "problem.html", 403, kind=f"needs_{needed}")
         return await handler(request)
+
+    def _same_site(self, request: web.Request) -> bool:
+        """Whether a browser's Origin, when it sends one, is this console (as reached, or as configured)."""
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True  # not a browser's form (a script, curl): the CSRF token still decides
+        # "null" is what a page that hides where it comes from sends: refused too.
+        return origin != "null" and urlsplit(origin).netloc in {request.host, self._public_host}
 
     async def _csrf_ok(self, request: web.Request, visitor: Visitor) -> bool:
         sent = request.headers.get(CSRF_HEADER)

@@ -33,7 +33,7 @@ MAX_BODY = 5 * 1024 * 1024
 
 def build_app(settings: Settings, services: ServiceLayer, clock: Clock, fetch_photo: Fetch | None = None) -> web.Application:
     renderer = Renderer(settings, services.catalog)
-    guard = Guard(services.web_login, renderer, settings.web.secure)
+    guard = Guard(services.web_login, renderer, settings.web.base_url)
     app = web.Application(middlewares=[guard.headers, guard.session], client_max_size=MAX_BODY)
     app.add_routes(LoginPages(services.web_login, guard, renderer).routes())
     # The form's /meetings/new before the pages' /meetings/{id}/…: the first route that matches wins.

@@ -171,6 +171,8 @@ class AgendaSettings(_Strict):
     # Time budget of an agenda item: a base, one more minute per extra concern, a ceiling.
     minutes_per_item: int = Field(default=5, ge=1, le=60)
     max_item_minutes: int = Field(default=15, ge=1, le=120)
+    # The meeting's time for residents' concerns: the agenda's total is shown against it.
+    time_budget_minutes: int = Field(default=120, ge=10, le=600)
 
 
 class NotifySettings(_Strict):

@@ -105,13 +105,13 @@ async def test_staff_are_refused_an_admins_action(console: Console, browser: Bro
     await log_in(page, await console.link(STAFF_ID))
     assert await page.locator("text=Dừng nhận ý kiến").count() == 0  # not offered ...
     # ... and refused when forged, with a valid token.
-    await page.evaluate("""() => {
-        const form = document.createElement('form');
-        form.method = 'post'; form.action = '/meetings/1/close';
-        const token = document.querySelector('input[name=csrf]').cloneNode();
-        form.appendChild(token); document.body.appendChild(form); form.submit();
-    }""")
-    await page.wait_for_load_state()
+    async with page.expect_navigation():
+        await page.evaluate("""() => {
+            const form = document.createElement('form');
+            form.method = 'post'; form.action = '/meetings/1/close';
+            const token = document.querySelector('input[name=csrf]').cloneNode();
+            form.appendChild(token); document.body.appendChild(form); form.submit();
+        }""")
     assert await heading(page) == "Chỉ dành cho quản trị viên"
     assert (await database.fetch_one("SELECT version FROM meetings WHERE id = 1"))["version"] == 1
     refused = await database.fetch_one("SELECT actor, action, subject, outcome FROM audit_log WHERE outcome = 'forbidden'")

@@ -103,8 +103,18 @@ async def test_the_agenda_is_built_ordered_timed_and_downloaded(console: Console
 
     await page.fill("#item-1 input[name=minutes]", "12")
     await page.click("#item-1 form.minutes button")
-    await page.click("#item-2 >> text=Bỏ ra")
-    assert "12 phút cho 1 mục" in (await page.text_content("#total") or "")
+    await expect(page.locator(".banner.done")).to_contain_text("Đã lưu số phút")
+    await page.click("#item-2 button:text-is('Bỏ ra')")
+    await expect(page.locator(".banner.done")).to_contain_text("Đã bỏ mục")
+    assert "12/120 phút cho 1 mục" in (await page.text_content("#total") or "")
+    await page.click("#item-2 button:text-is('Đưa vào')")
+    await expect(page.locator(".banner.done")).to_contain_text("Đã đưa mục vào")
+    await page.fill("#item-1 input[name=minutes]", "118")
+    await page.click("#item-1 form.minutes button")
+    await expect(page.locator(".banner.done")).to_contain_text("Đã lưu số phút")
+    assert "Vượt 3 phút" in (await page.text_content("#total") or "")  # 118 + 5 of 120
+    await page.click("#item-2 button:text-is('Bỏ ra')")
+    await expect(page.locator(".banner.done")).to_contain_text("Đã bỏ mục")
     await screenshot(page, "console-agenda")
     async with page.expect_download() as downloading:
         await page.click("text=Tải DOCX")

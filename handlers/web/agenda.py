@@ -48,6 +48,7 @@ class AgendaPages(Pages):
         return self._renderer.page(
             request, "agenda.html", status, meeting=meeting, lines=lines, problem=problem,
             total=sum(line.item.minutes for line in lines if line.item.included),
+            budget=self._services.agenda.time_budget,
             done=done if done in DONE else None, formats=tuple(FILE_TYPES),
         )
 

@@ -17,20 +17,25 @@ from pathlib import Path
 from typing import TextIO
 
 
-from bot.channels import ChannelContext, ChannelDeclaration, ChannelStartFailed, RunningChannel, Watched
-from bot.clock import Clock, SystemClock
+from bot.channels import (
+    ChannelContext, ChannelDeclaration, ChannelStartFailed, PhotoSource, RunningChannel, Watched,
+)
+from bot.clock import Clock, SystemClock, format_local
 from bot.config import Secrets, Settings
 from bot.domain.messages import Inbound, Reply
+from bot.domain.vocabulary import Role
 from bot.outbox.delivery import Sender
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.resident.dialogue import Intake
 from bot.router import Router
 from bot.services.layer import ServiceLayer
+from bot.services.web_photos import Fetch
 from bot.staff.desk import StaffDesk
 from bot.text import Catalog
 from handlers.console import CHANNEL as CONSOLE
 from handlers.console import ConsoleChannel
 from handlers.telegram import TELEGRAM
+from handlers.web import WebConsole, WebStartFailed
 from handlers.zalo import ZALO
 from storage.db import Database
 
@@ -82,6 +87,10 @@ class Runtime:
         self.dispatcher = OutboxDispatcher(database, senders, clock, settings.notify)
         self.services.schedule.after_action.append(self.dispatcher.notify)
         self.services.meetings.on_change.append(self.services.schedule.rebuild)
+        # The staff console is a surface, not a channel: it sends nothing, it serves staff.
+        self.console = (
+            WebConsole(settings, self.services, clock, _photo_fetcher(self.channels)) if settings.web.enabled else None
+        )
         self._stop = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
 
@@ -102,6 +111,13 @@ class Runtime:
                 except Exception:  # the start's error is the one to report
                     log.debug("stopping a channel after a failed start also failed", exc_info=True)
             raise
+        if self.console is not None:
+            try:
+                await self.console.start()
+            except WebStartFailed as failed:
+                for channel in reversed(started):
+                    await channel.stop()
+                raise ChannelStartFailed(str(failed)) from None
         self.services.schedule.start()
         await self.services.schedule.rebuild()
         self._sending = asyncio.create_task(self.dispatcher.run(self._stop), name="outbox")
@@ -132,6 +148,8 @@ class Runtime:
 
     async def stop(self) -> None:
         self._stop.set()
+        if self.console is not None:
+            await self.console.stop()
         self.services.schedule.shutdown()
         if self._sending is not None:
             # An outbox that ended on an error has said so (_outbox_stopped): stop the rest.
@@ -182,10 +200,11 @@ async def _start(runtime: Runtime, settings: Settings, secrets: Secrets) -> None
 
 async def run_sandbox(
     settings: Settings, database_path: Path, language: str, clock: Clock | None = None,
-    lines: asyncio.Queue[str | None] | None = None, out: TextIO | None = None,
+    lines: asyncio.Queue[str | None] | None = None, out: TextIO | None = None, console: bool = False,
 ) -> None:
     """The resident dialogue in this terminal, with the outbox and the schedule running, so that
     what staff do on the CLI against the same database reaches the residents played here.
+    With `console`, the staff console is served too, and a login link for the demo admin printed.
 
     `lines` and `out` let tests type and read; by default it is the terminal."""
     clock = clock or SystemClock()
@@ -197,27 +216,50 @@ async def run_sandbox(
     try:
         services = build_services(settings, database, clock)
         await services.meetings.ensure_demo()
-        console = ConsoleChannel(
+        terminal = ConsoleChannel(
             services.intake.handle, catalog=services.catalog, out=out or sys.stdout,
             language=language, files=database_path.parent,
         )
         # Only the console's rows: pushes queued for Telegram or Zalo residents stay pending
         # for the real bot (the dispatcher leaves channels it has no sender for alone).
-        dispatcher = OutboxDispatcher(database, {CONSOLE: console.sender()}, clock, settings.notify)
+        dispatcher = OutboxDispatcher(database, {CONSOLE: terminal.sender()}, clock, settings.notify)
         services.schedule.after_action.append(dispatcher.notify)
         services.meetings.on_change.append(services.schedule.rebuild)
         services.schedule.start()
         await services.schedule.rebuild()
         sending = asyncio.create_task(dispatcher.run(stop), name="sandbox-outbox")
+        web = await _sandbox_console(settings, services, clock, language, out or sys.stdout) if console else None
         try:
-            await console.run(lines)
+            await terminal.run(lines)
         finally:
+            if web is not None:
+                await web.stop()
             stop.set()
             services.schedule.shutdown()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(sending, timeout=10)
     finally:
         await database.close()
+
+
+async def _sandbox_console(
+    settings: Settings, services: Services, clock: Clock, language: str, out: TextIO
+) -> WebConsole | None:
+    """The staff console beside the sandbox, and a login link for its demo admin; a port in use
+    is said in one line and the sandbox goes on without it."""
+    admin = next((m for m in settings.staff.everyone() if m.role is Role.ADMIN), None)
+    web = WebConsole(settings, services, clock)
+    try:
+        await web.start()
+    except WebStartFailed as failed:
+        out.write(services.catalog.t(language, "sandbox.console_failed", why=str(failed)) + "\n")
+        return None
+    if admin is not None:
+        identity = min(admin.identities, key=lambda i: (i.channel, i.user_id))
+        issued = await services.web_login.issue(identity, "sandbox")
+        out.write(services.catalog.t(language, "sandbox.console_link", url=issued.url,
+                                     until=format_local(issued.expires_at, settings.zone)) + "\n")
+    return web
 
 
 @contextlib.asynccontextmanager
@@ -241,6 +283,16 @@ async def open_senders(
 def missing_secrets(settings: Settings, secrets: Secrets, registry: Sequence[ChannelDeclaration] = CHANNELS) -> list[str]:
     """The environment variables the enabled channels need and do not have, by name."""
     return [name for declaration in _enabled(settings, registry) for name in declaration.missing_secrets(secrets)]
+
+
+def _photo_fetcher(channels: dict[str, RunningChannel]) -> Fetch:
+    """Fetches a resident's photo through the running channel it was sent on, if that channel can."""
+
+    async def fetch(channel: str, ref: str) -> bytes | None:
+        source = channels.get(channel)
+        return await source.photo(ref) if isinstance(source, PhotoSource) else None
+
+    return fetch
 
 
 def _enabled(settings: Settings, registry: Sequence[ChannelDeclaration]) -> list[ChannelDeclaration]:

@@ -66,6 +66,15 @@ class Watched(Protocol):
         ...
 
 
+@runtime_checkable
+class PhotoSource(Protocol):
+    """A running channel that can fetch a photo residents sent on it, by the reference a concern keeps."""
+
+    async def photo(self, ref: str) -> bytes | None:
+        """The photo's bytes, or None when the platform no longer has it."""
+        ...
+
+
 class ChannelDeclaration(Protocol):
     """Everything the composition root needs to know about one channel."""
 

@@ -8,6 +8,7 @@ and ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN. Validation errors name the exact key
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +174,8 @@ class AgendaSettings(_Strict):
     # Time budget of an agenda item: a base, one more minute per extra concern, a ceiling.
     minutes_per_item: int = Field(default=5, ge=1, le=60)
     max_item_minutes: int = Field(default=15, ge=1, le=120)
+    # The meeting's time for residents' concerns: the agenda's total is shown against it.
+    time_budget_minutes: int = Field(default=120, ge=10, le=600)
 
 
 class SimilaritySettings(_Strict):
@@ -250,6 +253,36 @@ class ZaloSettings(_Strict):
         return self
 
 
+class WebSettings(_Strict):
+    """The staff console in a browser, served by the bot's own process (`doithoai run`)."""
+
+    enabled: bool = False
+    # Behind a reverse proxy that holds the TLS certificate, listen on 127.0.0.1 only.
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    # The address staff open, as login links carry it; empty: http://listen:port.
+    public_url: str = ""
+    # A session nobody used for this long is over: the next click asks for a new link.
+    session_idle_minutes: int = Field(default=30, ge=1, le=720)
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("must be an address like https://console.phuong.example.vn")
+        return value.rstrip("/")
+
+    @property
+    def base_url(self) -> str:
+        """Where staff reach the console: the public address, or the one it listens on."""
+        return self.public_url or f"http://{self.listen}:{self.port}"
+
+    @property
+    def secure(self) -> bool:
+        """Behind https: cookies are then sent over https only."""
+        return self.base_url.startswith("https://")
+
+
 class PrivacySettings(_Strict):
     consent_version: str = "1"
     controller: str = Field(min_length=1)
@@ -271,6 +304,7 @@ class Settings(_Strict):
     notify: NotifySettings = NotifySettings()
     telegram: TelegramSettings = TelegramSettings()
     zalo: ZaloSettings = ZaloSettings()
+    web: WebSettings = WebSettings()
     privacy: PrivacySettings
     database: DatabaseSettings = DatabaseSettings()
 

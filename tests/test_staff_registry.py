@@ -19,6 +19,7 @@ EXPECTED = {
     "agenda", "agenda_build", "agenda_sort", "item", "attach", "detach", "export",
     "meeting_new", "meeting_edit", "meeting_open", "meeting_close", "meeting_announce", "meeting_cancel",
     "answer", "import", "publish", "progress", "followup", "final", "carry", "stats", "results", "retry",
+    "web",
 }
 
 

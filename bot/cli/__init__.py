@@ -11,13 +11,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import agenda, answers, audit, concerns, db, meetings, run
+from bot.cli import agenda, answers, audit, concerns, db, meetings, run, web
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError
 from bot.domain.refusal import Refusal
 
 # In the order `doithoai --help` lists them.
-NOUNS = (run, meetings, concerns, agenda, answers, db, audit)
+NOUNS = (run, meetings, concerns, agenda, answers, db, audit, web)
 
 
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:

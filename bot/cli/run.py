@@ -25,6 +25,7 @@ def register(commands: Group) -> None:
     )
     sandbox_command.add_argument("--db", default=SANDBOX_DATABASE, help="sandbox database file (default: %(default)s)")
     sandbox_command.add_argument("--language", choices=("vi", "en"), default="vi")
+    sandbox_command.add_argument("--no-console", action="store_true", help="do not serve the staff console")
     check = commands.add_parser("check-config", help="validate a config file and name every problem")
     check.add_argument("file", nargs="?", default=config_path())
     check.set_defaults(action=check_config)
@@ -66,7 +67,7 @@ def sandbox(args: argparse.Namespace, clock: Clock) -> int:
     configure_logging([], level=logging.WARNING)
     from bot.app import run_sandbox
 
-    asyncio.run(run_sandbox(settings, Path(args.db), args.language, clock))
+    asyncio.run(run_sandbox(settings, Path(args.db), args.language, clock, console=not args.no_console))
     return 0
 
 
@@ -78,6 +79,12 @@ def check_config(args: argparse.Namespace, clock: Clock) -> int:
     )
     if settings.telegram.enabled and not os.environ.get("TELEGRAM_BOT_TOKEN"):
         print("note: TELEGRAM_BOT_TOKEN is not set in this environment; `doithoai run` will need it")
+    if settings.web.enabled:
+        web = settings.web
+        print(f"console: {web.base_url} (served on {web.listen}:{web.port} by `doithoai run`)")
+        if not web.secure:
+            print("note: web.public_url is not https: session cookies then travel unencrypted; "
+                  "put the console behind an https reverse proxy unless it is reached on this machine only")
     if settings.zalo.enabled:
         missing = Secrets.from_environment().zalo_missing()
         if missing:

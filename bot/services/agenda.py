@@ -74,6 +74,11 @@ class AgendaService(UnitService):
         self._topic_order = {t.id: n for n, t in enumerate(self._topics.all())}
         self._lexicon = lexicon_for(settings)
 
+    @property
+    def time_budget(self) -> int:
+        """Minutes the meeting gives to residents' concerns, which the agenda's items share."""
+        return self._settings.agenda.time_budget_minutes
+
     async def build(self, meeting_id: int, actor: str) -> int:
         """Add an item for every group of similar concerns not yet on the agenda; returns how many."""
         now = self._clock.now()

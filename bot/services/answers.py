@@ -12,7 +12,7 @@ from datetime import date
 import aiosqlite
 
 from bot.documents.answer_sheet import parse_answers_csv, parse_answers_xlsx
-from bot.domain.records import Concern
+from bot.domain.records import Answer, Concern
 from bot.domain.refusal import Refusal, phase_term, status_term
 from bot.domain.vocabulary import ConcernStatus, Disposition
 from bot.services.after_meeting import AfterMeeting, AnswerError
@@ -129,6 +129,11 @@ class AnswerService(AfterMeeting):
         if not rows:
             return ImportReport(0, 0, (Refusal("refusal.import_no_rows"),))
         return await self.import_rows(meeting_id, rows, actor)
+
+    async def of_meeting(self, meeting_id: int) -> dict[int, Answer]:
+        """The answers recorded for a meeting's concerns, by concern id (for the console to show)."""
+        async with self._database.transaction() as connection:
+            return await AnswerRepository(connection, self._unit_id).of_meeting(meeting_id)
 
     # --- helpers ------------------------------------------------------------------------
 

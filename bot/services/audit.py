@@ -8,13 +8,25 @@ reads the trail for the CLI and the console.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.clock import Clock
-from storage.audit import AuditEntry, AuditRepository
+from storage.audit import AuditEntry, AuditQuery, AuditRepository
+
+__all__ = ["AuditEntry", "AuditPage", "AuditQuery", "AuditService"]
 from storage.db import Database
 
 # A refused attempt keeps the first few arguments, enough to see what was tried.
 REFUSAL_ARGS_KEPT = 6
+AUDIT_PAGE = 50
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: tuple[AuditEntry, ...]
+    total: int
+    page: int
+    pages: int
 
 
 class AuditService:
@@ -45,3 +57,13 @@ class AuditService:
     async def entries(self, subject: str | None = None, limit: int = 200) -> list[AuditEntry]:
         async with self._database.transaction() as connection:
             return await AuditRepository(connection).entries(subject, limit)
+
+    async def search(self, wanted: AuditQuery, page: int = 1, page_size: int = AUDIT_PAGE) -> AuditPage:
+        """One page of the entries `wanted` keeps, newest first (pages count from 1)."""
+        async with self._database.transaction() as connection:
+            audit = AuditRepository(connection)
+            _, total = await audit.search(wanted, 1)
+            pages = max(1, -(-total // page_size))
+            page = min(max(page, 1), pages)
+            entries, _ = await audit.search(wanted, page_size, (page - 1) * page_size)
+        return AuditPage(tuple(entries), total, page, pages)

@@ -20,6 +20,9 @@ from bot.services.roles import Roles
 from bot.services.schedule import Schedule
 from bot.services.statistics import StatisticsService
 from bot.services.triage import TriageService
+from bot.services.web_login import WebLoginService
+from bot.services.web_photos import PhotoService
+from bot.services.web_queue import QueueSearch
 from bot.text import Catalog
 from storage.db import Database
 
@@ -41,6 +44,9 @@ class ServiceLayer:
     audit: AuditService
     exports: ExportService
     schedule: Schedule
+    web_login: WebLoginService
+    queue_search: QueueSearch
+    photos: PhotoService
 
     @classmethod
     def build(cls, settings: Settings, database: Database, clock: Clock, catalog: Catalog | None = None) -> ServiceLayer:
@@ -49,11 +55,12 @@ class ServiceLayer:
         notices = Notices(catalog, Roles(settings).staff_chat_address)
         agenda = AgendaService(settings, database, clock, catalog)
         audit = AuditService(database, clock)
+        meetings = MeetingService(settings, database, clock, notices)
         return cls(
             database=database,
             catalog=catalog,
             notices=notices,
-            meetings=MeetingService(settings, database, clock, notices),
+            meetings=meetings,
             triage=TriageService(settings, database, clock, notices),
             agenda=agenda,
             answers=AnswerService(settings, database, clock),
@@ -65,4 +72,7 @@ class ServiceLayer:
             audit=audit,
             exports=ExportService(agenda, audit),
             schedule=Schedule(settings, database, clock, notices),
+            web_login=WebLoginService(settings, database, clock, audit),
+            queue_search=QueueSearch(settings, database, clock, meetings),
+            photos=PhotoService(settings, database, clock),
         )

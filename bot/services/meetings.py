@@ -255,13 +255,19 @@ class MeetingService(UnitService):
 
     @staticmethod
     def _warnings(meeting: Meeting, now: datetime) -> tuple[str, ...]:
-        if meeting.status == Phase.ANNOUNCED and meeting.starts_at - (meeting.announced_at or now) < NOTICE:
+        if meeting.status == Phase.ANNOUNCED and gives_short_notice(meeting.starts_at, meeting.announced_at or now):
             return ("the meeting is less than 7 days away: the law asks for 7 days' notice of a dialogue",)
         return ()
 
     async def _changed(self) -> None:
         for callback in self.on_change:
             await callback()
+
+
+def gives_short_notice(starts_at: datetime, announced_at: datetime) -> bool:
+    """Whether residents told at `announced_at` get less notice than the law asks for: a warning
+    staff see (the console before saving), never a refusal."""
+    return starts_at - announced_at < NOTICE
 
 
 def _default_close(opens: datetime, starts: datetime) -> datetime:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from bot.clock import Clock, format_local
 from bot.config import Settings
 from bot.documents.labels import result_status
 from bot.documents.records import ResultConcern, ResultEntry, ResultsDocument
 from bot.documents.results import results_docx, results_filename, results_xlsx
 from bot.domain.areas import AreaTree, TopicList
-from bot.domain.records import Concern
+from bot.domain.records import Concern, Meeting
 from bot.services.after_meeting import AfterMeeting, AnswerError, shorten
 from storage.agenda import AgendaRepository
 from storage.answers import AnswerRepository, SatisfactionRepository
@@ -16,6 +18,15 @@ from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
 from storage.db import Database
 from storage.meetings import MeetingRepository
+
+
+# The law: the results are published within 10 days of the meeting.
+RESULTS_DEADLINE = timedelta(days=10)
+
+
+def results_due(meeting: Meeting) -> datetime:
+    """When a meeting's results must be published by."""
+    return meeting.starts_at + RESULTS_DEADLINE
 
 
 class ResultsService(AfterMeeting):

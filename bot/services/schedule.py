@@ -27,6 +27,7 @@ from bot.domain.areas import AreaTree, TopicList
 from bot.domain.records import Meeting
 from bot.domain.vocabulary import Phase
 from bot.services.notices import Notices
+from bot.services.results import results_due
 from bot.services.unit import UnitService
 from storage.answers import AnswerRepository
 from storage.concerns import ConcernRepository
@@ -167,7 +168,7 @@ class Schedule(UnitService):
             elif action.kind == ActionKind.RESULTS:
                 count = int(await self._notices.to_staff(
                     connection, action.key, "notice.staff_results", now, id=meeting.id, title=meeting.title,
-                    deadline=(meeting.starts_at + timedelta(days=10)).astimezone(self._settings.zone).strftime("%d/%m/%Y"),
+                    deadline=results_due(meeting).astimezone(self._settings.zone).strftime("%d/%m/%Y"),
                 ))
             else:
                 counts = await OutboxRepository(connection).counts(f"answer:{meeting.id}:")

@@ -19,7 +19,7 @@ from bot.domain.refusal import Refusal
 from bot.domain.vocabulary import Role
 from bot.services.layer import ServiceLayer
 from bot.services.roles import Roles
-from bot.staff import agenda, answers, meetings, triage
+from bot.staff import agenda, answers, meetings, triage, web
 from bot.staff.context import Arguments, Request, Staff, Usage
 from bot.staff.payloads import Pressed, decode, is_staff_payload, pressed
 from bot.staff.registry import ButtonAction, Command, Registry, no_arguments
@@ -38,7 +38,7 @@ async def _help(staff: Staff, request: Request, _: None) -> list[Reply]:
 REGISTRY = Registry(
     commands=(
         Command(("staffhelp",), Role.STAFF, no_arguments, _help),
-        *meetings.COMMANDS, *triage.COMMANDS, *agenda.COMMANDS, *answers.COMMANDS,
+        *meetings.COMMANDS, *triage.COMMANDS, *agenda.COMMANDS, *answers.COMMANDS, *web.COMMANDS,
     ),
     buttons=(*triage.BUTTONS, *agenda.BUTTONS),
 )

@@ -119,6 +119,18 @@ class TelegramChannel:
     def sender(self) -> TelegramPushes:
         return self._pushes
 
+    async def photo(self, ref: str) -> bytes | None:
+        """A photo a resident sent, by its file_id, for the staff console; None when Telegram has
+        it no more or it is too big. The download's address holds the token: it stays here."""
+        try:
+            file = await self.application.bot.get_file(ref)
+            if file.file_size is not None and file.file_size > MAX_ATTACHMENT:
+                return None
+            return bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            log.info("a photo could not be fetched from Telegram: %s", type(error).__name__)
+            return None
+
     async def open_for_sending(self) -> None:
         """Only the outbox's sending, for a command-line publish while the bot itself is not running."""
         await self._outbox_bot.initialize()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -76,11 +77,14 @@ async def log_in(page: Page, link: str) -> None:
 
 
 async def screenshot(page: Page, name: str) -> None:
-    """For the README: docs/screenshots/NAME.png, written again by every run."""
-    if os.environ.get("DOITHOAI_NO_SCREENSHOTS"):
+    """The page as a picture. With DOITHOAI_SCREENSHOTS=1 it goes to docs/screenshots/NAME.png,
+    for the README; otherwise to a temporary file, so that a test run leaves the tree clean."""
+    if os.environ.get("DOITHOAI_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    with tempfile.TemporaryDirectory() as folder:
+        await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def link_in(text: str) -> str:

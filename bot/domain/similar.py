@@ -29,6 +29,7 @@ from operator import attrgetter
 from rapidfuzz.distance import Levenshtein
 
 from bot.domain.lexicon import Lexicon, load_lexicon
+from bot.domain.records import Concern
 from bot.domain.similar_text import (
     WEAK,
     ParsedText,
@@ -77,6 +78,10 @@ class Candidate:
     area_id: str = ""
     latitude: float | None = None
     longitude: float | None = None
+
+    @classmethod
+    def of(cls, concern: Concern) -> Candidate:
+        return cls(concern.id, concern.text, concern.area_id, concern.latitude, concern.longitude)
 
 
 @dataclass(frozen=True, slots=True)

@@ -227,7 +227,7 @@ class AgendaService(UnitService):
         the topic, and neighbours pick neighbouring ones for one problem), ordered by the
         topic of the concern most residents are behind, then by residents."""
         by_id = {c.id: c for c in waiting}
-        groups = [[by_id[i] for i in ids] for ids in cluster([_candidate(c) for c in waiting], lexicon=self._lexicon)]
+        groups = [[by_id[i] for i in ids] for ids in cluster([Candidate.of(c) for c in waiting], lexicon=self._lexicon)]
 
         def order(group: list[Concern]) -> tuple[int, int, int]:
             lead = max(group, key=lambda c: (residents.get(c.id, 1), -c.id))
@@ -241,7 +241,7 @@ class AgendaService(UnitService):
         lines = await self.lines(meeting_id) if lines is None else lines
         item_of = {c.id: number for number, line in enumerate(lines, start=1) for c in line.concerns}
         concerns = {c.id: c for line in lines for c in line.concerns}
-        pairs = similar_pairs([_candidate(c) for c in concerns.values()], lexicon=self._lexicon)
+        pairs = similar_pairs([Candidate.of(c) for c in concerns.values()], lexicon=self._lexicon)
         found = [
             PossibleDuplicate(concerns[b], item_of[b], concerns[a], item_of[a], score)
             for a, b, score in pairs if item_of[a] != item_of[b]
@@ -310,5 +310,3 @@ def _title(text: str) -> str:
     return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1].rstrip() + "…"
 
 
-def _candidate(concern: Concern) -> Candidate:
-    return Candidate(concern.id, concern.text, concern.area_id, concern.latitude, concern.longitude)

@@ -8,14 +8,15 @@ console's desk needs more at once — concerns in every status, a search that ig
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.areas import AreaTree
 from bot.domain.records import Concern
-from bot.domain.similar import find_similar
+from bot.domain.clustering import similar_pairs
+from bot.domain.lexicon import Lexicon, lexicon_for
+from bot.domain.similar import Candidate
 from bot.domain.textnorm import fold
 from bot.domain.vocabulary import ConcernStatus
 from bot.services.meetings import MeetingService
@@ -61,6 +62,10 @@ class QueueSearch(UnitService):
         super().__init__(settings, database, clock, unit_id=unit_id)
         self._areas = AreaTree(settings)
         self._meetings = meetings
+        self._lexicon = lexicon_for(settings)
+        # The possible duplicates of each meeting as last worked out, with what they were worked
+        # out from: paging, filtering and searching the same queue do not compare it all again.
+        self._duplicates: dict[int, tuple[int, set[int]]] = {}
 
     async def search(self, meeting_id: int, wanted: QueueFilter, page_size: int | None = None) -> QueueResult:
         page_size = page_size or PAGE_SIZE
@@ -69,7 +74,7 @@ class QueueSearch(UnitService):
             concerns = ConcernRepository(connection, self._unit_id)
             every = await concerns.all(meeting_id)
             residents = await concerns.resident_counts(meeting_id)
-        duplicates = _possible_duplicates(every)
+        duplicates = self._possible_duplicates(meeting_id, every)
         words = fold(wanted.search).split()
         kept = [
             c for c in every
@@ -89,21 +94,28 @@ class QueueSearch(UnitService):
         rows = tuple(QueueRow(c, residents.get(c.id, 1), c.id in duplicates) for c in shown)
         return QueueResult(meeting_id, rows, len(kept), page, pages)
 
+    def _possible_duplicates(self, meeting_id: int, concerns: list[Concern]) -> set[int]:
+        # Any change to a concern raises its version; a new one adds an id.
+        state = hash(tuple((c.id, c.version, c.status, c.merged_into) for c in concerns))
+        known = self._duplicates.get(meeting_id)
+        if known is not None and known[0] == state:
+            return known[1]
+        found = _possible_duplicates(concerns, self._lexicon)
+        if len(self._duplicates) >= _MEETINGS_REMEMBERED:
+            self._duplicates.pop(next(iter(self._duplicates)))
+        self._duplicates[meeting_id] = (state, found)
+        return found
+
     def _searchable(self, concern: Concern) -> str:
         """What a search looks in, folded: the concern's words and its code."""
         return f"{concern.text_folded or fold(concern.text)} {fold(concern.code)} {concern.id}"
 
 
-def _possible_duplicates(concerns: list[Concern]) -> set[int]:
-    """Open concerns that read like another open concern of the same area."""
-    by_area: dict[str, list[Concern]] = defaultdict(list)
-    for concern in concerns:
-        if concern.status == ConcernStatus.OPEN and concern.merged_into is None:
-            by_area[concern.area_id].append(concern)
-    found: set[int] = set()
-    for group in by_area.values():
-        for concern in group:
-            others = [(o.id, o.text_folded or fold(o.text)) for o in group if o.id != concern.id]
-            if others and find_similar(concern.text, others, limit=1):
-                found.add(concern.id)
-    return found
+_MEETINGS_REMEMBERED = 8
+
+
+def _possible_duplicates(concerns: list[Concern], lexicon: Lexicon) -> set[int]:
+    """Open concerns that read like another open concern of the meeting: the pairs the agenda
+    shows staff to merge (AgendaService.duplicates), by the same measure, once for the page."""
+    waiting = [Candidate.of(c) for c in concerns if c.status == ConcernStatus.OPEN and c.merged_into is None]
+    return {concern_id for first, second, _ in similar_pairs(waiting, lexicon=lexicon) for concern_id in (first, second)}

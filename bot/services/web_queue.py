@@ -14,9 +14,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.areas import AreaTree
 from bot.domain.records import Concern
-from bot.domain.clustering import similar_pairs
 from bot.domain.lexicon import Lexicon, lexicon_for
 from bot.domain.similar import Candidate
+from bot.domain.similar_lookup import find_similar
 from bot.domain.textnorm import fold
 from bot.domain.vocabulary import ConcernStatus
 from bot.services.meetings import MeetingService
@@ -100,7 +100,7 @@ class QueueSearch(UnitService):
         known = self._duplicates.get(meeting_id)
         if known is not None and known[0] == state:
             return known[1]
-        found = _possible_duplicates(concerns, self._lexicon)
+        found = _possible_duplicates(concerns, self._areas, self._lexicon)
         if len(self._duplicates) >= _MEETINGS_REMEMBERED:
             self._duplicates.pop(next(iter(self._duplicates)))
         self._duplicates[meeting_id] = (state, found)
@@ -114,8 +114,11 @@ class QueueSearch(UnitService):
 _MEETINGS_REMEMBERED = 8
 
 
-def _possible_duplicates(concerns: list[Concern], lexicon: Lexicon) -> set[int]:
-    """Open concerns that read like another open concern of the meeting: the pairs the agenda
-    shows staff to merge (AgendaService.duplicates), by the same measure, once for the page."""
+def _possible_duplicates(concerns: list[Concern], areas: AreaTree, lexicon: Lexicon) -> set[int]:
+    """Open concerns that read like another open concern of the meeting: those whose page
+    shows "possible duplicates" (TriageService.view), by the same lookup."""
     waiting = [Candidate.of(c) for c in concerns if c.status == ConcernStatus.OPEN and c.merged_into is None]
-    return {concern_id for first, second, _ in similar_pairs(waiting, lexicon=lexicon) for concern_id in (first, second)}
+    return {
+        candidate.concern_id for candidate in waiting
+        if find_similar(candidate, waiting, limit=1, nearness=areas.nearness, lexicon=lexicon)
+    }

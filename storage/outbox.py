@@ -38,6 +38,10 @@ class OutboxMessage:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    # How it went out (see migration 0008); None until a sender that has a choice says.
+    route: str | None = None
+    quota_type: str | None = None
+    template_quota_left: int | None = None
 
 
 def _message(row: sqlite3.Row) -> OutboxMessage:
@@ -53,6 +57,9 @@ def _message(row: sqlite3.Row) -> OutboxMessage:
         last_error=row["last_error"],
         created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
         sent_at=parse_time(row["sent_at"]),
+        route=row["route"],
+        quota_type=row["quota_type"],
+        template_quota_left=row["template_quota_left"],
     )
 
 
@@ -162,6 +169,15 @@ class OutboxRepository:
         await self._db.execute(
             "UPDATE outbox SET status = 'held', last_error = ? WHERE id = ? AND status = 'sending'",
             (_error(error), message_id),
+        )
+
+    async def record_route(
+        self, message_id: int, route: str, quota_type: str | None = None, quota_left: int | None = None
+    ) -> None:
+        """How a message went out (or why it waits), as its channel's sender decided at the send."""
+        await self._db.execute(
+            "UPDATE outbox SET route = ?, quota_type = ?, template_quota_left = ? WHERE id = ?",
+            (route, quota_type, quota_left, message_id),
         )
 
     async def release_held(self, channel: str, address: str, now: datetime) -> int:

@@ -172,13 +172,22 @@ class OutboxRepository:
         )
 
     async def record_route(
-        self, message_id: int, route: str, quota_type: str | None = None, quota_left: int | None = None
+        self, message_id: int, route: str, at: datetime, quota_type: str | None = None, quota_left: int | None = None
     ) -> None:
         """How a message went out (or why it waits), as its channel's sender decided at the send."""
         await self._db.execute(
-            "UPDATE outbox SET route = ?, quota_type = ?, template_quota_left = ? WHERE id = ?",
-            (route, quota_type, quota_left, message_id),
+            "UPDATE outbox SET route = ?, routed_at = ?, quota_type = ?, template_quota_left = ? WHERE id = ?",
+            (route, store_time(at), quota_type, quota_left, message_id),
         )
+
+    async def routed_since(self, channel: str, route: str, since: datetime) -> int:
+        """Messages of `channel` that went by `route` from `since` on (a day's paid messages)."""
+        cursor = await self._db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE channel = ? AND route = ? AND routed_at >= ?",
+            (channel, route, store_time(since)),
+        )
+        row = await cursor.fetchone()
+        return int(row[0]) if row is not None else 0
 
     async def release_held(self, channel: str, address: str, now: datetime) -> int:
         """The resident wrote again: their held messages are due now, with a fresh set of attempts."""

@@ -11,14 +11,19 @@ from pydantic import ValidationError
 
 from bot.app import Services
 from bot.clock import ManualClock
-from bot.config import Settings, ZaloTemplate, ZaloTemplateParam, ZaloTemplates
+from bot.config import Settings
 from bot.domain.messages import Button, Push, Reply
 from bot.outbox.codec import decode_body, encode_body
 from bot.outbox.dispatcher import OutboxDispatcher
+from bot.push_templates import ZaloTemplate, ZaloTemplateParam, ZaloTemplates
 from handlers.zalo.sender import cut_at_word, fill
 from storage.db import Database
 from tests.fakezalo import FakeTemplate, FakeZalo
-from tests.test_zalo_outbox import ClockSleep, publish_one_concern_each, seed_zalo_residents
+from tests.test_zalo_outbox import (
+    ClockSleep,
+    publish_one_concern_each,
+    seed_zalo_residents,
+)
 from tests.zalo_e2e import fake, running_zalo, services, step  # noqa: F401 - fixtures
 
 ANSWER_TEMPLATE = "402118"
@@ -26,7 +31,7 @@ ANSWER_TEMPLATE = "402118"
 ANSWER_PARAMS = {"ma_y_kien": 30, "noi_dung": 40, "ket_qua": 30, "han_tra_loi": 20}
 
 
-def with_templates(settings: Settings, **templates: ZaloTemplate) -> Settings:
+def with_templates(settings: Settings, **templates: ZaloTemplate | int) -> Settings:
     zalo = settings.zalo.model_copy(update={"templates": ZaloTemplates(**templates)})
     return settings.model_copy(update={"zalo": zalo})
 
@@ -154,3 +159,27 @@ def test_templates_name_known_fields_only() -> None:
         ZaloTemplates(answer=ZaloTemplate(template_id="1", params={"ma": ZaloTemplateParam(field="code", max_lenght=9)}))
     templates = ZaloTemplates(final_answer=answer_template().model_copy(update={"params": {}}))
     assert templates.for_notice("answer.final") is not None and templates.for_notice("answer.given") is None
+
+
+async def test_a_daily_cap_on_template_messages_holds_the_rest(
+    settings: Settings, fake: FakeZalo, database: Database, clock: ManualClock, services: Services
+) -> None:
+    users = [f"76000000000000000{i:02d}" for i in range(40, 44)]
+    last_wrote = dict.fromkeys(users, timedelta(days=12))
+    residents = await seed_zalo_residents(database, clock, last_wrote)
+    for user in users:
+        fake.last_interaction[user] = clock.now() - timedelta(days=12)
+    fake.templates[ANSWER_TEMPLATE] = FakeTemplate(ANSWER_PARAMS)
+    fake.template_quota = 3
+    await publish_one_concern_each(services, database, clock, residents)
+    configured = with_templates(settings, answer=answer_template(), daily_cap=2)
+    async with running_zalo(configured, fake, database, clock, services.router.handle) as channel:
+        dispatcher = OutboxDispatcher(database, {"zalo": channel.sender()}, clock, settings.notify, sleep=ClockSleep(clock))
+        progress = await dispatcher.drain()
+    assert (progress.sent, progress.held) == (2, 2)
+    found = await routes(database)
+    assert sorted(found.values(), key=str) == sorted(
+        [("sent", "template", 2), ("sent", "template", 1), ("held", "held", None), ("held", "held", None)], key=str
+    )
+    held = await database.fetch_all("SELECT last_error FROM outbox WHERE status = 'held'")
+    assert all("2 template messages are used" in row["last_error"] for row in held)

@@ -260,7 +260,7 @@ class OutboxDispatcher:
             reason, route = _describe(error), error.route
             await self._with_outbox(lambda outbox: outbox.mark_held(message.id, reason))
             if route is not None:
-                await self._with_outbox(lambda outbox: outbox.record_route(message.id, route))
+                await self._with_outbox(lambda outbox: outbox.record_route(message.id, route, self._clock.now()))
             log.info("outbox %d held until its resident writes again", message.id)
             return _Outcome.HELD
         except Exception as error:  # noqa: BLE001 - any other failure of a sender is worth a retry
@@ -277,7 +277,7 @@ class OutboxDispatcher:
         # Its own statement: only senders that choose a route (Zalo, paced far below
         # Telegram's rate) return one, so the batched marks of Telegram's pushes stay as they are.
         await self._with_outbox(lambda outbox: outbox.record_route(
-            message_id, delivered.route, delivered.quota_type, delivered.quota_left))
+            message_id, delivered.route, self._clock.now(), delivered.quota_type, delivered.quota_left))
 
     async def _mark_sent(self) -> None:
         # Taken before the await, so that two workers never mark the same rows.

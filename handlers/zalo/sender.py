@@ -10,16 +10,17 @@ Logs carry routes and error kinds only, never a Zalo id, a phone number or a mes
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from bot.clock import Clock
-from bot.config import ZaloTemplate, ZaloTemplates
 from bot.domain.messages import Push, Reply
 from bot.outbox.delivery import (
     Delivered,
@@ -29,9 +30,11 @@ from bot.outbox.delivery import (
     TransientError,
     Undeliverable,
 )
+from bot.push_templates import ZaloTemplate, ZaloTemplates
 from handlers.zalo.api import TokenError, ZaloApi, ZaloApiError
 from handlers.zalo.render import Outgoing, render
 from storage.db import Database
+from storage.outbox import OutboxRepository
 from storage.zalo import ZaloUserRepository
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,9 @@ FINAL_CODES = frozenset({-201, -210, -213, -233})
 # trying the message as plain text.
 TEMPLATE_REFUSED = frozenset({-201, -210, -233})
 RATE_LIMIT_PAUSE_SECONDS = 60.0
+# Zalo counts its daily quota in Vietnam's day, whatever the unit's own time zone.
+ZALO_DAY = ZoneInfo("Asia/Ho_Chi_Minh")
+CHANNEL = "zalo"
 
 
 class TemplateCode:
@@ -127,6 +133,11 @@ class ZaloSender:
         self._window = window
         self._image_url = image_url
         self._templates = templates or ZaloTemplates()
+        # Template messages counted against `daily_cap` today: read from the outbox once a
+        # day, then counted here, under a lock, so that concurrent sends cannot overshoot it.
+        self._cap_lock = asyncio.Lock()
+        self._cap_day: date | None = None
+        self._cap_used = 0
 
     async def send(self, address: str, reply: Reply) -> Delivered:
         async with self._database.transaction() as connection:
@@ -158,16 +169,44 @@ class ZaloSender:
         if template is None or reply.push is None:
             raise Held(f"{reason}; no template message for it", route=Route.HELD)
         data = fill(template, reply.push)
+        if not await self._reserve():
+            raise Held(f"{reason}; today's {self._templates.daily_cap} template messages are used", route=Route.HELD)
         try:
             sent = await self._api.send_template(
                 template.template_id, data, tracking_id(address, template.template_id, data), user_id=address
             )
         except ZaloApiError as error:
+            await self._unreserve()
             raise classify_template(error, reason) from None
         except (TokenError, httpx.HTTPError) as error:
+            await self._unreserve()
             raise classify(error) from None
         log.info("zalo: a push went as a template message (quota left today: %s)", sent.quota_left)
         return Delivered(Route.TEMPLATE, sent.quota_type, sent.quota_left)
+
+
+    async def _reserve(self) -> bool:
+        """Count one template message against today's cap; False when the cap is reached."""
+        cap = self._templates.daily_cap
+        if cap is None:
+            return True
+        now = self._clock.now()
+        today = now.astimezone(ZALO_DAY).date()
+        async with self._cap_lock:
+            if self._cap_day != today:
+                start = datetime.combine(today, time(0), ZALO_DAY)
+                async with self._database.transaction() as connection:
+                    self._cap_used = await OutboxRepository(connection).routed_since(CHANNEL, Route.TEMPLATE, start)
+                self._cap_day = today
+            if self._cap_used >= cap:
+                return False
+            self._cap_used += 1
+            return True
+
+    async def _unreserve(self) -> None:
+        if self._templates.daily_cap is not None:
+            async with self._cap_lock:
+                self._cap_used = max(0, self._cap_used - 1)
 
 
 def classify(error: Exception) -> DeliveryError:

@@ -74,14 +74,15 @@ async def test_inside_the_window_a_consultation_message_outside_a_template_by_us
     assert sent.tracking_id and all(c.path != "message/cs" for c in fake.calls if c.user_id == old)
 
 
+@pytest.mark.parametrize("code", [-230, -232])
 async def test_window_error_switches_the_row_to_a_template_at_once(
-    settings: Settings, fake: FakeZalo, database: Database, clock: ManualClock, services: Services
+    code: int, settings: Settings, fake: FakeZalo, database: Database, clock: ManualClock, services: Services
 ) -> None:
     user = "7600000000000000011"
     residents = await seed_zalo_residents(database, clock, {user: timedelta(days=1)})
     # We think the resident wrote yesterday; Zalo says the window is shut.
     fake.last_interaction[user] = clock.now() - timedelta(days=1)
-    fake.fail_next(-230, user=user)
+    fake.fail_next(code, user=user)
     fake.templates[ANSWER_TEMPLATE] = FakeTemplate(ANSWER_PARAMS)
     await publish_one_concern_each(services, database, clock, residents)
 
@@ -91,10 +92,28 @@ async def test_window_error_switches_the_row_to_a_template_at_once(
         start = clock.now()
         progress = await dispatcher.drain()
     assert (progress.sent, progress.held) == (1, 0)
-    assert [(c.path, c.error) for c in fake.calls if c.user_id == user] == [("message/cs", -230), ("message/template", 0)]
+    assert [(c.path, c.error) for c in fake.calls if c.user_id == user] == [("message/cs", code), ("message/template", 0)]
     row = await database.fetch_one("SELECT route, attempts FROM outbox WHERE address = ?", (user,))
     assert (row["route"], row["attempts"]) == ("template", 1)
     assert clock.now() - start < timedelta(seconds=1)  # no backoff on the way: the clock only moves when waiting
+
+
+async def test_a_template_message_refreshes_a_refused_token(
+    settings: Settings, fake: FakeZalo, database: Database, clock: ManualClock, services: Services
+) -> None:
+    user = "7600000000000000031"
+    residents = await seed_zalo_residents(database, clock, {user: timedelta(days=10)})
+    fake.last_interaction[user] = clock.now() - timedelta(days=10)
+    fake.templates[ANSWER_TEMPLATE] = FakeTemplate(ANSWER_PARAMS)
+    await publish_one_concern_each(services, database, clock, residents)
+    async with running_zalo(with_templates(settings, answer=answer_template()), fake, database, clock,
+                            services.router.handle) as channel:
+        fake.revoke_access()
+        refreshes = channel.api.tokens.refreshes
+        dispatcher = OutboxDispatcher(database, {"zalo": channel.sender()}, clock, settings.notify, sleep=ClockSleep(clock))
+        assert (await dispatcher.drain()).sent == 1
+        assert channel.api.tokens.refreshes == refreshes + 1
+    assert [c.error for c in fake.calls if c.path == "message/template"] == [-124, 0]
 
 
 async def test_no_template_or_a_refused_one_is_held_then_sent_when_the_resident_writes(

@@ -53,6 +53,9 @@ class ZaloTemplates(_Strict):
     # Each template message is paid: at most this many a day (Vietnam's day); the rest are
     # held until their resident writes. None: no cap but Zalo's own daily quota.
     daily_cap: int | None = Field(default=None, ge=0)
+    # Also by phone number (ZNS price), to residents who agreed at the contact step, when Zalo
+    # refuses the template by user id because it cannot reach that user by id.
+    by_phone: bool = False
     answer: ZaloTemplate | None = None
     final_answer: ZaloTemplate | None = None
     announce: ZaloTemplate | None = None

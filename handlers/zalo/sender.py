@@ -31,6 +31,7 @@ from bot.outbox.delivery import (
     Undeliverable,
 )
 from bot.push_templates import ZaloTemplate, ZaloTemplates
+from bot.resident.turn import PHONE_NOTICES_PURPOSE
 from handlers.zalo.api import TokenError, ZaloApi, ZaloApiError
 from handlers.zalo.render import Outgoing, render
 from storage.db import Database
@@ -79,6 +80,8 @@ class Route(StrEnum):
 
     CONSULTATION = "consultation"
     TEMPLATE = "template"
+    # A template message by phone number (ZNS price), for a resident who agreed to it.
+    TEMPLATE_PHONE = "template_phone"
     HELD = "held"
 
 
@@ -171,18 +174,32 @@ class ZaloSender:
         data = fill(template, reply.push)
         if not await self._reserve():
             raise Held(f"{reason}; today's {self._templates.daily_cap} template messages are used", route=Route.HELD)
+        tracking = tracking_id(address, template.template_id, data)
         try:
-            sent = await self._api.send_template(
-                template.template_id, data, tracking_id(address, template.template_id, data), user_id=address
-            )
+            try:
+                sent, route = await self._api.send_template(template.template_id, data, tracking, user_id=address), Route.TEMPLATE
+            except ZaloApiError as error:
+                # Zalo cannot reach this user by id: their number, if they agreed to that.
+                phone = await self._notice_phone(address) if error.code == TemplateCode.NO_ZALO_ACCOUNT else None
+                if phone is None:
+                    raise
+                sent, route = await self._api.send_template(template.template_id, data, tracking, phone=phone), Route.TEMPLATE_PHONE
         except ZaloApiError as error:
             await self._unreserve()
             raise classify_template(error, reason) from None
         except (TokenError, httpx.HTTPError) as error:
             await self._unreserve()
             raise classify(error) from None
-        log.info("zalo: a push went as a template message (quota left today: %s)", sent.quota_left)
-        return Delivered(Route.TEMPLATE, sent.quota_type, sent.quota_left)
+        log.info("zalo: a push went as a template message, %s (quota left today: %s)", route, sent.quota_left)
+        return Delivered(route, sent.quota_type, sent.quota_left)
+
+    async def _notice_phone(self, address: str) -> str | None:
+        """The resident's verified number in Zalo's form (84…), if by_phone is on and they agreed."""
+        if not self._templates.by_phone:
+            return None
+        async with self._database.transaction() as connection:
+            phone = await ZaloUserRepository(connection).notice_phone(address, PHONE_NOTICES_PURPOSE)
+        return phone.removeprefix("+") if phone else None
 
 
     async def _reserve(self) -> bool:

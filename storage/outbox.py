@@ -38,7 +38,7 @@ class OutboxMessage:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
-    # How it went out (see migration 0008); None until a sender that has a choice says.
+    # How it went out (see migration 0009); None until a sender that has a choice says.
     route: str | None = None
     quota_type: str | None = None
     template_quota_left: int | None = None

@@ -191,7 +191,7 @@ async def test_the_migration_keeps_every_outbox_row_and_index(tmp_path: Path) ->
     database = await Database.open(path)
     try:
         after = await database.fetch_all("SELECT * FROM outbox ORDER BY id")
-        # Later migrations add columns (0008: the route), empty on old rows.
+        # Later migrations add columns (0009: the route), empty on old rows.
         assert [tuple(row)[: len(before[0])] for row in after] == [tuple(row) for row in before]
         assert {row["route"] for row in after} == {None}
         indexes = {row["name"] for row in await database.fetch_all("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'")}

@@ -245,6 +245,11 @@ class ZaloSettings(_Strict):
     request_info_image_url: str = ""
     templates: ZaloTemplates = ZaloTemplates()
 
+    def asks_phone_notices(self, channel: str) -> bool:
+        """Whether a resident on `channel` is asked about answers by phone number: only Zalo can
+        reach one who stopped writing that way (a template message), and only with by_phone."""
+        return channel == "zalo" and self.templates.by_phone
+
     @model_validator(mode="after")
     def _enabled_needs_app_id(self) -> ZaloSettings:
         if self.enabled and not self.app_id.strip():

@@ -194,9 +194,7 @@ class Turn:
         )
 
     def offers_phone_notices(self) -> bool:
-        # Only Zalo can reach a resident who stopped writing by phone (a template message);
-        # the channel's name, as its adapter registers it.
-        return self.resident.channel == "zalo" and self.settings.zalo.templates.by_phone
+        return self.settings.zalo.asks_phone_notices(self.resident.channel)
 
     async def has_consent(self) -> bool:
         consent = await self.residents.latest_consent(self.resident.id, CONTACT_PURPOSE)

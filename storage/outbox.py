@@ -180,11 +180,13 @@ class OutboxRepository:
             (route, store_time(at), quota_type, quota_left, message_id),
         )
 
-    async def routed_since(self, channel: str, route: str, since: datetime) -> int:
-        """Messages of `channel` that went by `route` from `since` on (a day's paid messages)."""
+    async def routed_since(self, channel: str, routes: Collection[str], since: datetime) -> int:
+        """Messages of `channel` that went by one of `routes` from `since` on (a day's paid messages)."""
+        names = tuple(sorted(routes))
         cursor = await self._db.execute(
-            "SELECT COUNT(*) FROM outbox WHERE channel = ? AND route = ? AND routed_at >= ?",
-            (channel, route, store_time(since)),
+            f"SELECT COUNT(*) FROM outbox WHERE channel = ? AND route IN ({', '.join('?' for _ in names)}) "
+            "AND routed_at >= ?",
+            (channel, *names, store_time(since)),
         )
         row = await cursor.fetchone()
         return int(row[0]) if row is not None else 0

@@ -85,6 +85,10 @@ class Route(StrEnum):
     HELD = "held"
 
 
+# What daily_cap counts: every template message, by id or by number.
+PAID_ROUTES = frozenset({Route.TEMPLATE, Route.TEMPLATE_PHONE})
+
+
 def cut_at_word(text: str, limit: int) -> str:
     """At most `limit` characters, cut at the last space that fits (mid-word only for one long word)."""
     text = " ".join(text.split())
@@ -177,13 +181,15 @@ class ZaloSender:
         tracking = tracking_id(address, template.template_id, data)
         try:
             try:
-                sent, route = await self._api.send_template(template.template_id, data, tracking, user_id=address), Route.TEMPLATE
+                route = Route.TEMPLATE
+                sent = await self._api.send_template(template.template_id, data, tracking, user_id=address)
             except ZaloApiError as error:
                 # Zalo cannot reach this user by id: their number, if they agreed to that.
                 phone = await self._notice_phone(address) if error.code == TemplateCode.NO_ZALO_ACCOUNT else None
                 if phone is None:
                     raise
-                sent, route = await self._api.send_template(template.template_id, data, tracking, phone=phone), Route.TEMPLATE_PHONE
+                route = Route.TEMPLATE_PHONE
+                sent = await self._api.send_template(template.template_id, data, tracking, phone=phone)
         except ZaloApiError as error:
             await self._unreserve()
             raise classify_template(error, reason) from None
@@ -201,7 +207,6 @@ class ZaloSender:
             phone = await ZaloUserRepository(connection).notice_phone(address, PHONE_NOTICES_PURPOSE)
         return phone.removeprefix("+") if phone else None
 
-
     async def _reserve(self) -> bool:
         """Count one template message against today's cap; False when the cap is reached."""
         cap = self._templates.daily_cap
@@ -213,7 +218,7 @@ class ZaloSender:
             if self._cap_day != today:
                 start = datetime.combine(today, time(0), ZALO_DAY)
                 async with self._database.transaction() as connection:
-                    self._cap_used = await OutboxRepository(connection).routed_since(CHANNEL, Route.TEMPLATE, start)
+                    self._cap_used = await OutboxRepository(connection).routed_since(CHANNEL, PAID_ROUTES, start)
                 self._cap_day = today
             if self._cap_used >= cap:
                 return False

@@ -27,6 +27,7 @@ from pydantic import (
 from bot.domain.identity import ChatAddress, GroupHead, Identity, StaffMember
 from bot.domain.records import DEFAULT_UNIT_ID
 from bot.domain.vocabulary import Role
+from bot.push_templates import ZaloTemplates
 
 LANGUAGES = ("vi", "en")
 
@@ -245,6 +246,12 @@ class ZaloSettings(_Strict):
     window_hours: float = Field(default=168, gt=0)
     # Optional banner of the "share your name and phone number" card.
     request_info_image_url: str = ""
+    templates: ZaloTemplates = ZaloTemplates()
+
+    def asks_phone_notices(self, channel: str) -> bool:
+        """Whether a resident on `channel` is asked about answers by phone number: only Zalo can
+        reach one who stopped writing that way (a template message), and only with by_phone."""
+        return channel == "zalo" and self.templates.by_phone
 
     @model_validator(mode="after")
     def _enabled_needs_app_id(self) -> ZaloSettings:

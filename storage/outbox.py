@@ -38,6 +38,10 @@ class OutboxMessage:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    # How it went out (see migration 0009); None until a sender that has a choice says.
+    route: str | None = None
+    quota_type: str | None = None
+    template_quota_left: int | None = None
 
 
 def _message(row: sqlite3.Row) -> OutboxMessage:
@@ -53,6 +57,9 @@ def _message(row: sqlite3.Row) -> OutboxMessage:
         last_error=row["last_error"],
         created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
         sent_at=parse_time(row["sent_at"]),
+        route=row["route"],
+        quota_type=row["quota_type"],
+        template_quota_left=row["template_quota_left"],
     )
 
 
@@ -163,6 +170,26 @@ class OutboxRepository:
             "UPDATE outbox SET status = 'held', last_error = ? WHERE id = ? AND status = 'sending'",
             (_error(error), message_id),
         )
+
+    async def record_route(
+        self, message_id: int, route: str, at: datetime, quota_type: str | None = None, quota_left: int | None = None
+    ) -> None:
+        """How a message went out (or why it waits), as its channel's sender decided at the send."""
+        await self._db.execute(
+            "UPDATE outbox SET route = ?, routed_at = ?, quota_type = ?, template_quota_left = ? WHERE id = ?",
+            (route, store_time(at), quota_type, quota_left, message_id),
+        )
+
+    async def routed_since(self, channel: str, routes: Collection[str], since: datetime) -> int:
+        """Messages of `channel` that went by one of `routes` from `since` on (a day's paid messages)."""
+        names = tuple(sorted(routes))
+        cursor = await self._db.execute(
+            f"SELECT COUNT(*) FROM outbox WHERE channel = ? AND route IN ({', '.join('?' for _ in names)}) "
+            "AND routed_at >= ?",
+            (channel, *names, store_time(since)),
+        )
+        row = await cursor.fetchone()
+        return int(row[0]) if row is not None else 0
 
     async def release_held(self, channel: str, address: str, now: datetime) -> int:
         """The resident wrote again: their held messages are due now, with a fresh set of attempts."""

@@ -92,6 +92,19 @@ class ZaloUserRepository:
         row = await cursor.fetchone()
         return None if row is None else parse_time(row[0])
 
+    async def notice_phone(self, user_id: str, purpose: str) -> str | None:
+        """The verified number (+84…) a Zalo resident last shared on a concern, if their latest
+        answer for `purpose` is yes. /delete erases the numbers, so none is found after it."""
+        cursor = await self._db.execute(
+            "SELECT c.contact_phone FROM residents r JOIN concerns c ON c.author_id = r.id "
+            "WHERE r.channel = 'zalo' AND r.channel_user_id = ? AND c.contact_phone IS NOT NULL "
+            "AND c.phone_verified = 1 AND c.proxy = 0 AND (SELECT given FROM consents k WHERE k.resident_id = r.id "
+            "AND k.purpose = ? ORDER BY k.id DESC LIMIT 1) = 1 ORDER BY c.id DESC LIMIT 1",
+            (user_id, purpose),
+        )
+        row = await cursor.fetchone()
+        return None if row is None else str(row[0])
+
 
 @dataclass(frozen=True)
 class StoredEvent:

@@ -9,6 +9,10 @@
 - Error injection: `fail_next(code)` (a Zalo error in a 200 answer), `fail_http(status)`,
   `revoke_access()` (every access token so far answers -216), `refresh_delay`,
   `refused_templates` (template types answered -201, as for an OA not allowed to send them).
+- Template messages (ZBS): `POST /message/template` by `user_id` or `phone`, against the
+  templates in `templates` (approved or not, each parameter's length limit), a daily quota
+  (`template_quota`, -115 when spent), `phones_on_zalo` (-118 for another number) and
+  `fail_template_next(code)`; what was sent is in `templated`.
 - Residents: `user(id)` posts signed webhook events to the bot's receiver (`webhook_url`)
   and reads what the bot sent them.
 
@@ -63,6 +67,23 @@ class SentZalo:
         return [(str(b["title"]), str(b["payload"])) for b in template.get("buttons", [])]
 
 
+@dataclass(frozen=True)
+class FakeTemplate:
+    """A template as the OA registered it: its parameters' length limits, approved or not."""
+
+    params: dict[str, int]
+    approved: bool = True
+
+
+@dataclass(frozen=True)
+class SentTemplate:
+    template_id: str
+    data: dict[str, str]
+    tracking_id: str
+    user_id: str | None = None
+    phone: str | None = None
+
+
 @dataclass
 class ApiCall:
     path: str
@@ -85,6 +106,11 @@ class FakeZalo:
     reused: list[str] = field(default_factory=list)
     last_interaction: dict[str, datetime] = field(default_factory=dict)
     refused_templates: set[str] = field(default_factory=set)
+    templates: dict[str, FakeTemplate] = field(default_factory=dict)
+    templated: list[SentTemplate] = field(default_factory=list)
+    template_quota: int = 500
+    daily_template_quota: int = 500
+    phones_on_zalo: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._access: dict[str, datetime] = {}
@@ -94,6 +120,7 @@ class FakeZalo:
         self._pairs = itertools.count(1)
         self._errors: deque[tuple[int, str | None]] = deque()
         self._http_errors: deque[int] = deque()
+        self._template_errors: deque[int] = deque()
         self._msg_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -105,6 +132,7 @@ class FakeZalo:
         app = web.Application()
         app.router.add_post("/v3.0/oa/message/cs", self._message)
         app.router.add_post("/v4/oa/access_token", self._refresh)
+        app.router.add_post("/message/template", self._template)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -141,6 +169,9 @@ class FakeZalo:
 
     def fail_http(self, status: int, times: int = 1) -> None:
         self._http_errors.extend([status] * times)
+
+    def fail_template_next(self, code: int, times: int = 1) -> None:
+        self._template_errors.extend([code] * times)
 
     def _injected(self, user: str) -> int | None:
         for index, (code, target) in enumerate(self._errors):
@@ -198,6 +229,46 @@ class FakeZalo:
                 if not element.get("title") or len(element["title"]) > 100 or len(element.get("subtitle", "")) > 500:
                     return -201
         return 0
+
+    async def _template(self, request: web.Request) -> web.Response:
+        token = request.headers.get("access_token")
+        body = await request.json()
+        user = body.get("user_id")
+        error = self._check_template(token, body)
+        self.calls.append(ApiCall("message/template", str(user) if user else None, token, error))
+        if error:
+            return web.json_response({"error": error, "message": f"injected or refused ({error})"})
+        self.template_quota -= 1
+        self.templated.append(SentTemplate(
+            str(body["template_id"]), dict(body["template_data"]), str(body.get("tracking_id", "")),
+            str(user) if user else None, str(body["phone"]) if body.get("phone") else None,
+        ))
+        quota = {"dailyQuota": str(self.daily_template_quota), "remainingQuota": str(self.template_quota)}
+        return web.json_response({"error": 0, "message": "Success", "data": {
+            "msg_id": f"t{len(self.templated)}", "sent_time": self.timestamp(), "quota": quota,
+        }})
+
+    def _check_template(self, token: str | None, body: dict[str, Any]) -> int:
+        if token is None or token not in self._access or token in self._revoked or self.clock.now() >= self._access[token]:
+            return -124
+        if self._template_errors:
+            return self._template_errors.popleft()
+        template = self.templates.get(str(body.get("template_id")))
+        if template is None:
+            return -109
+        if not template.approved:
+            return -131
+        data = body.get("template_data")
+        if not isinstance(data, dict) or set(data) != set(template.params):
+            return -112
+        if any(not isinstance(v, str) or len(v) > template.params[k] for k, v in data.items()):
+            return -112
+        if self.template_quota <= 0:
+            return -115
+        phone, user = body.get("phone"), body.get("user_id")
+        if user is not None:
+            return 0 if str(user) in self.last_interaction else -118
+        return 0 if phone in self.phones_on_zalo else -118
 
     async def _refresh(self, request: web.Request) -> web.Response:
         form = await request.post()

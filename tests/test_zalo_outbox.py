@@ -20,7 +20,7 @@ from bot.outbox.delivery import Held, RetryAfter, TransientError, Undeliverable
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.services.answers import AnswerInput
 from handlers.zalo.api import ZaloApiError
-from handlers.zalo.channel import RATE_LIMIT_PAUSE_SECONDS, classify
+from handlers.zalo.sender import RATE_LIMIT_PAUSE_SECONDS, classify
 from storage.concerns import ConcernRepository
 from storage.db import Database, _migrations
 from storage.outbox import OutboxRepository
@@ -99,6 +99,9 @@ async def test_a_publish_where_some_zalo_residents_are_outside_the_window(
         # Outside the window by our own record: not even tried.
         assert [c for c in fake.calls if c.user_id == old] == []
         assert [c.error for c in fake.calls if c.user_id == over_quota] == [-232]
+        # The way each went is kept on its row (no template is configured here: held).
+        routes = {row["address"]: row["route"] for row in await database.fetch_all("SELECT address, route FROM outbox WHERE channel = 'zalo'")}
+        assert routes == {recent: "consultation", also_recent: "consultation", old: "held", over_quota: "held"}
 
         # Held is not failed: hours later nothing was tried again, and staff see the count.
         clock.advance(timedelta(hours=6))
@@ -125,6 +128,7 @@ async def test_a_publish_where_some_zalo_residents_are_outside_the_window(
         await step(channel, other, lambda: other.send_text("/my"))
         assert (await dispatcher.drain()).sent == 1
         assert any("trong tháng Tư" in m.text for m in fake.inbox(over_quota))
+        assert (await database.fetch_one("SELECT route FROM outbox WHERE address = ?", (old,)))["route"] == "consultation"
         final = await services.publishing.progress(meeting_id)
         assert (final["sent"], final["held"]) == (4, 0)
         # Everyone got the answer exactly once.
@@ -187,7 +191,9 @@ async def test_the_migration_keeps_every_outbox_row_and_index(tmp_path: Path) ->
     database = await Database.open(path)
     try:
         after = await database.fetch_all("SELECT * FROM outbox ORDER BY id")
-        assert [tuple(row) for row in after] == [tuple(row) for row in before]
+        # Later migrations add columns (0009: the route), empty on old rows.
+        assert [tuple(row)[: len(before[0])] for row in after] == [tuple(row) for row in before]
+        assert {row["route"] for row in after} == {None}
         indexes = {row["name"] for row in await database.fetch_all("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'")}
         assert {"outbox_due", "outbox_held"} <= indexes
         async with database.transaction() as connection:

@@ -30,6 +30,8 @@ def zalo_settings(settings: Settings, fake: FakeZalo, port: int = 0) -> Settings
         api_base_url=fake.base_url,
         oauth_base_url=fake.base_url,
         webhook=ZaloWebhookSettings(listen="127.0.0.1", port=port, path="zalo"),
+        # The test's own templates, if any, sent to the fake Zalo too.
+        templates=settings.zalo.templates.model_copy(update={"base_url": fake.base_url}),
     )
     return settings.model_copy(update={"zalo": zalo})
 

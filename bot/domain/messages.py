@@ -78,6 +78,19 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Push:
+    """What a pushed notice says, as data: the catalog key it was written with and its values
+    as the resident reads them. A channel that may only send pre-approved templates (Zalo,
+    after its window) fills one from these instead of sending the text."""
+
+    kind: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str) -> str | None:
+        return next((value for key, value in self.fields if key == name), None)
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -86,6 +99,8 @@ class Reply:
     ask_label: str | None = None
     remove_keyboard: bool = False
     document: Document | None = None
+    # Only on pushes queued by Notices.to_resident; replies have none.
+    push: Push | None = None
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]

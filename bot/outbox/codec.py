@@ -5,21 +5,31 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.domain.messages import Button, Reply
+from bot.domain.messages import Button, Push, Reply
 
 
 def encode_body(reply: Reply) -> str:
-    return json.dumps(
-        {
-            "text": reply.text,
-            "buttons": [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons],
-            "ask": reply.ask,
-            "ask_label": reply.ask_label,
-            "remove_keyboard": reply.remove_keyboard,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    data: dict[str, Any] = {
+        "text": reply.text,
+        "buttons": [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons],
+        "ask": reply.ask,
+        "ask_label": reply.ask_label,
+        "remove_keyboard": reply.remove_keyboard,
+    }
+    if reply.push is not None:
+        # Only when there is one: bodies without it are the same as before.
+        data["push"] = {"kind": reply.push.kind, "fields": dict(reply.push.fields)}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _push(data: Any) -> Push | None:
+    """The optional structured part; bodies written before it existed have none."""
+    if data is None:
+        return None
+    kind, fields = data["kind"], data.get("fields", {})
+    if not isinstance(kind, str) or not isinstance(fields, dict):
+        raise ValueError("outbox body has a bad push")
+    return Push(kind, tuple((str(name), str(value)) for name, value in fields.items()))
 
 
 def decode_body(body: str) -> Reply:
@@ -43,6 +53,7 @@ def decode_body(body: str) -> Reply:
             ask=ask,
             ask_label=ask_label,
             remove_keyboard=bool(data.get("remove_keyboard", False)),
+            push=_push(data.get("push")),
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError("not an outbox body") from error

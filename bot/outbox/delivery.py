@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.messages import Reply
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What a sender that chooses between ways of sending says it chose: kept on the row.
+
+    `quota_type` / `quota_left`: the platform's word on what the message was counted against
+    and how many such messages remain today (Zalo's template messages)."""
+
+    route: str
+    quota_type: str | None = None
+    quota_left: int | None = None
 
 
 class DeliveryError(Exception):
@@ -29,10 +42,16 @@ class Undeliverable(DeliveryError):
 
 class Held(DeliveryError):
     """The platform delivers to this user only after they write again (Zalo's window): the
-    message is marked 'held', not retried, and the channel releases it when they next write."""
+    message is marked 'held', not retried, and the channel releases it when they next write.
+    `route`, when given, is recorded on the row as the way it was (not) sent."""
+
+    def __init__(self, message: str = "", *, route: str | None = None) -> None:
+        super().__init__(message)
+        self.route = route
 
 
 class Sender(Protocol):
-    async def send(self, address: str, reply: Reply) -> None:
-        """Deliver one message, or raise a `DeliveryError` saying what went wrong."""
+    async def send(self, address: str, reply: Reply) -> Delivered | None:
+        """Deliver one message, or raise a `DeliveryError` saying what went wrong. A sender
+        with more than one way to send returns the one it took (`Delivered`), kept on the row."""
         ...

@@ -26,7 +26,14 @@ from typing import TypeVar
 from bot.clock import Clock
 from bot.config import NotifySettings
 from bot.outbox.codec import decode_body
-from bot.outbox.delivery import Held, RetryAfter, Sender, TransientError, Undeliverable
+from bot.outbox.delivery import (
+    Delivered,
+    Held,
+    RetryAfter,
+    Sender,
+    TransientError,
+    Undeliverable,
+)
 from bot.outbox.pacing import Pacer, backoff_delay
 from storage.db import Database
 from storage.heartbeats import HeartbeatRepository
@@ -244,23 +251,33 @@ class OutboxDispatcher:
             await self._give_back([message], pacer.paused_until or self._clock.now())
             return _Outcome.GIVEN_BACK
         try:
-            await self._senders[message.channel].send(message.address, reply)
+            delivered = await self._senders[message.channel].send(message.address, reply)
         except RetryAfter as error:
             return await self._rate_limited(message, pacer, error)
         except Undeliverable as error:
             return await self._undeliverable(message, error)
         except Held as error:
-            reason = _describe(error)
+            reason, route = _describe(error), error.route
             await self._with_outbox(lambda outbox: outbox.mark_held(message.id, reason))
+            if route is not None:
+                await self._with_outbox(lambda outbox: outbox.record_route(message.id, route, self._clock.now()))
             log.info("outbox %d held until its resident writes again", message.id)
             return _Outcome.HELD
         except Exception as error:  # noqa: BLE001 - any other failure of a sender is worth a retry
             return await self._failed_attempt(message, error)
+        if isinstance(delivered, Delivered):
+            await self._record_route(message.id, delivered)
         now = self._clock.now()
         self._sent.append((message.id, now))
         if len(self._sent) >= MARK_EVERY or now - self._sent[0][1] >= MARK_WITHIN:
             await self._mark_sent()
         return _Outcome.SENT
+
+    async def _record_route(self, message_id: int, delivered: Delivered) -> None:
+        # Its own statement: only senders that choose a route (Zalo, paced far below
+        # Telegram's rate) return one, so the batched marks of Telegram's pushes stay as they are.
+        await self._with_outbox(lambda outbox: outbox.record_route(
+            message_id, delivered.route, self._clock.now(), delivered.quota_type, delivered.quota_left))
 
     async def _mark_sent(self) -> None:
         # Taken before the await, so that two workers never mark the same rows.

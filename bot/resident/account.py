@@ -11,10 +11,10 @@ from bot.clock import format_local
 from bot.config import LANGUAGES
 from bot.domain.codes import normalise_code
 from bot.domain.messages import Button, Document, Reply
-from bot.domain.records import Concern, Meeting
+from bot.domain.records import Concern, Consent, Meeting
 from bot.resident.payloads import GlobalAction, GlobalPayload
 from bot.domain.redaction import redact
-from bot.resident.turn import CONTACT_PURPOSE, Outcome, Turn, aside, shorten
+from bot.resident.turn import CONTACT_PURPOSE, PHONE_NOTICES_PURPOSE, Outcome, Turn, aside, shorten
 
 log = logging.getLogger(__name__)
 
@@ -179,15 +179,18 @@ async def on_withdraw_no_button(turn: Turn, payload: GlobalPayload) -> Outcome |
 # --- privacy -----------------------------------------------------------------------------
 
 
-async def privacy(turn: Turn, args: str) -> Outcome:
-    consent = await turn.residents.latest_consent(turn.resident.id, CONTACT_PURPOSE)
+def _consent_status(turn: Turn, consent: Consent | None) -> str:
     zone = turn.settings.zone
     if consent is None:
-        consent_status = turn.t("privacy.consent_none")
-    elif consent.given:
-        consent_status = turn.t("privacy.consent_given", at=format_local(consent.at, zone), version=consent.text_version)
-    else:
-        consent_status = turn.t("privacy.consent_refused", at=format_local(consent.at, zone))
+        return turn.t("privacy.consent_none")
+    if consent.given:
+        return turn.t("privacy.consent_given", at=format_local(consent.at, zone), version=consent.text_version)
+    return turn.t("privacy.consent_refused", at=format_local(consent.at, zone))
+
+
+async def privacy(turn: Turn, args: str) -> Outcome:
+    consent = await turn.residents.latest_consent(turn.resident.id, CONTACT_PURPOSE)
+    consent_status = _consent_status(turn, consent)
     text = turn.t(
         "privacy.text",
         controller=turn.settings.privacy.controller,
@@ -200,10 +203,26 @@ async def privacy(turn: Turn, args: str) -> Outcome:
     else:
         consent_row = (turn.global_button(turn.t("privacy.consent_button"), GlobalAction.CONSENT, "yes"),)
     buttons = ((turn.global_button(turn.t("privacy.delete_button"), GlobalAction.DELETE, "ask"),), consent_row)
+    if turn.offers_phone_notices():
+        text, phone_row = await _phone_notices_status(turn, text)
+        buttons = (*buttons, phone_row)
     return aside(Reply(text, buttons=buttons))
 
 
+async def _phone_notices_status(turn: Turn, text: str) -> tuple[str, tuple[Button, ...]]:
+    """/privacy's line on answers by phone number, and the button that changes it."""
+    consent = await turn.residents.latest_consent(turn.resident.id, PHONE_NOTICES_PURPOSE)
+    given = consent is not None and consent.given
+    label, arg = ("privacy.phone_notices_stop", "phone_no") if given else ("phone_notices.yes", "phone_yes")
+    line = turn.t("privacy.phone_notices", status=_consent_status(turn, consent))
+    return f"{text}\n{line}", (turn.global_button(turn.t(label), GlobalAction.CONSENT, arg),)
+
+
 async def on_consent_button(turn: Turn, payload: GlobalPayload) -> Outcome | None:
+    if payload.arg in ("phone_yes", "phone_no"):
+        given = payload.arg == "phone_yes"
+        await turn.record_phone_notices(given)
+        return aside(Reply(turn.t("phone_notices.thanks_yes" if given else "phone_notices.thanks_no")))
     if payload.arg != "yes":
         return None
     await turn.record_consent(True)
@@ -259,6 +278,9 @@ async def do_delete(turn: Turn) -> Outcome:
     touched = await turn.residents.erase_personal_data(turn.resident.id, turn.masks())
     turn.erased = True
     await turn.record_consent(False)
+    phone_notices = await turn.residents.latest_consent(turn.resident.id, PHONE_NOTICES_PURPOSE)
+    if phone_notices is not None and phone_notices.given:
+        await turn.record_phone_notices(False)  # the number it was for is erased too
     draft = turn.state.draft
     if draft is not None:
         draft.contact_name = None

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from bot.resident.flow import Step
 
 CONTACT_PURPOSE = "contact"
+# Agreeing to get answers as a (paid) Zalo template message by phone number, asked on Zalo only.
+PHONE_NOTICES_PURPOSE = "phone_notices"
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,15 @@ class Turn:
             given,
             self.now,
         )
+
+    async def record_phone_notices(self, given: bool) -> None:
+        await self.residents.record_consent(
+            self.resident.id, PHONE_NOTICES_PURPOSE, self.settings.privacy.consent_version,
+            self.t("phone_notices.ask"), given, self.now,
+        )
+
+    def offers_phone_notices(self) -> bool:
+        return self.settings.zalo.asks_phone_notices(self.resident.channel)
 
     async def has_consent(self) -> bool:
         consent = await self.residents.latest_consent(self.resident.id, CONTACT_PURPOSE)

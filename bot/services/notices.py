@@ -8,7 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.identity import ChatAddress
-from bot.domain.messages import Button, Reply
+from bot.domain.messages import Button, Push, Reply
 from bot.domain.redaction import Masks, redact
 from bot.outbox.codec import encode_body
 from bot.services.after_meeting import shorten
@@ -64,8 +64,11 @@ class Notices:
         rendered = {k: self._render(language, v) for k, v in values.items()}
         text = self._catalog.t(language, key, **rendered)
         rows = tuple(tuple(Button(self._catalog.t(resident.language, label), payload) for label, payload in row) for row in buttons)
+        # The same values as data, for a channel that must fill an approved template instead.
+        push = Push(key, tuple((name, "" if value is None else str(value)) for name, value in rendered.items()))
         return await OutboxRepository(connection).enqueue(
-            dedupe_key, resident.channel, resident.channel_user_id, encode_body(Reply(text, buttons=rows)), now
+            dedupe_key, resident.channel, resident.channel_user_id,
+            encode_body(Reply(text, buttons=rows, push=push)), now,
         )
 
     def _render(self, language: str, value: object) -> object:

@@ -5,7 +5,8 @@
 `declaration` is its entry in the composition root's registry.
 """
 
-from handlers.zalo.channel import ZaloChannel, ZaloSender
+from handlers.zalo.channel import ZaloChannel
 from handlers.zalo.declaration import ZALO
+from handlers.zalo.sender import ZaloSender
 
 __all__ = ["ZALO", "ZaloChannel", "ZaloSender"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -33,9 +33,11 @@ from storage.zalo import TokenPair, ZaloTokenRepository
 log = logging.getLogger(__name__)
 
 MESSAGE_PATH = "/v3.0/oa/message/cs"
+TEMPLATE_PATH = "/message/template"
 TOKEN_PATH = "/v4/oa/access_token"
-# Access token invalid (-216) or expired (-220): refresh and try once more.
-TOKEN_ERRORS = frozenset({-216, -220})
+# Access token invalid (-216) or expired (-220), and the template API's invalid token
+# (-124): refresh and try once more.
+TOKEN_ERRORS = frozenset({-216, -220, -124})
 REFRESH_MARGIN = timedelta(hours=1)
 # What Zalo documents for an access token when its answer does not say (25 h).
 DEFAULT_EXPIRES_SECONDS = 90_000
@@ -61,6 +63,23 @@ class TokenError(Exception):
 
 def seed_hash(refresh_token: str) -> str:
     return hashlib.sha256(refresh_token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class TemplateSent:
+    """Zalo's answer to a template message: its id and, when it says, the quota left today."""
+
+    msg_id: str
+    quota_left: int | None = None
+    daily_quota: int | None = None
+    quota_type: str | None = None
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
 
 
 class ZaloTokens:
@@ -212,19 +231,39 @@ class ZaloApi:
     async def send_message(self, user_id: str, message: dict[str, Any]) -> dict[str, Any]:
         """POST /v3.0/oa/message/cs; Zalo's `data`, or ZaloApiError / TokenError / httpx.HTTPError."""
         body = {"recipient": {"user_id": user_id}, "message": message}
+        return await self._call(self._settings.api_base_url.rstrip("/") + MESSAGE_PATH, body)
+
+    async def send_template(
+        self, template_id: str, data: dict[str, str], tracking_id: str, *, user_id: str | None = None,
+        phone: str | None = None,
+    ) -> TemplateSent:
+        """A template message (ZBS), to the OA's user id or to a phone number; same errors as send_message."""
+        body: dict[str, Any] = {"template_id": template_id, "template_data": data, "tracking_id": tracking_id}
+        if user_id is not None:
+            body["user_id"] = user_id
+        else:
+            body["phone"] = phone
+        result = await self._call(self._settings.templates.base_url.rstrip("/") + TEMPLATE_PATH, body)
+        quota = result.get("quota")
+        quota = quota if isinstance(quota, dict) else {}
+        kind = result.get("quota_type")
+        return TemplateSent(
+            str(result.get("msg_id", "")), _int(quota.get("remainingQuota")), _int(quota.get("dailyQuota")),
+            str(kind) if kind else None,
+        )
+
+    async def _call(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         token = await self.tokens.access_token()
         try:
-            return await self._post(MESSAGE_PATH, body, token)
+            return await self._post(url, body, token)
         except ZaloApiError as error:
             if error.code not in TOKEN_ERRORS:
                 raise
         await self.tokens.refresh(token)
-        return await self._post(MESSAGE_PATH, body, self.tokens.current)
+        return await self._post(url, body, self.tokens.current)
 
-    async def _post(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
-        response = await self._http.post(
-            self._settings.api_base_url.rstrip("/") + path, json=body, headers={"access_token": token}
-        )
+    async def _post(self, url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
+        response = await self._http.post(url, json=body, headers={"access_token": token})
         if response.status_code != 200:
             raise ZaloApiError(0, response.reason_phrase or "", status=response.status_code)
         data = _json(response)

@@ -28,7 +28,6 @@ from bot.chat_turns import ChatTurns
 from bot.clock import Clock
 from bot.config import Secrets, Settings
 from bot.domain.messages import Reply
-from bot.outbox.delivery import DeliveryError, Held, RetryAfter, TransientError, Undeliverable
 from bot.text import Catalog
 from handlers.zalo.api import TokenError, ZaloApi, ZaloApiError
 from handlers.zalo.events import (
@@ -39,7 +38,8 @@ from handlers.zalo.events import (
     signature_ok,
     to_inbound,
 )
-from handlers.zalo.render import Outgoing, render
+from handlers.zalo.render import render
+from handlers.zalo.sender import ZaloSender, deliver, kind
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from storage.zalo import StoredEvent, ZaloEventRepository, ZaloUserRepository
@@ -47,17 +47,6 @@ from storage.zalo import StoredEvent, ZaloEventRepository, ZaloUserRepository
 log = logging.getLogger(__name__)
 
 
-RATE_LIMITED = -32
-# The user has not written to the OA recently enough, or their quota of consultation
-# messages is used up: Zalo delivers again once they write.
-WINDOW_CODES = frozenset({-230, -232})
-# Trying again cannot help: invalid or too long a message, a user who does not follow the OA
-# or cannot receive this kind of message.
-FINAL_CODES = frozenset({-201, -210, -213, -233})
-# Errors that may be about a template (its shape, or this OA or user not taking it): worth
-# trying the message as plain text.
-TEMPLATE_REFUSED = frozenset({-201, -210, -233})
-RATE_LIMIT_PAUSE_SECONDS = 60.0
 # Handled events are forgotten after this long; older deliveries are not handled at all.
 EVENT_MEMORY = timedelta(days=30)
 KEEPER_SECONDS = 300.0
@@ -99,7 +88,7 @@ class ZaloChannel:
 
     def sender(self) -> ZaloSender:
         return ZaloSender(self.api, self._database, self._clock, timedelta(hours=self._config.window_hours),
-                          self._config.request_info_image_url)
+                          self._config.request_info_image_url, self._config.templates)
 
     async def open_for_sending(self) -> None:
         """Only the API and its token pair, for a command-line publish while the bot itself is not running."""
@@ -276,66 +265,11 @@ class ZaloChannel:
                 try:
                     await deliver(self.api, user_id, outgoing)
                 except (ZaloApiError, TokenError, httpx.HTTPError) as error:
-                    log.warning("zalo: a reply could not be sent (%s)", _kind(error))
+                    log.warning("zalo: a reply could not be sent (%s)", kind(error))
 
     async def _apologise(self, user_id: str) -> None:
         text = self._catalog.t(self._settings.unit.default_language, "apology")
         try:
             await self.api.send_message(user_id, {"text": text})
         except (ZaloApiError, TokenError, httpx.HTTPError) as error:
-            log.warning("zalo: could not send the apology (%s)", _kind(error))
-
-
-async def deliver(api: ZaloApi, user_id: str, outgoing: Outgoing) -> None:
-    """Send one message; if Zalo refuses its template, send its plain-text fallback instead."""
-    try:
-        await api.send_message(user_id, outgoing.message)
-    except ZaloApiError as error:
-        if outgoing.fallback is None or error.status != 200 or error.code not in TEMPLATE_REFUSED:
-            raise
-        log.warning("zalo: a template was refused (%s); sent as plain text", _kind(error))
-        await api.send_message(user_id, outgoing.fallback)
-
-
-class ZaloSender:
-    """Delivers outbox messages, and tells the dispatcher what Zalo's answer means."""
-
-    def __init__(self, api: ZaloApi, database: Database, clock: Clock, window: timedelta, image_url: str = "") -> None:
-        self._api = api
-        self._database = database
-        self._clock = clock
-        self._window = window
-        self._image_url = image_url
-
-    async def send(self, address: str, reply: Reply) -> None:
-        async with self._database.transaction() as connection:
-            last = await ZaloUserRepository(connection).last_interaction(address)
-        if last is not None and self._clock.now() - last > self._window:
-            hours = (self._clock.now() - last).total_seconds() / 3600
-            raise Held(f"outside Zalo's window: the resident last wrote {hours:.0f} h ago")
-        for outgoing in render(reply, numbered=False, image_url=self._image_url):
-            try:
-                await deliver(self._api, address, outgoing)
-            except (ZaloApiError, TokenError, httpx.HTTPError) as error:
-                raise classify(error) from None
-
-
-def classify(error: Exception) -> DeliveryError:
-    """Zalo's answer in the dispatcher's terms: wait (rate limit), hold (window), give up, or retry."""
-    if isinstance(error, ZaloApiError):
-        if error.code == RATE_LIMITED or error.status == 429:
-            return RetryAfter(RATE_LIMIT_PAUSE_SECONDS)
-        if error.code in WINDOW_CODES:
-            return Held(str(error))
-        if error.code in FINAL_CODES:
-            return Undeliverable(str(error))
-        return TransientError(str(error))
-    if isinstance(error, TokenError):
-        return TransientError(str(error))
-    return TransientError(_kind(error))
-
-
-def _kind(error: Exception) -> str:
-    if isinstance(error, ZaloApiError):
-        return f"error {error.code}" if error.status == 200 else f"HTTP {error.status}"
-    return type(error).__name__
+            log.warning("zalo: could not send the apology (%s)", kind(error))

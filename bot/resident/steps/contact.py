@@ -7,10 +7,10 @@ import re
 
 from bot.domain.messages import InboundKind, Reply
 from bot.domain.textnorm import clean, letter_count
-from bot.resident.payloads import StepAction, StepPayload
+from bot.resident.payloads import GlobalAction, StepAction, StepPayload
 from bot.resident.state import StepName
 from bot.resident.steps.confirm import confirm_next
-from bot.resident.turn import Outcome, Turn, aside
+from bot.resident.turn import PHONE_NOTICES_PURPOSE, Outcome, Turn, aside
 
 _PHONE = re.compile(r"^(?:\+?84|0)(\d{9,10})$")
 
@@ -80,7 +80,9 @@ async def on_contact(turn: Turn) -> Outcome:
         turn.draft.contact_name = name[: turn.settings.limits.name_max_chars] or None
         turn.draft.contact_phone = phone
         turn.draft.phone_verified = True
-        return [Reply(turn.t("contact.thanks"), remove_keyboard=True)] + await confirm_next(turn)
+        return [Reply(turn.t("contact.thanks"), remove_keyboard=True), *await phone_notices_question(turn)] + (
+            await confirm_next(turn)
+        )
     if inbound.kind is InboundKind.TEXT:
         # A typed name: the phone is asked next.
         name = inbound.text or ""
@@ -95,6 +97,17 @@ async def refuse_contact(turn: Turn) -> Outcome:
     if not await turn.has_consent():
         return aside()
     return aside(Reply(turn.t("contact.not_contact")))
+
+
+async def phone_notices_question(turn: Turn) -> list[Reply]:
+    """On Zalo, once: may answers come by phone number when Zalo no longer takes ordinary messages?"""
+    if not turn.offers_phone_notices():
+        return []
+    if await turn.residents.latest_consent(turn.resident.id, PHONE_NOTICES_PURPOSE) is not None:
+        return []
+    yes = turn.global_button(turn.t("phone_notices.yes"), GlobalAction.CONSENT, "phone_yes")
+    no = turn.global_button(turn.t("phone_notices.no"), GlobalAction.CONSENT, "phone_no")
+    return [Reply(turn.t("phone_notices.ask"), buttons=((yes,), (no,)))]
 
 
 # --- the phone after a typed name ------------------------------------------------------
@@ -124,7 +137,8 @@ async def on_phone(turn: Turn) -> Outcome:
         return aside(Reply(turn.t("contact.bad_phone")))
     turn.draft.contact_phone = phone
     turn.draft.phone_verified = verified
-    return [Reply(turn.t("contact.thanks"), remove_keyboard=True)] + await confirm_next(turn)
+    question = await phone_notices_question(turn) if verified else []
+    return [Reply(turn.t("contact.thanks"), remove_keyboard=True), *question] + await confirm_next(turn)
 
 
 async def on_phone_button(turn: Turn, payload: StepPayload) -> Outcome | None:

@@ -1,0 +1,262 @@
+"""The outbox's Zalo sender: which way each push goes, decided when it is sent.
+
+Zalo takes a consultation message only within its window (7 days) after the user last wrote
+to the OA. After that the one way left is a template the ward had approved in advance, filled
+from the push's fields (`Reply.push`) and sent by the user's Zalo id. A push with neither is
+held until its resident writes again, as before. The way taken is kept on the outbox row.
+
+Logs carry routes and error kinds only, never a Zalo id, a phone number or a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from bot.clock import Clock
+from bot.domain.messages import Push, Reply
+from bot.outbox.delivery import (
+    Delivered,
+    DeliveryError,
+    Held,
+    RetryAfter,
+    TransientError,
+    Undeliverable,
+)
+from bot.push_templates import ZaloTemplate, ZaloTemplates
+from bot.resident.turn import PHONE_NOTICES_PURPOSE
+from handlers.zalo.api import TokenError, ZaloApi, ZaloApiError
+from handlers.zalo.render import Outgoing, render
+from storage.db import Database
+from storage.outbox import OutboxRepository
+from storage.zalo import ZaloUserRepository
+
+log = logging.getLogger(__name__)
+
+RATE_LIMITED = -32
+# The user has not written to the OA recently enough, or their quota of consultation
+# messages is used up: only a template message reaches them now.
+WINDOW_CODES = frozenset({-230, -232})
+# Trying again cannot help: invalid or too long a message, a user who does not follow the OA
+# or cannot receive this kind of message.
+FINAL_CODES = frozenset({-201, -210, -213, -233})
+# Errors that may be about a template (its shape, or this OA or user not taking it): worth
+# trying the message as plain text.
+TEMPLATE_REFUSED = frozenset({-201, -210, -233})
+RATE_LIMIT_PAUSE_SECONDS = 60.0
+# Zalo counts its daily quota in Vietnam's day, whatever the unit's own time zone.
+ZALO_DAY = ZoneInfo("Asia/Ho_Chi_Minh")
+CHANNEL = "zalo"
+
+
+class TemplateCode:
+    """The template API's errors this sender tells apart (as the fake Zalo answers them)."""
+
+    PHONE_INVALID = -108
+    UNKNOWN_TEMPLATE = -109
+    BAD_PARAMETER = -112
+    QUOTA_EXHAUSTED = -115
+    NO_ZALO_ACCOUNT = -118
+    NOT_APPROVED = -131
+
+
+# A template message refused for these waits for the resident (held): the ward's template
+# is not usable (a config matter, logged), today's quota is spent, or this user cannot get one.
+TEMPLATE_HOLD = frozenset({
+    TemplateCode.UNKNOWN_TEMPLATE, TemplateCode.BAD_PARAMETER, TemplateCode.QUOTA_EXHAUSTED,
+    TemplateCode.NO_ZALO_ACCOUNT, TemplateCode.NOT_APPROVED, TemplateCode.PHONE_INVALID,
+})
+
+
+class Route(StrEnum):
+    """How a push went to a Zalo resident, as kept in the outbox row's `route`."""
+
+    CONSULTATION = "consultation"
+    TEMPLATE = "template"
+    # A template message by phone number (ZNS price), for a resident who agreed to it.
+    TEMPLATE_PHONE = "template_phone"
+    HELD = "held"
+
+
+# What daily_cap counts: every template message, by id or by number.
+PAID_ROUTES = frozenset({Route.TEMPLATE, Route.TEMPLATE_PHONE})
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at the last space that fits (mid-word only for one long word)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return text[:limit]
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > 0 else head).rstrip(" ,.;:-") + "…"
+
+
+def fill(template: ZaloTemplate, push: Push) -> dict[str, str]:
+    """The template's parameters from the push's fields, each within its approved length."""
+    return {name: cut_at_word(push.get(param.field) or "", param.max_length) for name, param in template.params.items()}
+
+
+def tracking_id(address: str, template_id: str, data: dict[str, str]) -> str:
+    # Ours, echoed in Zalo's delivery reports; derived, so the same push gets the same id.
+    raw = json.dumps([address, template_id, data], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+async def deliver(api: ZaloApi, user_id: str, outgoing: Outgoing) -> None:
+    """Send one message; if Zalo refuses its template, send its plain-text fallback instead."""
+    try:
+        await api.send_message(user_id, outgoing.message)
+    except ZaloApiError as error:
+        if outgoing.fallback is None or error.status != 200 or error.code not in TEMPLATE_REFUSED:
+            raise
+        log.warning("zalo: a template was refused (%s); sent as plain text", kind(error))
+        await api.send_message(user_id, outgoing.fallback)
+
+
+class _WindowShut(Exception):
+    """Zalo refused the first consultation message for its window: try the template route."""
+
+
+class ZaloSender:
+    """Delivers outbox messages, says which way each went, and what Zalo's refusals mean."""
+
+    def __init__(
+        self, api: ZaloApi, database: Database, clock: Clock, window: timedelta, image_url: str = "",
+        templates: ZaloTemplates | None = None,
+    ) -> None:
+        self._api = api
+        self._database = database
+        self._clock = clock
+        self._window = window
+        self._image_url = image_url
+        self._templates = templates or ZaloTemplates()
+        # Template messages counted against `daily_cap` today: read from the outbox once a
+        # day, then counted here, under a lock, so that concurrent sends cannot overshoot it.
+        self._cap_lock = asyncio.Lock()
+        self._cap_day: date | None = None
+        self._cap_used = 0
+
+    async def send(self, address: str, reply: Reply) -> Delivered:
+        async with self._database.transaction() as connection:
+            last = await ZaloUserRepository(connection).last_interaction(address)
+        now = self._clock.now()
+        if last is None or now - last <= self._window:
+            try:
+                await self._consult(address, reply)
+                return Delivered(Route.CONSULTATION)
+            except _WindowShut as error:
+                reason = str(error)
+        else:
+            reason = f"outside Zalo's window: the resident last wrote {(now - last).total_seconds() / 3600:.0f} h ago"
+        return await self._by_template(address, reply, reason)
+
+    async def _consult(self, address: str, reply: Reply) -> None:
+        for index, outgoing in enumerate(render(reply, numbered=False, image_url=self._image_url)):
+            try:
+                await deliver(self._api, address, outgoing)
+            except ZaloApiError as error:
+                if error.code in WINDOW_CODES and error.status == 200 and index == 0:
+                    raise _WindowShut(str(error)) from None
+                raise classify(error) from None
+            except (TokenError, httpx.HTTPError) as error:
+                raise classify(error) from None
+
+    async def _by_template(self, address: str, reply: Reply, reason: str) -> Delivered:
+        template = self._templates.for_notice(reply.push.kind) if reply.push is not None else None
+        if template is None or reply.push is None:
+            raise Held(f"{reason}; no template message for it", route=Route.HELD)
+        data = fill(template, reply.push)
+        if not await self._reserve():
+            raise Held(f"{reason}; today's {self._templates.daily_cap} template messages are used", route=Route.HELD)
+        tracking = tracking_id(address, template.template_id, data)
+        try:
+            try:
+                route = Route.TEMPLATE
+                sent = await self._api.send_template(template.template_id, data, tracking, user_id=address)
+            except ZaloApiError as error:
+                # Zalo cannot reach this user by id: their number, if they agreed to that.
+                phone = await self._notice_phone(address) if error.code == TemplateCode.NO_ZALO_ACCOUNT else None
+                if phone is None:
+                    raise
+                route = Route.TEMPLATE_PHONE
+                sent = await self._api.send_template(template.template_id, data, tracking, phone=phone)
+        except ZaloApiError as error:
+            await self._unreserve()
+            raise classify_template(error, reason) from None
+        except (TokenError, httpx.HTTPError) as error:
+            await self._unreserve()
+            raise classify(error) from None
+        log.info("zalo: a push went as a template message, %s (quota left today: %s)", route, sent.quota_left)
+        return Delivered(route, sent.quota_type, sent.quota_left)
+
+    async def _notice_phone(self, address: str) -> str | None:
+        """The resident's verified number in Zalo's form (84…), if by_phone is on and they agreed."""
+        if not self._templates.by_phone:
+            return None
+        async with self._database.transaction() as connection:
+            phone = await ZaloUserRepository(connection).notice_phone(address, PHONE_NOTICES_PURPOSE)
+        return phone.removeprefix("+") if phone else None
+
+    async def _reserve(self) -> bool:
+        """Count one template message against today's cap; False when the cap is reached."""
+        cap = self._templates.daily_cap
+        if cap is None:
+            return True
+        now = self._clock.now()
+        today = now.astimezone(ZALO_DAY).date()
+        async with self._cap_lock:
+            if self._cap_day != today:
+                start = datetime.combine(today, time(0), ZALO_DAY)
+                async with self._database.transaction() as connection:
+                    self._cap_used = await OutboxRepository(connection).routed_since(CHANNEL, PAID_ROUTES, start)
+                self._cap_day = today
+            if self._cap_used >= cap:
+                return False
+            self._cap_used += 1
+            return True
+
+    async def _unreserve(self) -> None:
+        if self._templates.daily_cap is not None:
+            async with self._cap_lock:
+                self._cap_used = max(0, self._cap_used - 1)
+
+
+def classify(error: Exception) -> DeliveryError:
+    """Zalo's answer in the dispatcher's terms: wait (rate limit), hold (window), give up, or retry."""
+    if isinstance(error, ZaloApiError):
+        if error.code == RATE_LIMITED or error.status == 429:
+            return RetryAfter(RATE_LIMIT_PAUSE_SECONDS)
+        if error.code in WINDOW_CODES:
+            return Held(str(error), route=Route.HELD)
+        if error.code in FINAL_CODES:
+            return Undeliverable(str(error))
+        return TransientError(str(error))
+    if isinstance(error, TokenError):
+        return TransientError(str(error))
+    return TransientError(kind(error))
+
+
+def classify_template(error: ZaloApiError, reason: str) -> DeliveryError:
+    """A refused template message: held for the resident to write (a retry would not help), or retried."""
+    if error.status == 200 and error.code in TEMPLATE_HOLD:
+        if error.code != TemplateCode.QUOTA_EXHAUSTED:
+            # The ward's template or its config needs a look: said once per push, without the address.
+            log.error("zalo: a template message was refused (%s); check [zalo.templates]", kind(error))
+        return Held(f"{reason}; template message refused: {error}", route=Route.HELD)
+    return classify(error)
+
+
+def kind(error: Exception) -> str:
+    if isinstance(error, ZaloApiError):
+        return f"error {error.code}" if error.status == 200 else f"HTTP {error.status}"
+    return type(error).__name__

@@ -176,6 +176,14 @@ async def test_an_unreachable_bot_api_is_named(tmp_path: Path, unused_tcp_port: 
     assert token not in result.stderr + result.stdout
 
 
+def running_settings(settings, api: FakeBotApi, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The settings `run_bot` gets in these tests: the fake Bot API and a database of the test's own."""
+    configured = settings_for(settings, api)
+    return configured.model_copy(
+        update={"database": configured.database.model_copy(update={"path": str(tmp_path / "bot.db")})}
+    )
+
+
 async def test_when_polling_dies_the_bot_exits_instead_of_staying_deaf(settings, tmp_path: Path, clock, monkeypatch) -> None:
     # A failure the filter does not foresee, made by letting a non-integer id past it: the
     # library's polling task ends on a TypeError, as it would on any such surprise.
@@ -186,10 +194,7 @@ async def test_when_polling_dies_the_bot_exits_instead_of_staying_deaf(settings,
 
     monkeypatch.setattr(TelegramJournal, "record", journal_passes_all)
     async with FakeBotApi(bot_username="doithoai_test_bot") as api:
-        configured = settings_for(settings, api)
-        configured = configured.model_copy(
-            update={"database": configured.database.model_copy(update={"path": str(tmp_path / "bot.db")})}
-        )
+        configured = running_settings(settings, api, tmp_path)
         running = asyncio.create_task(run_bot(configured, Secrets(api.token, None), clock))
         await api.wait_until(lambda: len(api.calls_of("getUpdates")) > 0, timeout=30)
         api.push_update({"update_id": "x"})
@@ -206,10 +211,7 @@ async def test_when_the_outbox_dies_the_bot_exits_instead_of_holding_every_push(
 
     monkeypatch.setattr(OutboxDispatcher, "_recover", broken_recover)
     async with FakeBotApi(bot_username="doithoai_test_bot") as api:
-        configured = settings_for(settings, api)
-        configured = configured.model_copy(
-            update={"database": configured.database.model_copy(update={"path": str(tmp_path / "bot.db")})}
-        )
+        configured = running_settings(settings, api, tmp_path)
         with pytest.raises(BotFailed) as exited:
             await asyncio.wait_for(run_bot(configured, Secrets(api.token, None), clock), timeout=30)
     assert "the outbox stopped sending (OperationalError)" in str(exited.value)
@@ -219,10 +221,7 @@ async def test_a_bad_update_id_does_not_stall_the_journalled_bot(settings, tmp_p
     # The running bot journals every batch first: an id the journal cannot store used to fail
     # the whole getUpdates again and again, the good updates with it.
     async with FakeBotApi(bot_username="doithoai_test_bot") as api:
-        configured = settings_for(settings, api)
-        configured = configured.model_copy(
-            update={"database": configured.database.model_copy(update={"path": str(tmp_path / "bot.db")})}
-        )
+        configured = running_settings(settings, api, tmp_path)
         running = asyncio.create_task(run_bot(configured, Secrets(api.token, None), clock))
         await api.wait_until(lambda: len(api.calls_of("getUpdates")) > 0, timeout=30)
         api.push_update({"update_id": "x"})

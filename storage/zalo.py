@@ -19,6 +19,10 @@ class TokenPair:
     access_expires_at: datetime | None
     seed_hash: str
     refresh_spent: bool = False
+    # Raised by every save: what a refresh's compare-and-swap claims (migration 0012).
+    version: int = 0
+    # When the row last changed: for a claimed refresh token, when the refresh began.
+    updated_at: datetime | None = None
 
 
 class ZaloTokenRepository:
@@ -39,15 +43,17 @@ class ZaloTokenRepository:
             "updated_at) VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "access_token = excluded.access_token, refresh_token = excluded.refresh_token, "
             "access_expires_at = excluded.access_expires_at, refresh_spent = excluded.refresh_spent, "
-            "seed_hash = excluded.seed_hash, updated_at = excluded.updated_at",
+            "seed_hash = excluded.seed_hash, updated_at = excluded.updated_at, version = zalo_tokens.version + 1",
             (pair.access_token, pair.refresh_token, expires, int(pair.refresh_spent), pair.seed_hash, store_time(now)),
         )
 
-    async def mark_spent(self, refresh_token: str) -> bool:
-        """Claim the current refresh token for one use; False if it is not current or already used."""
+    async def mark_spent(self, pair: TokenPair, now: datetime) -> bool:
+        """Claim `pair`'s refresh token for one use: False if the stored pair is no longer that
+        version (another process saved a new one) or its refresh token is already claimed."""
         cursor = await self._db.execute(
-            "UPDATE zalo_tokens SET refresh_spent = 1 WHERE id = 1 AND refresh_token = ? AND refresh_spent = 0",
-            (refresh_token,),
+            "UPDATE zalo_tokens SET refresh_spent = 1, updated_at = ? "
+            "WHERE id = 1 AND version = ? AND refresh_token = ? AND refresh_spent = 0",
+            (store_time(now), pair.version, pair.refresh_token),
         )
         return cursor.rowcount == 1
 
@@ -65,7 +71,41 @@ def _pair(row: sqlite3.Row) -> TokenPair:
         access_expires_at=parse_time(row["access_expires_at"]),
         seed_hash=row["seed_hash"],
         refresh_spent=bool(row["refresh_spent"]),
+        version=int(row["version"]),
+        updated_at=parse_time(row["updated_at"]),
     )
+
+
+class TemplateDayRepository:
+    """Template messages counted against a daily cap, per unit and local day, across processes."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    async def reserve(self, unit_id: str, day: str, cap: int) -> bool:
+        """Count one more for `day` if fewer than `cap` are counted; False (nothing counted) if not.
+        One statement inside the caller's BEGIN IMMEDIATE: no other process counts in between."""
+        if cap <= 0:
+            return False
+        cursor = await self._db.execute(
+            "INSERT INTO zalo_template_days (unit_id, day, used) VALUES (?, ?, 1) "
+            "ON CONFLICT (unit_id, day) DO UPDATE SET used = used + 1 WHERE used < ?",
+            (unit_id, day, cap),
+        )
+        return cursor.rowcount == 1
+
+    async def unreserve(self, unit_id: str, day: str) -> None:
+        """A counted message that Zalo refused: it was not sent, so it does not count."""
+        await self._db.execute(
+            "UPDATE zalo_template_days SET used = MAX(used - 1, 0) WHERE unit_id = ? AND day = ?", (unit_id, day)
+        )
+
+    async def used(self, unit_id: str, day: str) -> int:
+        cursor = await self._db.execute(
+            "SELECT used FROM zalo_template_days WHERE unit_id = ? AND day = ?", (unit_id, day)
+        )
+        row = await cursor.fetchone()
+        return 0 if row is None else int(row[0])
 
 
 class ZaloUserRepository:

@@ -3,8 +3,10 @@
 Zalo's access token lives about 25 hours; its refresh token lives about three months and is
 single-use: every refresh returns a new pair and the old refresh token is dead. So:
 
-- one refresh at a time (an asyncio.Lock); a send that failed with a token that another
-  send has refreshed meanwhile just retries with the new one;
+- one refresh at a time, in this process (an asyncio.Lock) and across processes sharing the
+  database (the bot and `publish --send`): the refresh token is claimed by a compare-and-swap
+  on the stored pair's version; a send whose token another send or process has refreshed
+  meanwhile just retries with the new pair, read from the database;
 - a refresh token is marked spent in the database *before* it is sent, and never sent
   again, even when no answer came back; the new pair is written in one statement;
 - the access token is refreshed an hour before it expires, and on errors -216/-220.
@@ -41,6 +43,10 @@ TOKEN_ERRORS = frozenset({-216, -220, -124})
 REFRESH_MARGIN = timedelta(hours=1)
 # What Zalo documents for an access token when its answer does not say (25 h).
 DEFAULT_EXPIRES_SECONDS = 90_000
+# A refresh token claimed by another process is waited for this long (more than a refresh
+# takes, TIMEOUT included), looking every CLAIM_POLL_SECONDS for the pair it stores.
+CLAIM_WAIT_SECONDS = 20.0
+CLAIM_POLL_SECONDS = 0.1
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
@@ -105,6 +111,7 @@ class ZaloTokens:
                 # No expiry known for a pair typed in by hand: it is refreshed at once.
                 stored = TokenPair(self._secrets.zalo_access_token or "", seed, None, seed_hash(seed))
                 await tokens.save(stored, self._clock.now())
+                stored = await tokens.get()
                 log.info("zalo: took the new token pair from the environment")
         if stored is None:
             raise TokenError("no Zalo token pair: set ZALO_ACCESS_TOKEN and ZALO_REFRESH_TOKEN", final=True)
@@ -134,23 +141,52 @@ class ZaloTokens:
         return bool(pair.access_token) and (expires is None or self._clock.now() < expires)
 
     async def refresh(self, stale: str) -> None:
-        """Get a new pair, unless the pair that `stale` belongs to was already replaced."""
+        """Get a new pair, unless the pair that `stale` belongs to was already replaced (by
+        another send of this process, or by another process on the same database)."""
         async with self._lock:
-            pair = self._pair or await self.load()
-            if pair.access_token != stale:
-                return  # another send refreshed it while this one waited
-            if pair.refresh_spent:
+            claimed = await self._claim(stale)
+            if claimed is not None:
+                self._pair = await self._exchange(claimed)
+
+    async def _claim(self, stale: str) -> TokenPair | None:
+        """The stored pair, claimed for one refresh; None when a newer pair is stored (now `_pair`).
+
+        The claim is a compare-and-swap on the pair's version inside BEGIN IMMEDIATE, so one
+        process at a time claims a refresh token, once. A pair another process claimed a moment
+        ago is being refreshed there: this one waits for the pair it will store.
+        """
+        waited = 0.0
+        while True:
+            async with self._database.transaction() as connection:
+                tokens = ZaloTokenRepository(connection)
+                stored = await tokens.get()
+                if stored is None:
+                    raise TokenError("no Zalo token pair is stored", final=True)
+                if not stored.refresh_spent:
+                    if stored.access_token != stale:
+                        self._pair = stored
+                        return None
+                    if await tokens.mark_spent(stored, self._clock.now()):
+                        self._pair = replace(stored, refresh_spent=True)
+                        return stored
+            if not self._refreshing_elsewhere(stored, waited):
+                self._pair = stored
                 raise TokenError(
                     "the Zalo refresh token was already used and no new pair was stored: "
                     "set a new ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN and restart",
                     final=True,
                 )
-            async with self._database.transaction() as connection:
-                claimed = await ZaloTokenRepository(connection).mark_spent(pair.refresh_token)
-            if not claimed:
-                raise TokenError("the stored Zalo token pair changed under this process", final=True)
-            self._pair = replace(pair, refresh_spent=True)
-            self._pair = await self._exchange(pair)
+            await asyncio.sleep(CLAIM_POLL_SECONDS)
+            waited += CLAIM_POLL_SECONDS
+
+    def _refreshing_elsewhere(self, stored: TokenPair, waited: float) -> bool:
+        """Whether a claimed refresh token is another process's refresh under way (worth waiting
+        for), rather than a refresh whose answer was lost (this process's, or long ago)."""
+        if waited >= CLAIM_WAIT_SECONDS or (self._pair is not None and self._pair.refresh_spent
+                                            and self._pair.refresh_token == stored.refresh_token):
+            return False
+        began = stored.updated_at
+        return began is not None and self._clock.now() - began < timedelta(seconds=CLAIM_WAIT_SECONDS)
 
     async def _exchange(self, pair: TokenPair) -> TokenPair:
         try:
@@ -185,7 +221,9 @@ class ZaloTokens:
         now = self._clock.now()
         fresh = TokenPair(access, refresh, now + timedelta(seconds=seconds), pair.seed_hash)
         async with self._database.transaction() as connection:
-            await ZaloTokenRepository(connection).save(fresh, now)
+            tokens = ZaloTokenRepository(connection)
+            await tokens.save(fresh, now)
+            fresh = await tokens.get() or fresh  # with the version the save gave it
         self.refreshes += 1
         log.info("zalo: access token refreshed, valid for %d s", seconds)
         return fresh

@@ -164,12 +164,30 @@ class OutboxRepository:
             (_error(error), message_id),
         )
 
-    async def mark_held(self, message_id: int, error: str) -> None:
-        """The platform cannot reach this resident until they write again: no blind retries."""
+    async def mark_held(self, message_id: int, error: str, until: datetime | None = None) -> None:
+        """The platform cannot reach this resident until they write again: no blind retries.
+        With `until`, it is also tried again from then on (`release_held_due`)."""
         await self._db.execute(
-            "UPDATE outbox SET status = 'held', last_error = ? WHERE id = ? AND status = 'sending'",
-            (_error(error), message_id),
+            "UPDATE outbox SET status = 'held', last_error = ?, held_until = ? WHERE id = ? AND status = 'sending'",
+            (_error(error), None if until is None else store_time(until), message_id),
         )
+
+    async def held_until(self) -> tuple[datetime | None, int]:
+        """The earliest time a held message is to be tried again, and how many wait for a time."""
+        cursor = await self._db.execute(
+            "SELECT MIN(held_until), COUNT(*) FROM outbox WHERE status = 'held' AND held_until IS NOT NULL"
+        )
+        row = await cursor.fetchone()
+        return (None, 0) if row is None or row[0] is None else (parse_time(row[0]), int(row[1]))
+
+    async def release_held_due(self, now: datetime) -> int:
+        """Held messages whose time to try again has come are due now, with a fresh set of attempts."""
+        cursor = await self._db.execute(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, held_until = NULL "
+            "WHERE status = 'held' AND held_until IS NOT NULL AND held_until <= ?",
+            (store_time(now), store_time(now)),
+        )
+        return cursor.rowcount
 
     async def record_route(
         self, message_id: int, route: str, at: datetime, quota_type: str | None = None, quota_left: int | None = None
@@ -180,21 +198,10 @@ class OutboxRepository:
             (route, store_time(at), quota_type, quota_left, message_id),
         )
 
-    async def routed_since(self, channel: str, routes: Collection[str], since: datetime) -> int:
-        """Messages of `channel` that went by one of `routes` from `since` on (a day's paid messages)."""
-        names = tuple(sorted(routes))
-        cursor = await self._db.execute(
-            f"SELECT COUNT(*) FROM outbox WHERE channel = ? AND route IN ({', '.join('?' for _ in names)}) "
-            "AND routed_at >= ?",
-            (channel, *names, store_time(since)),
-        )
-        row = await cursor.fetchone()
-        return int(row[0]) if row is not None else 0
-
     async def release_held(self, channel: str, address: str, now: datetime) -> int:
         """The resident wrote again: their held messages are due now, with a fresh set of attempts."""
         cursor = await self._db.execute(
-            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? "
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, held_until = NULL "
             "WHERE channel = ? AND address = ? AND status = 'held'",
             (store_time(now), channel, address),
         )

@@ -16,9 +16,8 @@ from bot.domain.messages import Button, Push, Reply
 from bot.outbox.codec import decode_body, encode_body
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.push_templates import ZaloTemplate, ZaloTemplateParam, ZaloTemplates
-from handlers.zalo.sender import PAID_ROUTES, cut_at_word, fill
+from handlers.zalo.sender import cut_at_word, fill
 from storage.db import Database
-from storage.outbox import OutboxRepository
 from tests.fakezalo import FakeTemplate, FakeZalo
 from tests.test_zalo_outbox import (
     ClockSleep,
@@ -203,15 +202,3 @@ async def test_a_daily_cap_on_template_messages_holds_the_rest(
     )
     held = await database.fetch_all("SELECT last_error FROM outbox WHERE status = 'held'")
     assert all("2 template messages are used" in row["last_error"] for row in held)
-
-
-async def test_the_cap_counts_template_messages_by_id_and_by_number(database: Database, clock: ManualClock) -> None:
-    async with database.transaction() as connection:
-        outbox = OutboxRepository(connection)
-        for index, route in enumerate(["template", "template_phone", "consultation", "template"]):
-            await outbox.enqueue(f"k{index}", "zalo", f"u{index}", "{}", clock.now())
-            row = await outbox.find(f"k{index}")
-            assert row is not None
-            at = clock.now() - timedelta(days=1) if index == 3 else clock.now()  # yesterday's does not count
-            await outbox.record_route(row.id, route, at)
-        assert await outbox.routed_since("zalo", PAID_ROUTES, clock.now() - timedelta(hours=1)) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.domain.messages import Reply
@@ -43,11 +44,13 @@ class Undeliverable(DeliveryError):
 class Held(DeliveryError):
     """The platform delivers to this user only after they write again (Zalo's window): the
     message is marked 'held', not retried, and the channel releases it when they next write.
-    `route`, when given, is recorded on the row as the way it was (not) sent."""
+    `route`, when given, is recorded on the row as the way it was (not) sent. `until`: the
+    message is also tried again from then on (today's paid messages are used up: tomorrow)."""
 
-    def __init__(self, message: str = "", *, route: str | None = None) -> None:
+    def __init__(self, message: str = "", *, route: str | None = None, until: datetime | None = None) -> None:
         super().__init__(message)
         self.route = route
+        self.until = until
 
 
 class Sender(Protocol):

@@ -257,8 +257,8 @@ class OutboxDispatcher:
         except Undeliverable as error:
             return await self._undeliverable(message, error)
         except Held as error:
-            reason, route = _describe(error), error.route
-            await self._with_outbox(lambda outbox: outbox.mark_held(message.id, reason))
+            reason, route, until = _describe(error), error.route, error.until
+            await self._with_outbox(lambda outbox: outbox.mark_held(message.id, reason, until))
             if route is not None:
                 await self._with_outbox(lambda outbox: outbox.record_route(message.id, route, self._clock.now()))
             log.info("outbox %d held until its resident writes again", message.id)

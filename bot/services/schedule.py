@@ -52,6 +52,8 @@ class ActionKind(StrEnum):
     RESULTS = "results"        # the 10-day deadline for the results report is near, or here
     PUBLISHED = "published"    # tell staff how the publishing went, once the outbox has sent it
     FOLLOWUP = "followup"      # the daily digest of what agencies still owe
+    HELD_NOTE = "held_note"    # tell staff that pushes wait for tomorrow's paid messages (Zalo's cap or quota)
+    RETRY_HELD = "retry_held"  # tomorrow has come: those pushes are tried again, routed afresh
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,13 @@ class Schedule(UnitService):
             meetings = await MeetingRepository(connection, self._unit_id).list_all()
             done = await ScheduleMarks(connection).all()
             forwarded = bool(await AnswerRepository(connection, self._unit_id).awaiting_agencies())
+            held_until, _ = await OutboxRepository(connection).held_until()
         now = self._clock.now()
         pending = [action for meeting in meetings for action in self._actions_of(meeting, now)]
         if forwarded:
             pending.append(self._next_digest(now))
+        if held_until is not None:
+            pending.extend(self._held_actions(held_until, now))
         return sorted((a for a in pending if a.key not in done), key=lambda a: (a.when, a.key))
 
     def _next_digest(self, now: datetime) -> Action:
@@ -99,6 +104,15 @@ class Schedule(UnitService):
         if at < local - timedelta(hours=12):
             at += timedelta(days=1)
         return Action(self._digest_key(at.date().isoformat()), ActionKind.FOLLOWUP, 0, at.astimezone(UTC))
+
+    def _held_actions(self, held_until: datetime, now: datetime) -> list[Action]:
+        """Pushes held until a time (today's paid messages are used up): a note to staff now,
+        and a new try when that time comes. One pair per time, so each day's holds get theirs."""
+        stamp = held_until.astimezone(UTC).isoformat()
+        return [
+            Action(f"held_note:{self._unit_id}:{stamp}", ActionKind.HELD_NOTE, 0, now),
+            Action(f"retry_held:{self._unit_id}:{stamp}", ActionKind.RETRY_HELD, 0, held_until),
+        ]
 
     def _digest_key(self, day: str) -> str:
         # One digest a day for each unit (migration 0005 named the earlier ones after the default unit).
@@ -141,6 +155,8 @@ class Schedule(UnitService):
         return ran
 
     async def run(self, action: Action) -> bool:
+        if action.kind in (ActionKind.HELD_NOTE, ActionKind.RETRY_HELD):
+            return await self._run_held(action)
         now = self._clock.now()
         async with self._database.transaction() as connection:
             marks = ScheduleMarks(connection)
@@ -189,6 +205,36 @@ class Schedule(UnitService):
             if result is not None:
                 await result
         return True
+
+    async def _run_held(self, action: Action) -> bool:
+        now = self._clock.now()
+        if action.when > now:
+            return False
+        async with self._database.transaction() as connection:
+            marks = ScheduleMarks(connection)
+            if await marks.done(action.key):
+                return False
+            count = await self._held(connection, action, now)
+            await marks.mark(action.key, now)
+        log.info("scheduled %s done: %s messages", action.key, count)
+        for callback in self.after_action:  # the dispatcher: released pushes go out now
+            result = callback()
+            if result is not None:
+                await result
+        return True
+
+    async def _held(self, connection: aiosqlite.Connection, action: Action, now: datetime) -> int:
+        """The note to staff about pushes held for tomorrow, or tomorrow's new try of them."""
+        outbox = OutboxRepository(connection)
+        if action.kind == ActionKind.RETRY_HELD:
+            return await outbox.release_held_due(now)
+        held_until, held = await outbox.held_until()
+        if held_until is None:
+            return 0
+        return int(await self._notices.to_staff(
+            connection, action.key, "notice.staff_held_until", now, held=held,
+            when=format_local(held_until, self._settings.zone),
+        ))
 
     # --- the actions --------------------------------------------------------------------
 

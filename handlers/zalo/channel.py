@@ -88,7 +88,8 @@ class ZaloChannel:
 
     def sender(self) -> ZaloSender:
         return ZaloSender(self.api, self._database, self._clock, timedelta(hours=self._config.window_hours),
-                          self._config.request_info_image_url, self._config.templates)
+                          self._config.request_info_image_url, self._config.templates,
+                          unit_id=self._settings.unit.id, zone=self._settings.zone)
 
     async def open_for_sending(self) -> None:
         """Only the API and its token pair, for a command-line publish while the bot itself is not running."""

@@ -10,18 +10,19 @@ Logs carry routes and error kinds only, never a Zalo id, a phone number or a mes
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from bot.clock import Clock
 from bot.domain.messages import Push, Reply
+from bot.domain.records import DEFAULT_UNIT_ID
 from bot.outbox.delivery import (
     Delivered,
     DeliveryError,
@@ -35,8 +36,7 @@ from bot.resident.turn import PHONE_NOTICES_PURPOSE
 from handlers.zalo.api import TokenError, ZaloApi, ZaloApiError
 from handlers.zalo.render import Outgoing, render
 from storage.db import Database
-from storage.outbox import OutboxRepository
-from storage.zalo import ZaloUserRepository
+from storage.zalo import TemplateDayRepository, ZaloUserRepository
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,9 @@ FINAL_CODES = frozenset({-201, -210, -213, -233})
 # trying the message as plain text.
 TEMPLATE_REFUSED = frozenset({-201, -210, -233})
 RATE_LIMIT_PAUSE_SECONDS = 60.0
-# Zalo counts its daily quota in Vietnam's day, whatever the unit's own time zone.
-ZALO_DAY = ZoneInfo("Asia/Ho_Chi_Minh")
 CHANNEL = "zalo"
+# The unit's time zone when none is given (the config's default).
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class TemplateCode:
@@ -85,9 +85,6 @@ class Route(StrEnum):
     HELD = "held"
 
 
-# What daily_cap counts: every template message, by id or by number.
-PAID_ROUTES = frozenset({Route.TEMPLATE, Route.TEMPLATE_PHONE})
-
 
 def cut_at_word(text: str, limit: int) -> str:
     """At most `limit` characters, cut at the last space that fits (mid-word only for one long word)."""
@@ -112,15 +109,16 @@ def tracking_id(address: str, template_id: str, data: dict[str, str]) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
-async def deliver(api: ZaloApi, user_id: str, outgoing: Outgoing) -> None:
-    """Send one message; if Zalo refuses its template, send its plain-text fallback instead."""
+async def deliver(api: ZaloApi, user_id: str, outgoing: Outgoing) -> dict[str, Any]:
+    """Send one message; if Zalo refuses its template, send its plain-text fallback instead.
+    Returns Zalo's `data` (its `quota_type` says which allowance paid for the message)."""
     try:
-        await api.send_message(user_id, outgoing.message)
+        return await api.send_message(user_id, outgoing.message)
     except ZaloApiError as error:
         if outgoing.fallback is None or error.status != 200 or error.code not in TEMPLATE_REFUSED:
             raise
         log.warning("zalo: a template was refused (%s); sent as plain text", kind(error))
-        await api.send_message(user_id, outgoing.fallback)
+        return await api.send_message(user_id, outgoing.fallback)
 
 
 class _WindowShut(Exception):
@@ -132,7 +130,8 @@ class ZaloSender:
 
     def __init__(
         self, api: ZaloApi, database: Database, clock: Clock, window: timedelta, image_url: str = "",
-        templates: ZaloTemplates | None = None,
+        templates: ZaloTemplates | None = None, *, unit_id: str = DEFAULT_UNIT_ID,
+        zone: ZoneInfo = VIETNAM,
     ) -> None:
         self._api = api
         self._database = database
@@ -140,11 +139,10 @@ class ZaloSender:
         self._window = window
         self._image_url = image_url
         self._templates = templates or ZaloTemplates()
-        # Template messages counted against `daily_cap` today: read from the outbox once a
-        # day, then counted here, under a lock, so that concurrent sends cannot overshoot it.
-        self._cap_lock = asyncio.Lock()
-        self._cap_day: date | None = None
-        self._cap_used = 0
+        # `daily_cap` counts per unit and local day, in the database: every process sending
+        # for the unit (the bot, `publish --send`) counts against the same number.
+        self._unit_id = unit_id
+        self._zone = zone
 
     async def send(self, address: str, reply: Reply) -> Delivered:
         async with self._database.transaction() as connection:
@@ -152,32 +150,38 @@ class ZaloSender:
         now = self._clock.now()
         if last is None or now - last <= self._window:
             try:
-                await self._consult(address, reply)
-                return Delivered(Route.CONSULTATION)
+                return Delivered(Route.CONSULTATION, await self._consult(address, reply))
             except _WindowShut as error:
                 reason = str(error)
         else:
             reason = f"outside Zalo's window: the resident last wrote {(now - last).total_seconds() / 3600:.0f} h ago"
         return await self._by_template(address, reply, reason)
 
-    async def _consult(self, address: str, reply: Reply) -> None:
+    async def _consult(self, address: str, reply: Reply) -> str | None:
+        """Send the push's messages; Zalo's `quota_type` for the first (which allowance paid for it)."""
+        quota_type: str | None = None
         for index, outgoing in enumerate(render(reply, numbered=False, image_url=self._image_url)):
             try:
-                await deliver(self._api, address, outgoing)
+                answer = await deliver(self._api, address, outgoing)
+                if index == 0 and answer.get("quota_type"):
+                    quota_type = str(answer["quota_type"])
             except ZaloApiError as error:
                 if error.code in WINDOW_CODES and error.status == 200 and index == 0:
                     raise _WindowShut(str(error)) from None
                 raise classify(error) from None
             except (TokenError, httpx.HTTPError) as error:
                 raise classify(error) from None
+        return quota_type
 
     async def _by_template(self, address: str, reply: Reply, reason: str) -> Delivered:
         template = self._templates.for_notice(reply.push.kind) if reply.push is not None else None
         if template is None or reply.push is None:
             raise Held(f"{reason}; no template message for it", route=Route.HELD)
         data = fill(template, reply.push)
-        if not await self._reserve():
-            raise Held(f"{reason}; today's {self._templates.daily_cap} template messages are used", route=Route.HELD)
+        day = self._clock.now().astimezone(self._zone).date()
+        if not await self._reserve(day):
+            raise Held(f"{reason}; today's {self._templates.daily_cap} template messages are used",
+                       route=Route.HELD, until=self._next_day(day))
         tracking = tracking_id(address, template.template_id, data)
         try:
             try:
@@ -191,13 +195,13 @@ class ZaloSender:
                 route = Route.TEMPLATE_PHONE
                 sent = await self._api.send_template(template.template_id, data, tracking, phone=phone)
         except ZaloApiError as error:
-            await self._unreserve()
-            raise classify_template(error, reason) from None
+            await self._unreserve(day)
+            raise classify_template(error, reason, self._next_day(day)) from None
         except (TokenError, httpx.HTTPError) as error:
-            await self._unreserve()
+            await self._unreserve(day)
             raise classify(error) from None
         log.info("zalo: a push went as a template message, %s (quota left today: %s)", route, sent.quota_left)
-        return Delivered(route, sent.quota_type, sent.quota_left)
+        return Delivered(route, None, sent.quota_left)
 
     async def _notice_phone(self, address: str) -> str | None:
         """The resident's verified number in Zalo's form (84…), if by_phone is on and they agreed."""
@@ -207,28 +211,22 @@ class ZaloSender:
             phone = await ZaloUserRepository(connection).notice_phone(address, PHONE_NOTICES_PURPOSE)
         return phone.removeprefix("+") if phone else None
 
-    async def _reserve(self) -> bool:
-        """Count one template message against today's cap; False when the cap is reached."""
+    async def _reserve(self, day: date) -> bool:
+        """Count one template message against `day`'s cap; False when the cap is reached."""
         cap = self._templates.daily_cap
         if cap is None:
             return True
-        now = self._clock.now()
-        today = now.astimezone(ZALO_DAY).date()
-        async with self._cap_lock:
-            if self._cap_day != today:
-                start = datetime.combine(today, time(0), ZALO_DAY)
-                async with self._database.transaction() as connection:
-                    self._cap_used = await OutboxRepository(connection).routed_since(CHANNEL, PAID_ROUTES, start)
-                self._cap_day = today
-            if self._cap_used >= cap:
-                return False
-            self._cap_used += 1
-            return True
+        async with self._database.transaction() as connection:
+            return await TemplateDayRepository(connection).reserve(self._unit_id, day.isoformat(), cap)
 
-    async def _unreserve(self) -> None:
+    async def _unreserve(self, day: date) -> None:
         if self._templates.daily_cap is not None:
-            async with self._cap_lock:
-                self._cap_used = max(0, self._cap_used - 1)
+            async with self._database.transaction() as connection:
+                await TemplateDayRepository(connection).unreserve(self._unit_id, day.isoformat())
+
+    def _next_day(self, day: date) -> datetime:
+        """When the unit's next local day begins: today's template messages are counted afresh."""
+        return datetime.combine(day + timedelta(days=1), time(0), self._zone)
 
 
 def classify(error: Exception) -> DeliveryError:
@@ -246,13 +244,15 @@ def classify(error: Exception) -> DeliveryError:
     return TransientError(kind(error))
 
 
-def classify_template(error: ZaloApiError, reason: str) -> DeliveryError:
-    """A refused template message: held for the resident to write (a retry would not help), or retried."""
+def classify_template(error: ZaloApiError, reason: str, tomorrow: datetime | None = None) -> DeliveryError:
+    """A refused template message: held for the resident to write (a retry would not help), or
+    retried; when Zalo's quota is spent, also tried again `tomorrow`."""
     if error.status == 200 and error.code in TEMPLATE_HOLD:
         if error.code != TemplateCode.QUOTA_EXHAUSTED:
             # The ward's template or its config needs a look: said once per push, without the address.
             log.error("zalo: a template message was refused (%s); check [zalo.templates]", kind(error))
-        return Held(f"{reason}; template message refused: {error}", route=Route.HELD)
+            return Held(f"{reason}; template message refused: {error}", route=Route.HELD)
+        return Held(f"{reason}; template message refused: {error}", route=Route.HELD, until=tomorrow)
     return classify(error)
 
 

@@ -239,6 +239,16 @@ class OutboxRepository:
             found[status] = count
         return found
 
+    async def sent_routes(self, prefix: str) -> dict[str, int]:
+        """Sent messages per route (the way their channel's sender took), for the dedupe keys
+        starting with `prefix`; messages without a route (one-way channels) are not counted."""
+        cursor = await self._db.execute(
+            "SELECT route, COUNT(*) FROM outbox WHERE substr(dedupe_key, 1, length(?)) = ? AND status = 'sent' "
+            "AND route IS NOT NULL GROUP BY route",
+            (prefix, prefix),
+        )
+        return {str(route): int(count) for route, count in await cursor.fetchall()}
+
     async def pending_count(self, channels: Collection[str] | None = None) -> int:
         where, names = _channel_filter(channels)
         cursor = await self._db.execute(f"SELECT COUNT(*) FROM outbox WHERE status = 'pending'{where}", names)

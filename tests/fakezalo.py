@@ -2,7 +2,8 @@
 
 - The OA Open API: `POST /v3.0/oa/message/cs` checks the `access_token` header, the window
   after each user's last interaction (-230 outside it), the message's shape, and records
-  what each user received.
+  what each user received; its answer's `quota_type` is "reply" (free) within 48 hours of the
+  user's last interaction and "purchase_quota" (charged) after.
 - OAuth: `POST /v4/oa/access_token` with rotating single-use refresh tokens: each refresh
   gives a new pair and kills the refresh token it used; using one twice is recorded in
   `reused` and refused.
@@ -97,6 +98,7 @@ class ApiCall:
 class FakeZalo:
     clock: Clock
     window: timedelta = timedelta(days=7)
+    free_window: timedelta = timedelta(hours=48)
     access_lifetime: timedelta = timedelta(hours=25)
     refresh_delay: float = 0.0
     webhook_url: str = ""
@@ -196,9 +198,12 @@ class FakeZalo:
         if error:
             return web.json_response({"error": error, "message": f"injected or refused ({error})"})
         self.sent.append(SentZalo(user, message))
-        return web.json_response(
-            {"error": 0, "message": "Success", "data": {"message_id": f"m{len(self.sent)}", "user_id": user}}
-        )
+        # Which allowance paid for it: free within 48 hours of the user's last interaction, the
+        # OA's purchased quota after that (Zalo's rule since 2026).
+        free = self.clock.now() - self.last_interaction[user] <= self.free_window
+        return web.json_response({"error": 0, "message": "Success", "data": {
+            "message_id": f"m{len(self.sent)}", "user_id": user, "quota_type": "reply" if free else "purchase_quota",
+        }})
 
     def _check(self, token: str | None, user: str, message: dict[str, Any]) -> int:
         if token is None or token not in self._access or token in self._revoked:

@@ -101,7 +101,8 @@ async def test_a_publish_where_some_zalo_residents_are_outside_the_window(
         assert [c.error for c in fake.calls if c.user_id == over_quota] == [-232]
         # The way each went is kept on its row (no template is configured here: held).
         routes = {row["address"]: row["route"] for row in await database.fetch_all("SELECT address, route FROM outbox WHERE channel = 'zalo'")}
-        assert routes == {recent: "consultation", also_recent: "consultation", old: "held", over_quota: "held"}
+        # Six days after: inside the window, but a message Zalo charges for.
+        assert routes == {recent: "consultation", also_recent: "consultation_charged", old: "held", over_quota: "held"}
 
         # Held is not failed: hours later nothing was tried again, and staff see the count.
         clock.advance(timedelta(hours=6))

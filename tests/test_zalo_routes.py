@@ -10,15 +10,18 @@ import pytest
 from pydantic import ValidationError
 
 from bot.app import Services
+from bot.cli.sending import watch
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.messages import Button, Push, Reply
 from bot.outbox.codec import decode_body, encode_body
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.push_templates import ZaloTemplate, ZaloTemplateParam, ZaloTemplates
+from bot.services.publishing import RouteCounts
 from handlers.zalo.sender import cut_at_word, fill
 from storage.db import Database
 from tests.fakezalo import FakeTemplate, FakeZalo
+from tests.staffchat import STAFF, StaffChat
 from tests.test_zalo_outbox import (
     ClockSleep,
     publish_one_concern_each,
@@ -49,28 +52,42 @@ async def routes(database: Database) -> dict[str, tuple[str, str | None, int | N
 
 
 async def test_inside_the_window_a_consultation_message_outside_a_template_by_user_id(
-    settings: Settings, fake: FakeZalo, database: Database, clock: ManualClock, services: Services
+    settings: Settings, fake: FakeZalo, database: Database, clock: ManualClock, services: Services,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    recent, old = "7600000000000000001", "7600000000000000002"
-    last_wrote = {recent: timedelta(days=2), old: timedelta(days=20)}
+    recent, charged, old = "7600000000000000001", "7600000000000000003", "7600000000000000002"
+    last_wrote = {recent: timedelta(days=1), charged: timedelta(days=4), old: timedelta(days=20)}
     residents = await seed_zalo_residents(database, clock, last_wrote)
     for user, ago in last_wrote.items():
         fake.last_interaction[user] = clock.now() - ago
     fake.templates[ANSWER_TEMPLATE] = FakeTemplate(ANSWER_PARAMS)
-    await publish_one_concern_each(services, database, clock, residents)
+    meeting_id = await publish_one_concern_each(services, database, clock, residents)
     configured = with_templates(settings, answer=answer_template())
 
     async with running_zalo(configured, fake, database, clock, services.router.handle) as channel:
         dispatcher = OutboxDispatcher(database, {"zalo": channel.sender()}, clock, settings.notify, sleep=ClockSleep(clock))
         progress = await dispatcher.drain()
-    assert (progress.sent, progress.held, progress.failed) == (2, 0, 0)
-    assert [m.user_id for m in fake.sent] == [recent]
-    assert await routes(database) == {recent: ("sent", "consultation", None), old: ("sent", "template", 499)}
+    assert (progress.sent, progress.held, progress.failed) == (3, 0, 0)
+    assert sorted(m.user_id for m in fake.sent) == [recent, charged]
+    # Within 48 hours a consultation message is free; after that Zalo charges it (its quota_type).
+    assert await routes(database) == {
+        recent: ("sent", "consultation", None), charged: ("sent", "consultation_charged", None), old: ("sent", "template", 499),
+    }
+    quota = await database.fetch_all("SELECT address, quota_type FROM outbox WHERE route LIKE 'consultation%'")
+    assert {row["address"]: row["quota_type"] for row in quota} == {recent: "reply", charged: "purchase_quota"}
+    assert await services.publishing.routes(meeting_id) == RouteCounts(free=1, charged=1, template=1)
+    # The same in the staff chat's /progress and on the command line.
+    replies = await StaffChat(services.router, STAFF).command(f"/progress {meeting_id}")
+    assert replies[-1].text == ("Trên Zalo: 1 tin tư vấn miễn phí, 1 tin tư vấn tính phí, 1 tin mẫu gửi theo tài khoản "
+                                "Zalo, 0 tin mẫu gửi theo số điện thoại, 0 tin đang được giữ lại.")
+    assert await watch(services, meeting_id) == 0
+    assert ("on Zalo: consultation free 1, consultation charged 1, template by id 1, template by phone 0, held 0"
+            in capsys.readouterr().out)
     [sent] = fake.templated
     assert (sent.user_id, sent.phone, sent.template_id) == (old, None, ANSWER_TEMPLATE)
     assert sent.data["ma_y_kien"].startswith("TT-") and sent.data["han_tra_loi"] == ""
     # The concern's words cut to the approved 40 characters, at a word.
-    assert sent.data["noi_dung"] == "Ý kiến số 1: hẻm 48 ngập nặng mỗi khi…"
+    assert sent.data["noi_dung"] == "Ý kiến số 2: hẻm 48 ngập nặng mỗi khi…"
     assert sent.tracking_id and all(c.path != "message/cs" for c in fake.calls if c.user_id == old)
 
 

@@ -12,6 +12,7 @@ from bot.config import Secrets, Settings
 
 if TYPE_CHECKING:
     from bot.app import Services
+    from bot.services.publishing import RouteCounts
 
 WATCH_SECONDS = 1.0
 # A running bot's outbox beats every few seconds (BEAT_SECONDS); several missed beats in a
@@ -41,6 +42,7 @@ async def watch(services: Services, meeting_id: int) -> int:
                 return 1
             await asyncio.sleep(WATCH_SECONDS)
     print_delivery(counts)
+    print_routes(await services.publishing.routes(meeting_id))
     return 0
 
 
@@ -66,7 +68,14 @@ async def send_here(services: Services, settings: Settings, clock: Clock, meetin
         print(missing, file=sys.stderr)
         return 2
     print_delivery(await services.publishing.progress(meeting_id))
+    print_routes(await services.publishing.routes(meeting_id))
     return 0
+
+
+def print_routes(routes: RouteCounts) -> None:
+    if routes.any:
+        print(f"on Zalo: consultation free {routes.free}, consultation charged {routes.charged}, "
+              f"template by id {routes.template}, template by phone {routes.template_phone}, held {routes.held}")
 
 
 def print_delivery(counts: dict[str, int]) -> None:

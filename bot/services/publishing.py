@@ -34,6 +34,32 @@ class PublishReport:
     unanswered: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class RouteCounts:
+    """How a publish's messages went on a channel that chooses a way per message (Zalo): free and
+    charged consultation messages, template messages by account and by phone number, held."""
+
+    free: int = 0
+    charged: int = 0
+    template: int = 0
+    template_phone: int = 0
+    held: int = 0
+
+    @classmethod
+    def of(cls, routes: dict[str, int], held: int) -> RouteCounts:
+        # The route names the Zalo sender records (handlers/zalo/sender.py, `Route`).
+        return cls(routes.get("consultation", 0), routes.get("consultation_charged", 0), routes.get("template", 0),
+                   routes.get("template_phone", 0), held)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.free or self.charged or self.template or self.template_phone or self.held)
+
+    def values(self) -> dict[str, int]:
+        return {"free": self.free, "charged": self.charged, "template": self.template,
+                "template_phone": self.template_phone, "held": self.held}
+
+
 def satisfaction_buttons(concern: Concern) -> tuple[tuple[tuple[str, str], ...], ...]:
     """"Are you satisfied?" under an answer: catalog keys and the resident's global button payloads."""
     return ((("satisfaction.yes", satisfaction_payload(concern.id, True)),
@@ -91,6 +117,18 @@ class PublishingService(AfterMeeting):
             answers = await outbox.counts(f"answer:{meeting_id}:")
             finals = await outbox.counts(f"final:{meeting_id}:")
         return {status: answers.get(status, 0) + finals.get(status, 0) for status in set(answers) | set(finals)}
+
+    async def routes(self, meeting_id: int) -> RouteCounts:
+        """The publish's messages by the way they went (the progress's `held` included)."""
+        async with self._database.transaction() as connection:
+            outbox = OutboxRepository(connection)
+            found: dict[str, int] = {}
+            held = 0
+            for prefix in (f"answer:{meeting_id}:", f"final:{meeting_id}:"):
+                for route, count in (await outbox.sent_routes(prefix)).items():
+                    found[route] = found.get(route, 0) + count
+                held += (await outbox.counts(prefix)).get("held", 0)
+        return RouteCounts.of(found, held)
 
     async def sending_channels(self, within: timedelta) -> set[str]:
         """The channels a running bot's outbox has said, within `within`, that it sends on."""

@@ -27,6 +27,7 @@ from bot.domain.areas import AreaTree, TopicList
 from bot.domain.records import Meeting
 from bot.domain.vocabulary import Phase
 from bot.services.notices import Notices
+from bot.services.publishing import RouteCounts
 from bot.services.results import results_due
 from bot.services.unit import UnitService
 from storage.answers import AnswerRepository
@@ -197,6 +198,12 @@ class Schedule(UnitService):
                 if counts.get("held", 0):  # Zalo residents outside the window: sent when they write again
                     count += int(await self._notices.to_staff(
                         connection, f"{action.key}:held", "notice.staff_held", now, id=meeting.id, held=counts["held"],
+                    ))
+                routes = RouteCounts.of(await OutboxRepository(connection).sent_routes(f"answer:{meeting.id}:"),
+                                        counts.get("held", 0))
+                if routes.any:  # the ways the answers went on Zalo: what they cost
+                    count += int(await self._notices.to_staff(
+                        connection, f"{action.key}:routes", "notice.staff_routes", now, id=meeting.id, **routes.values(),
                     ))
             await marks.mark(action.key, now)
         log.info("scheduled %s done: %s messages queued", action.key, count)

@@ -111,7 +111,8 @@ async def publish(staff: Staff, request: Request, meeting_id: int | None) -> lis
 
 async def progress(staff: Staff, request: Request, meeting_id: int | None) -> list[Reply]:
     meeting = await staff.services.meetings.latest_held(meeting_id)
-    return view.progress(staff.words, meeting, await staff.services.publishing.progress(meeting.id))
+    publishing = staff.services.publishing
+    return view.progress(staff.words, meeting, await publishing.progress(meeting.id), await publishing.routes(meeting.id))
 
 
 async def follow_up(staff: Staff, request: Request, _: None) -> list[Reply]:

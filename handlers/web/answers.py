@@ -61,7 +61,7 @@ class AnswerPages(Pages):
             request, "answers.html", status, meeting=meeting, lines=lines, problem=problem, report=report,
             answers=await self._services.answers.of_meeting(meeting_id), dispositions=tuple(Disposition),
             progress=await self._progress(meeting_id), steps=PROGRESS, done=done if done in DONE else None,
-            meeting_id=meeting_id,
+            meeting_id=meeting_id, routes=await self._services.publishing.routes(meeting_id),
             rows=request.query.get("rows", ""),
         )
 
@@ -69,7 +69,8 @@ class AnswerPages(Pages):
         """The publishing's counts alone: the page asks for them every few seconds (htmx)."""
         meeting_id = whole_number(request.match_info["id"])
         return self._renderer.page(request, "progress.html", progress=await self._progress(meeting_id),
-                                   steps=PROGRESS, meeting_id=meeting_id)
+                                   steps=PROGRESS, meeting_id=meeting_id,
+                                   routes=await self._services.publishing.routes(meeting_id))
 
     async def item(self, request: web.Request) -> web.StreamResponse:
         number, given = whole_number(request.match_info["number"]), answer_of(await request.post())

@@ -52,6 +52,10 @@ FINAL_CODES = frozenset({-201, -210, -213, -233})
 TEMPLATE_REFUSED = frozenset({-201, -210, -233})
 RATE_LIMIT_PAUSE_SECONDS = 60.0
 CHANNEL = "zalo"
+# A consultation message's `quota_type` when it was paid for (the OA's purchased quota); the
+# others ("reply": within the free 48 hours, "sub_quota": the OA package's allowance,
+# "reward_quota": a redeemed code) cost nothing more.
+CHARGED_QUOTA = "purchase_quota"
 # The unit's time zone when none is given (the config's default).
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -79,6 +83,8 @@ class Route(StrEnum):
     """How a push went to a Zalo resident, as kept in the outbox row's `route`."""
 
     CONSULTATION = "consultation"
+    # A consultation message Zalo charged for (between 48 hours and the window's end).
+    CONSULTATION_CHARGED = "consultation_charged"
     TEMPLATE = "template"
     # A template message by phone number (ZNS price), for a resident who agreed to it.
     TEMPLATE_PHONE = "template_phone"
@@ -150,9 +156,12 @@ class ZaloSender:
         now = self._clock.now()
         if last is None or now - last <= self._window:
             try:
-                return Delivered(Route.CONSULTATION, await self._consult(address, reply))
+                quota_type = await self._consult(address, reply)
             except _WindowShut as error:
                 reason = str(error)
+            else:
+                route = Route.CONSULTATION_CHARGED if quota_type == CHARGED_QUOTA else Route.CONSULTATION
+                return Delivered(route, quota_type)
         else:
             reason = f"outside Zalo's window: the resident last wrote {(now - last).total_seconds() / 3600:.0f} h ago"
         return await self._by_template(address, reply, reason)

@@ -8,7 +8,7 @@ from bot.domain.messages import Document, Reply
 from bot.domain.records import Concern, Meeting
 from bot.services.answers import ImportReport
 from bot.services.followup import FollowUp
-from bot.services.publishing import PublishReport
+from bot.services.publishing import PublishReport, RouteCounts
 from bot.services.statistics import Stats
 from bot.staff.views.wording import Wording, short
 
@@ -35,8 +35,9 @@ def published(words: Wording, meeting: Meeting, report: PublishReport) -> list[R
     return replies
 
 
-def progress(words: Wording, meeting: Meeting, counts: dict[str, int]) -> list[Reply]:
-    """How far the answers' delivery has got; counts are outbox rows by state."""
+def progress(words: Wording, meeting: Meeting, counts: dict[str, int], routes: RouteCounts | None = None) -> list[Reply]:
+    """How far the answers' delivery has got; counts are outbox rows by state, `routes` the ways
+    they went on Zalo (said only when any went there)."""
     replies = words.say(
         "staff.progress", id=meeting.id, sent=counts.get("sent", 0),
         pending=counts.get("pending", 0) + counts.get("sending", 0),
@@ -44,6 +45,8 @@ def progress(words: Wording, meeting: Meeting, counts: dict[str, int]) -> list[R
     )
     if counts.get("held", 0):
         replies += words.say("staff.progress_held", held=counts["held"])
+    if routes is not None and routes.any:
+        replies += words.say("staff.progress_routes", **routes.values())
     return replies
 
 

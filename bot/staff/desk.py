@@ -122,7 +122,8 @@ class StaffDesk:
 
     async def _allowed(self, request: Request, role: Role, action: str, args: list[str]) -> bool:
         """Whether the sender holds `role`; a refused attempt is audited before it is answered."""
-        # Staff are configured by their Telegram ids: an id on another channel (Zalo) is nobody's.
+        # Staff are known by their id on each channel they use ([[staff.people]]): the same
+        # command works from a private chat on any of them, and nobody else's id holds a role.
         if role in self._roles.of(request.inbound.channel, request.inbound.user_id):
             return True
         await self._audit.refused(request.actor, action, args)

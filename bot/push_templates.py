@@ -22,6 +22,10 @@ TEMPLATE_KINDS: dict[str, tuple[str, ...]] = {
     "remind": ("notice.remind",),
     "rejected": ("notice.rejected",),
 }
+# Kinds whose full text the resident still needs once a short template has told them of it:
+# kept back and sent as an ordinary message when they next write to the OA (the template's
+# button brings them there). Announcements and reminders are whole in their template.
+FULL_TEXT_KINDS = frozenset({"answer", "final_answer", "rejected"})
 TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "answer": frozenset({"code", "title", "text", "disposition", "answer", "by", "agency", "due"}),
     "final_answer": frozenset({"code", "agency", "answer"}),
@@ -73,6 +77,10 @@ class ZaloTemplates(_Strict):
                         f"(one of: {', '.join(sorted(known))})"
                     )
         return self
+
+    def full_text_follows(self, catalog_key: str) -> bool:
+        """Whether a notice written with `catalog_key`, once sent as a template, waits whole for its resident."""
+        return any(catalog_key in TEMPLATE_KINDS[kind] for kind in FULL_TEXT_KINDS)
 
     def for_notice(self, catalog_key: str) -> ZaloTemplate | None:
         """The template for a notice written with `catalog_key`, if the ward has one."""

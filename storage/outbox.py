@@ -91,6 +91,16 @@ class OutboxRepository:
         )
         return cursor.rowcount == 1
 
+    async def enqueue_held(self, dedupe_key: str, channel: str, address: str, body: str, now: datetime, reason: str) -> bool:
+        """Queue a message already held: it goes when its resident next writes (`release_held`)."""
+        stamp = store_time(now)
+        cursor = await self._db.execute(
+            "INSERT INTO outbox (dedupe_key, channel, address, body, status, next_attempt_at, last_error, created_at) "
+            "VALUES (?, ?, ?, ?, 'held', ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+            (dedupe_key, channel, address, body, stamp, _error(reason), stamp),
+        )
+        return cursor.rowcount == 1
+
     async def find(self, dedupe_key: str) -> OutboxMessage | None:
         cursor = await self._db.execute("SELECT * FROM outbox WHERE dedupe_key = ?", (dedupe_key,))
         row = await cursor.fetchone()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -23,6 +24,7 @@ import httpx
 from bot.clock import Clock
 from bot.domain.messages import Push, Reply
 from bot.domain.records import DEFAULT_UNIT_ID
+from bot.outbox.codec import encode_body
 from bot.outbox.delivery import (
     Delivered,
     DeliveryError,
@@ -36,6 +38,7 @@ from bot.resident.turn import PHONE_NOTICES_PURPOSE
 from handlers.zalo.api import TokenError, ZaloApi, ZaloApiError
 from handlers.zalo.render import Outgoing, render
 from storage.db import Database
+from storage.outbox import OutboxRepository
 from storage.zalo import TemplateDayRepository, ZaloUserRepository
 
 log = logging.getLogger(__name__)
@@ -210,7 +213,20 @@ class ZaloSender:
             await self._unreserve(day)
             raise classify(error) from None
         log.info("zalo: a push went as a template message, %s (quota left today: %s)", route, sent.quota_left)
+        if self._templates.full_text_follows(reply.push.kind):
+            await self._keep_full_text(address, reply, tracking)
         return Delivered(route, None, sent.quota_left)
+
+    async def _keep_full_text(self, address: str, reply: Reply, tracking: str) -> None:
+        """The whole message, kept for when the resident comes back to the OA (the template's
+        button): then inside the window, it goes as an ordinary message. Without its push it can
+        never go as a template again."""
+        body = encode_body(replace(reply, push=None))
+        async with self._database.transaction() as connection:
+            await OutboxRepository(connection).enqueue_held(
+                f"zalo-full:{tracking}", CHANNEL, address, body, self._clock.now(),
+                "the full text of a template message: sent when the resident writes to the OA",
+            )
 
     async def _notice_phone(self, address: str) -> str | None:
         """The resident's verified number in Zalo's form (84…), if by_phone is on and they agreed."""

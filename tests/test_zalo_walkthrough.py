@@ -18,7 +18,12 @@ from handlers.zalo import ZaloChannel
 from storage.db import Database
 from tests.fakezalo import FakeTemplate, FakeZalo, FakeZaloUser
 from tests.test_zalo_outbox import ClockSleep
-from tests.test_zalo_routes import ANSWER_PARAMS, ANSWER_TEMPLATE, answer_template, with_templates
+from tests.test_zalo_routes import (
+    ANSWER_PARAMS,
+    ANSWER_TEMPLATE,
+    answer_template,
+    with_templates,
+)
 from tests.zalo_e2e import fake, running_zalo, services, step  # noqa: F401 - fixtures
 
 CONCERN = "Cống thoát nước hẻm 48 Tân Hóa bị nghẹt, mỗi lần mưa lớn nước ngập tới đầu gối, đề nghị phường cho nạo vét."

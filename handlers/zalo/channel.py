@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -51,6 +52,10 @@ log = logging.getLogger(__name__)
 EVENT_MEMORY = timedelta(days=30)
 KEEPER_SECONDS = 300.0
 STOP_GRACE_SECONDS = 10.0
+# The webhook answers within this long even when storing the event takes longer (Zalo's limit is 2 s).
+STORE_WITHIN_SECONDS = 1.5
+# Each waits SQLite's busy_timeout (5 s) for another process's write to end.
+STORE_ATTEMPTS = 6
 MAX_BODY = 256 * 1024
 
 
@@ -198,13 +203,32 @@ class ZaloChannel:
         if self._stale(event):
             log.warning("zalo: an event older than %d days was ignored", EVENT_MEMORY.days)
             return web.json_response({"ok": True})
-        async with self._database.transaction() as connection:
-            stored = await ZaloEventRepository(connection).add(
-                identified.key, identified.user_id, raw.decode("utf-8", "replace"), self._clock.now()
-            )
+        storing = asyncio.ensure_future(self._store(identified, raw.decode("utf-8", "replace")))
+        self._tasks.add(storing)
+        storing.add_done_callback(self._tasks.discard)
+        try:
+            # Zalo wants its answer within 2 seconds: a database busy longer (another process's
+            # write, a long transaction here) finishes storing after the answer.
+            await asyncio.wait_for(asyncio.shield(storing), timeout=STORE_WITHIN_SECONDS)
+        except TimeoutError:
+            log.warning("zalo: the database is busy; an event was answered first and is stored when it frees")
+        return web.json_response({"ok": True})
+
+    async def _store(self, identified: ZaloEvent, body: str) -> None:
+        """Write the event to the inbox, then handle it; a database locked by another process is waited for."""
+        for attempt in range(STORE_ATTEMPTS):
+            try:
+                async with self._database.transaction() as connection:
+                    stored = await ZaloEventRepository(connection).add(
+                        identified.key, identified.user_id, body, self._clock.now()
+                    )
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == STORE_ATTEMPTS - 1:
+                    log.error("zalo: an event could not be stored (%s); Zalo will not send it again", error)
+                    return
         if stored is not None:
             self._spawn(stored)
-        return web.json_response({"ok": True})
 
     def _stale(self, event: dict[str, Any]) -> bool:
         """A delivery older than the memory of handled events could be handled twice: refused."""

@@ -108,7 +108,7 @@ async def test_pushes_held_by_the_cap_go_the_next_day_through_the_schedule(
         assert [key.split(":")[0] for key in ran if key.startswith("held")] == ["held_note"]
         note = await database.fetch_one("SELECT body FROM outbox WHERE dedupe_key LIKE 'held_note:%'")
         text = decode_body(note["body"]).text
-        assert text.startswith("1 tin gửi người dân trên Zalo đang được giữ lại") and "00:00" in text
+        assert text.startswith("1 tin gửi người dân trên Zalo đang được giữ lại") and "số tin mẫu" in text and "00:00" in text
         clock.advance(timedelta(hours=6))
         assert await services.schedule.run_due() == []  # still today: nothing is tried again
 
@@ -123,3 +123,24 @@ async def test_pushes_held_by_the_cap_go_the_next_day_through_the_schedule(
         [("sent", "template", 499), ("sent", "template", 498)], key=str)
     assert sorted(t.user_id for t in fake.templated) == [first, second]
     assert await services.schedule.run_due() == []  # once only
+
+
+async def test_a_charged_message_refused_for_billing_waits_for_the_next_day(
+    settings: Settings, fake: FakeZalo, database: Database, clock: ManualClock, services: Services
+) -> None:
+    user = "7700000000000000201"
+    residents = await seed_zalo_residents(database, clock, {user: timedelta(days=4)})
+    fake.last_interaction[user] = clock.now() - timedelta(days=4)
+    # Four days after she wrote: a charged consultation message, and no funded billing account.
+    fake.fail_next(-321, user=user)
+    await publish_one_concern_each(services, database, clock, residents)
+    async with running_zalo(settings, fake, database, clock, services.router.handle) as channel:
+        await drain(channel, database, clock, settings)
+        row = await database.fetch_one("SELECT status, held_until, last_error FROM outbox WHERE dedupe_key LIKE 'answer:%'")
+        assert row["status"] == "held" and row["held_until"] is not None and "Zalo Cloud" in row["last_error"]
+        await services.schedule.run_due()
+        local = clock.now().astimezone(settings.zone)
+        clock.advance(datetime.combine(local.date() + timedelta(days=1), time(0, 5), settings.zone) - local)
+        await services.schedule.run_due()
+        await drain(channel, database, clock, settings)
+    assert list((await routes(database)).values()) == [("sent", "consultation_charged", None)]

@@ -47,6 +47,9 @@ RATE_LIMITED = -32
 # The user has not written to the OA recently enough, or their quota of consultation
 # messages is used up: only a template message reaches them now.
 WINDOW_CODES = frozenset({-230, -232})
+# The OA has no funded billing account (Zalo Cloud Account): none linked (-320), or its money
+# is spent (-321). A charged message waits for the next day, when it is tried again.
+BILLING_CODES = frozenset({-320, -321})
 # Trying again cannot help: invalid or too long a message, a user who does not follow the OA
 # or cannot receive this kind of message.
 FINAL_CODES = frozenset({-201, -210, -213, -233})
@@ -180,6 +183,11 @@ class ZaloSender:
             except ZaloApiError as error:
                 if error.code in WINDOW_CODES and error.status == 200 and index == 0:
                     raise _WindowShut(str(error)) from None
+                if error.code in BILLING_CODES and error.status == 200 and index == 0:
+                    log.error("zalo: a charged message was refused (%s): link and fund the Zalo Cloud Account", kind(error))
+                    today = self._clock.now().astimezone(self._zone).date()
+                    raise Held(f"no funded Zalo Cloud Account: {error}", route=Route.HELD,
+                               until=self._next_day(today)) from None
                 raise classify(error) from None
             except (TokenError, httpx.HTTPError) as error:
                 raise classify(error) from None

@@ -54,8 +54,9 @@ class ZaloTemplates(_Strict):
     without a template is held until its resident writes again."""
 
     base_url: str = "https://business.openapi.zalo.me"
-    # Each template message is paid: at most this many a day (Vietnam's day); the rest are
-    # held until their resident writes. None: no cap but Zalo's own daily quota.
+    # Each template message is paid: at most this many a day (the unit's local day, counted in
+    # the database across processes); the rest wait for the next day, or for their resident
+    # to write. None: no cap but Zalo's own quota.
     daily_cap: int | None = Field(default=None, ge=0)
     # Also by phone number (ZNS price), to residents who agreed at the contact step, when Zalo
     # refuses the template by user id because it cannot reach that user by id.

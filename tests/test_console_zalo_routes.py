@@ -10,7 +10,15 @@ from playwright.async_api import Browser, expect
 from bot.services.answers import AnswerInput
 from storage.db import Database
 from tests.chat import Chat, submit_concern
-from tests.consolekit import STAFF_ID, Console, browser, console, log_in, needs_chromium, office_pc
+from tests.consolekit import (
+    STAFF_ID,
+    Console,
+    browser,
+    console,
+    log_in,
+    needs_chromium,
+    office_pc,
+)
 
 pytestmark = needs_chromium
 __all__ = ["browser", "console"]

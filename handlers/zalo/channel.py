@@ -2,7 +2,8 @@
 and the outbox's sender.
 
 A webhook call is checked (signature), written to the `zalo_events` inbox and answered 200
-straight away; the event is handled after, in order per resident. A delivery whose
+straight away (after 1.5 s at most: a busy database is written after the answer, Zalo wanting
+one within 2 s); the event is handled after, in order per resident. A delivery whose
 message.msg_id was seen before is dropped; events not yet handled when the process stopped
 are handled at the next start.
 

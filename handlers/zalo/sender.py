@@ -1,9 +1,14 @@
 """The outbox's Zalo sender: which way each push goes, decided when it is sent.
 
 Zalo takes a consultation message only within its window (7 days) after the user last wrote
-to the OA. After that the one way left is a template the ward had approved in advance, filled
-from the push's fields (`Reply.push`) and sent by the user's Zalo id. A push with neither is
-held until its resident writes again, as before. The way taken is kept on the outbox row.
+to the OA (free for 48 hours, charged after: Zalo's `quota_type` says which). After that the
+one way left is a template the ward had approved in advance, filled from the push's fields
+(`Reply.push`) and sent by the user's Zalo id (or number); an answer sent so keeps its full
+text for the resident's return to the OA. A push with neither is held until its resident
+writes again, as before. The way taken is kept on the outbox row. Template messages count
+against a daily cap kept in the database (per unit and local day, shared by every process);
+pushes held by it, by Zalo's quota or by an unfunded billing account are tried again the next
+local day (bot/services/schedule.py).
 
 Logs carry routes and error kinds only, never a Zalo id, a phone number or a message.
 """

@@ -11,8 +11,8 @@
   `revoke_access()` (every access token so far answers -216), `refresh_delay`,
   `refused_templates` (template types answered -201, as for an OA not allowed to send them).
 - Template messages (ZBS): `POST /message/template` by `user_id` or `phone`, against the
-  templates in `templates` (approved or not, each parameter's length limit), a daily quota
-  (`template_quota`, -115 when spent), `phones_on_zalo` (-118 for another number) and
+  templates in `templates` (approved or not, each parameter's length limit), a quota
+  (`template_quota`, -115 when spent: Zalo's "out of quota", the ZNS balance), `phones_on_zalo` (-118 for another number) and
   `fail_template_next(code)`; what was sent is in `templated`.
 - Residents: `user(id)` posts signed webhook events to the bot's receiver (`webhook_url`)
   and reads what the bot sent them.

@@ -72,7 +72,8 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class TemplateCode:
-    """The template API's errors this sender tells apart (as the fake Zalo answers them)."""
+    """The template API's errors this sender tells apart (README, "What was checked": all but
+    -131 are in Zalo's or integrators' lists; -115 is the ZNS balance or quota spent)."""
 
     PHONE_INVALID = -108
     UNKNOWN_TEMPLATE = -109

@@ -2,7 +2,7 @@
 and the outbox's sender.
 
 A webhook call is checked (signature), written to the `zalo_events` inbox and answered 200
-straight away (after 1.5 s at most: a busy database is written after the answer, Zalo wanting
+straight away (after 1 s at most: a busy database is written after the answer, Zalo wanting
 one within 2 s); the event is handled after, in order per resident. A delivery whose
 message.msg_id was seen before is dropped; events not yet handled when the process stopped
 are handled at the next start.
@@ -54,7 +54,7 @@ EVENT_MEMORY = timedelta(days=30)
 KEEPER_SECONDS = 300.0
 STOP_GRACE_SECONDS = 10.0
 # The webhook answers within this long even when storing the event takes longer (Zalo's limit is 2 s).
-STORE_WITHIN_SECONDS = 1.5
+STORE_WITHIN_SECONDS = 1.0
 # Each waits SQLite's busy_timeout (5 s) for another process's write to end.
 STORE_ATTEMPTS = 6
 MAX_BODY = 256 * 1024

@@ -104,10 +104,6 @@ def test_a_first_message_starts_but_a_button_stays_a_button() -> None:
         assert (inbound.kind, inbound.command) == (InboundKind.COMMAND, "start")
     event = text_event(BUTTON_MARK + "g:new:")
     assert to_inbound(event, identify(event), first_contact=True).kind is InboundKind.BUTTON  # type: ignore[arg-type]
-    # A command typed as the first message (staff's /web) stays that command.
-    event = text_event("/web")
-    inbound = to_inbound(event, identify(event), first_contact=True)  # type: ignore[arg-type]
-    assert (inbound.kind, inbound.command) == (InboundKind.COMMAND, "web")
 
 
 def test_replies_become_zalo_messages() -> None:

@@ -59,3 +59,7 @@ async def test_residents_on_zalo_keep_their_dialogue(fake: FakeZalo, staffed: tu
     # A staff command from someone who is not staff is refused, as on Telegram.
     (refused,) = await step(channel, lan, lambda: lan.send_text("/web"))
     assert "cán bộ" in refused.text and "/login/" not in refused.text
+    # And a new resident's first message greets them, whatever it says.
+    minh = fake.user("7600000000000000098", "Minh")
+    greeting, *_ = await step(channel, minh, lambda: minh.send_text("/web"))
+    assert "Xin chào" in greeting.text

@@ -30,6 +30,7 @@ from bot.chat_turns import ChatTurns
 from bot.clock import Clock
 from bot.config import Secrets, Settings
 from bot.domain.messages import Reply
+from bot.services.roles import Roles
 from bot.text import Catalog
 from handlers.zalo.api import TokenError, ZaloApi, ZaloApiError
 from handlers.zalo.events import (
@@ -81,6 +82,7 @@ class ZaloChannel:
         self._clock = clock
         self._handle = handle
         self._catalog = catalog or Catalog.load()
+        self._roles = Roles(settings)
         self.api = ZaloApi(settings.zalo, secrets, database, clock, http)
         # Called when a resident's held pushes became due again: the dispatcher's notify.
         self.on_release: list[Callable[[], object]] = []
@@ -278,7 +280,9 @@ class ZaloChannel:
                 result = wake()
                 if asyncio.iscoroutine(result):
                     await result
-        replies = await self._handle(to_inbound(event, identified, first))
+        # A new resident's first message greets them; a member of staff's (/web) is what they typed.
+        greet = first and not self._roles.is_staff(CHANNEL, identified.user_id)
+        replies = await self._handle(to_inbound(event, identified, greet))
         await self.send_replies(identified.user_id, replies)
 
     async def send_replies(self, user_id: str, replies: list[Reply]) -> None:

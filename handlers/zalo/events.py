@@ -103,8 +103,8 @@ def identify(event: dict[str, Any]) -> ZaloEvent | None:
 
 
 def to_inbound(event: dict[str, Any], identified: ZaloEvent, first_contact: bool) -> Inbound:
-    """The channel-neutral event. A new resident's first message, whatever it says (but a
-    command), starts the dialogue as /start would: nobody on Zalo knows to type /start."""
+    """The channel-neutral event. A new resident's first message, whatever it says, starts the
+    dialogue as /start would: nobody on Zalo knows to type /start."""
     user = identified.user_id
     base: dict[str, Any] = {"channel": CHANNEL, "user_id": user, "event_id": identified.key, "chat_id": user}
     name = identified.name
@@ -113,10 +113,7 @@ def to_inbound(event: dict[str, Any], identified: ZaloEvent, first_contact: bool
     text = message.get("text") if isinstance(message.get("text"), str) else None
     if name == "user_send_text" and text is not None and text.startswith(BUTTON_MARK):
         return Inbound(kind=InboundKind.BUTTON, payload=text[len(BUTTON_MARK):][:PAYLOAD_LIMIT], **base)
-    # A first message that is itself a command (a member of staff's /web) is taken as typed:
-    # whoever types one knows the commands.
-    typed_command = name == "user_send_text" and text is not None and text.startswith("/") and len(text) > 1
-    if name == "follow" or (first_contact and name.startswith("user_send_") and not typed_command):
+    if name == "follow" or (first_contact and name.startswith("user_send_")):
         return Inbound(kind=InboundKind.COMMAND, command="start", text="/start", **base)
     if name == "user_submit_info":
         return _submitted_info(event, base)

@@ -87,6 +87,8 @@ class Runtime:
         self.dispatcher = OutboxDispatcher(database, senders, clock, settings.notify)
         self.services.schedule.after_action.append(self.dispatcher.notify)
         self.services.meetings.on_change.append(self.services.schedule.rebuild)
+        # Pushes held until tomorrow (Zalo's cap): staff are told now, and the retry is planned.
+        self.dispatcher.on_held_until.append(self.services.schedule.rebuild)
         # The staff console is a surface, not a channel: it sends nothing, it serves staff.
         self.console = (
             WebConsole(settings, self.services, clock, _photo_fetcher(self.channels)) if settings.web.enabled else None

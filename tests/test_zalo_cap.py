@@ -7,17 +7,18 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, time, timedelta
 
-from bot.app import Services
+from bot.app import Runtime, Services
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.messages import Push, Reply
-from bot.outbox.codec import decode_body
+from bot.outbox.codec import decode_body, encode_body
 from bot.outbox.delivery import Delivered, Held
 from bot.outbox.dispatcher import OutboxDispatcher
 from handlers.zalo import ZaloChannel
 from handlers.zalo.api import ZaloApi
 from handlers.zalo.sender import ZaloSender
 from storage.db import Database
+from storage.outbox import OutboxRepository
 from tests.fakezalo import FakeTemplate, FakeZalo
 from tests.test_zalo_outbox import (
     ClockSleep,
@@ -31,7 +32,14 @@ from tests.test_zalo_routes import (
     routes,
     with_templates,
 )
-from tests.zalo_e2e import fake, running_zalo, services, zalo_secrets, zalo_settings  # noqa: F401 - fixtures
+from tests.zalo_e2e import (  # noqa: F401 - fixtures
+    fake,
+    running_zalo,
+    services,
+    zalo_only,
+    zalo_secrets,
+    zalo_settings,
+)
 
 
 def answer_push(code: str) -> Reply:
@@ -144,3 +152,28 @@ async def test_a_charged_message_refused_for_billing_waits_for_the_next_day(
         await services.schedule.run_due()
         await drain(channel, database, clock, settings)
     assert list((await routes(database)).values()) == [("sent", "consultation_charged", None)]
+
+
+async def test_the_running_bot_tells_staff_as_soon_as_the_cap_holds_a_push(
+    settings: Settings, fake: FakeZalo, database: Database, clock: ManualClock
+) -> None:
+    user = "7700000000000000301"
+    await seed_zalo_residents(database, clock, {user: timedelta(days=20)})
+    fake.last_interaction[user] = clock.now() - timedelta(days=20)
+    async with database.transaction() as connection:
+        await OutboxRepository(connection).enqueue("answer:9:1:1", "zalo", user, encode_body(answer_push("TT-0009")), clock.now())
+    configured = zalo_only(with_templates(settings, answer=answer_template(), daily_cap=0), fake)
+    runtime = Runtime(configured, zalo_secrets(fake), database, clock)
+    await runtime.start()
+    try:
+        # No schedule rebuild is due for minutes: the dispatcher's hold asks for one.
+        for _ in range(200):
+            note = await database.fetch_one("SELECT channel FROM outbox WHERE dedupe_key LIKE 'held_note:%'")
+            if note is not None:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await runtime.stop()
+    assert note is not None and note["channel"] == "telegram"  # the staff chat
+    row = await database.fetch_one("SELECT status, held_until FROM outbox WHERE dedupe_key = 'answer:9:1:1'")
+    assert row["status"] == "held" and row["held_until"] is not None

@@ -131,6 +131,10 @@ class OutboxDispatcher:
         self._reported_channels: set[str] = set()
         self._last_beat: datetime | None = None
         self._sent: list[tuple[int, datetime]] = []
+        # Told after a batch that held messages until a time (the schedule tries them then, and
+        # tells staff now): the composition root gives the schedule's rebuild.
+        self.on_held_until: list[Callable[[], object]] = []
+        self._held_until = False
 
     def notify(self) -> None:
         """Something was enqueued: look now rather than at the next poll."""
@@ -227,7 +231,20 @@ class OutboxDispatcher:
                 unsent = list(queue)
                 queue.clear()
                 await self._give_back(unsent, self._clock.now())
+        await self._tell_held_until()
         return outcomes
+
+    async def _tell_held_until(self) -> None:
+        if not self._held_until:
+            return
+        self._held_until = False
+        for callback in self.on_held_until:
+            try:
+                result = callback()
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                log.exception("outbox: telling the schedule of held messages failed")
 
     async def _work(self, queue: deque[OutboxMessage], outcomes: Counter[_Outcome], stop: asyncio.Event | None) -> None:
         while queue and (stop is None or not stop.is_set()):
@@ -261,6 +278,7 @@ class OutboxDispatcher:
             await self._with_outbox(lambda outbox: outbox.mark_held(message.id, reason, until))
             if route is not None:
                 await self._with_outbox(lambda outbox: outbox.record_route(message.id, route, self._clock.now()))
+            self._held_until = self._held_until or until is not None
             log.info("outbox %d held until its resident writes again", message.id)
             return _Outcome.HELD
         except Exception as error:  # noqa: BLE001 - any other failure of a sender is worth a retry

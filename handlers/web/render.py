@@ -28,6 +28,8 @@ LANGUAGE_COOKIE = "doithoai_language"
 # Who is logged in, as the guard found them; set on every request that needs a session. A typed
 # key from aiohttp 3.14 on (which warns about plain ones); the project still accepts 3.9.
 VISITOR: Any = web.RequestKey("visitor", Visitor) if hasattr(web, "RequestKey") else "visitor"
+# The visitor's address (the proxy's X-Forwarded-For when the proxy is trusted).
+CLIENT: Any = web.RequestKey("client", str) if hasattr(web, "RequestKey") else "client"
 
 
 def download(name: str, content_type: str, content: bytes) -> web.Response:

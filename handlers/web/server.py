@@ -22,6 +22,7 @@ from handlers.web.guard import Guard
 from handlers.web.login import LoginPages
 from handlers.web.meeting_form import MeetingForm
 from handlers.web.meetings import MeetingPages
+from handlers.web.proxies import networks
 from handlers.web.render import Renderer
 from handlers.web.results import ResultPages
 
@@ -33,7 +34,7 @@ MAX_BODY = 5 * 1024 * 1024
 
 def build_app(settings: Settings, services: ServiceLayer, clock: Clock, fetch_photo: Fetch | None = None) -> web.Application:
     renderer = Renderer(settings, services.catalog)
-    guard = Guard(services.web_login, renderer, settings.web.base_url)
+    guard = Guard(services.web_login, renderer, settings.web.base_url, networks(settings.web.trusted_proxies))
     app = web.Application(middlewares=[guard.headers, guard.session], client_max_size=MAX_BODY)
     app.add_routes(LoginPages(services.web_login, guard, renderer).routes())
     # The form's /meetings/new before the pages' /meetings/{id}/…: the first route that matches wins.

@@ -108,7 +108,12 @@ class Guard:
                 raise web.HTTPSeeOther("/welcome")
             return self._renderer.page(request, "problem.html", 401, kind="session_over")
         request[VISITOR] = visitor
-        if request.method not in SAFE_METHODS and not await self._csrf_ok(request, visitor):
+        try:
+            csrf_ok = request.method in SAFE_METHODS or await self._csrf_ok(request, visitor)
+        except web.HTTPRequestEntityTooLarge:
+            # More than any form of the console sends (its files included): said plainly, not aiohttp's 413.
+            return self._renderer.page(request, "problem.html", 413, kind="too_large")
+        if not csrf_ok:
             await self._logins.refused(visitor, client_of(request), request.path, "csrf")
             return self._renderer.page(request, "problem.html", 403, kind="csrf")
         needed: Role = getattr(handler, "needed_role", Role.STAFF)

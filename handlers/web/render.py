@@ -17,6 +17,7 @@ from aiohttp import web
 from bot.clock import format_local
 from bot.config import Settings
 from bot.domain.areas import AreaTree, TopicList
+from bot.domain.evidence import ACCEPTED
 from bot.domain.redaction import Masks, redact
 from bot.domain.refusal import Refusal
 from bot.domain.identity import Identity
@@ -57,6 +58,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self._environment.globals["evidence_accept"] = ACCEPTED  # what the evidence buttons offer
 
     @property
     def default_language(self) -> str:

@@ -13,8 +13,9 @@ from playwright.async_api import Browser, Page, expect
 
 from bot.app import Runtime
 from bot.domain.identity import Identity
+from handlers.web.server import MAX_BODY
 from storage.evidence import FOLDER
-from tests.consolekit import browser, log_in, needs_chromium, office_pc
+from tests.consolekit import Console, browser, console, log_in, needs_chromium, office_pc
 from tests.fakebotapi import FakeBotApi
 from tests.flows import submit_concern
 from tests.test_console_staff_day import (
@@ -27,7 +28,7 @@ from tests.test_console_staff_day import (
 )
 
 pytestmark = needs_chromium
-__all__ = ["api", "browser", "runtime"]
+__all__ = ["api", "browser", "console", "runtime"]
 
 PHOTO = png(80, 60, (30, 140, 60))
 # A small but real PDF: what a scanned letter from the agency starts and ends with.
@@ -74,6 +75,7 @@ async def test_an_answer_with_a_photo_and_a_pdf_reaches_the_resident(
     await choose(page, [("anh-sau-khi-sua.png", PHOTO, "image/png"), ("bien-ban.pdf", PDF, "application/pdf")])
     await page.locator("#answer-item-1 > form.answer-form button[type=submit]").click()
     await expect(page.locator(".banner.done")).to_contain_text("Đã ghi câu trả lời cho cả mục")
+    await expect(page.locator("#answer-item-1 .badge.files")).to_have_text("📎 2 tệp kèm")
     kept = sorted(folder.iterdir())
     assert len(kept) == 2 and all(stat.S_IMODE(os.stat(p).st_mode) == 0o600 for p in kept)
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
@@ -103,3 +105,16 @@ async def test_an_answer_with_a_photo_and_a_pdf_reaches_the_resident(
     await page.click("#publish")
     await expect(page.locator("#progress [data-step=sent] strong")).to_have_text("3", timeout=15_000)
     assert len(api.calls_of("sendPhoto")) == 1 and len(api.calls_of("sendDocument")) == 1
+
+
+async def test_a_form_larger_than_any_answer_is_refused_in_words(console: Console, browser: Browser) -> None:
+    _, page = await office_pc(browser)
+    await log_in(page, await console.link())
+    await page.goto(f"{console.url}/concerns/TT-0001")
+    csrf = await page.input_value("#reject input[name=csrf]")
+    too_much = b"%PDF-1.4\n" + bytes(MAX_BODY)
+    answer = await page.request.post(f"{console.url}/meetings/1/answers/concerns/TT-0001", multipart={
+        "csrf": csrf, "evidence": {"name": "lon.pdf", "mimeType": "application/pdf", "buffer": too_much}})
+    assert answer.status == 413
+    assert "Mỗi câu trả lời kèm tối đa 4 tệp, mỗi tệp tối đa 5 MB" in await answer.text()
+    assert (await console.database.fetch_one("SELECT count(*) FROM answers"))[0] == 0

@@ -79,9 +79,10 @@ class AnswerPages(Pages):
             raise web.HTTPNotFound()
         lines = await self._services.agenda.lines(meeting_id, included_only=True)
         done = request.query.get("done")
+        answers = await self._services.answers.of_meeting(meeting_id)
         return self._renderer.page(
             request, "answers.html", status, meeting=meeting, lines=lines, problem=problem, report=report,
-            answers=await self._services.answers.of_meeting(meeting_id), dispositions=tuple(Disposition),
+            answers=answers, files=await self._services.evidence.counts(list(answers)), dispositions=tuple(Disposition),
             progress=await self._progress(meeting_id), steps=PROGRESS, done=done if done in DONE else None,
             meeting_id=meeting_id,
             rows=request.query.get("rows", ""),

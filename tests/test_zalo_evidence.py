@@ -79,7 +79,7 @@ async def test_evidence_reaches_zalo_residents_inside_the_window_and_waits_outsi
         assert "Phường đã thay bóng đèn" in answer.text  # the answer first, then its files
         assert [fake.media.received(m.message.get("attachment")).content for m in files] == [PHOTO, PDF]  # type: ignore[union-attr]
         assert (await dispatcher.drain()).sent == 0  # each once
-    assert len(fake.media.uploads) == 4  # uploaded per send: two residents, two files
+    assert len(fake.media.uploads) == 2  # each file uploaded once for both residents
 
 
 async def test_a_photo_sent_on_zalo_is_shown_in_the_console_through_the_bot(

@@ -12,6 +12,7 @@ a photo in a media template with the caption as its text, a document as a file a
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from bot.domain.evidence import EvidenceKind
@@ -22,6 +23,12 @@ IMAGE_UPLOAD_PATH = "/v2.0/oa/upload/image"
 FILE_UPLOAD_PATH = "/v2.0/oa/upload/file"
 # Zalo's limit on a consultation message's text, as for any text the bot sends.
 CAPTION_LIMIT = 2000
+# What Zalo named each file by when it was uploaded, per OA (its API), by the file's digest: a
+# publish sends the same photo to every follower of a concern, and one upload serves them all.
+# Forgotten when a send naming it fails (Zalo need not keep uploads for ever): the retry uploads
+# again. In memory only: after a restart a file is uploaded once more.
+KEPT_UPLOADS = 256
+_uploaded: weakref.WeakKeyDictionary[ZaloApi, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 def _message(reply: Reply, reference: str) -> dict[str, Any]:
@@ -32,8 +39,7 @@ def _message(reply: Reply, reference: str) -> dict[str, Any]:
     return {"attachment": {"type": "file", "payload": {"token": reference}}}
 
 
-async def send_evidence(api: ZaloApi, user_id: str, reply: Reply) -> None:
-    """Upload the reply's file and send it to `user_id`; the API's errors are the caller's to classify."""
+async def _upload(api: ZaloApi, reply: Reply) -> str:
     file = reply.evidence
     assert file is not None
     photo = file.kind == EvidenceKind.PHOTO
@@ -42,4 +48,23 @@ async def send_evidence(api: ZaloApi, user_id: str, reply: Reply) -> None:
     reference = data.get("attachment_id" if photo else "token")
     if not isinstance(reference, str) or not reference:
         raise ZaloApiError(-1, "the upload's answer names no file")
-    await api.send_message(user_id, _message(reply, reference))
+    return reference
+
+
+async def send_evidence(api: ZaloApi, user_id: str, reply: Reply) -> None:
+    """Upload the reply's file (once per file) and send it to `user_id`; the API's errors are the
+    caller's to classify."""
+    file = reply.evidence
+    assert file is not None
+    known = _uploaded.setdefault(api, {})
+    reference = known.get(file.digest)
+    if reference is None:
+        reference = await _upload(api, reply)
+        if len(known) >= KEPT_UPLOADS:
+            del known[next(iter(known))]
+        known[file.digest] = reference
+    try:
+        await api.send_message(user_id, _message(reply, reference))
+    except Exception:
+        known.pop(file.digest, None)
+        raise

@@ -17,6 +17,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.evidence import DOCX, MAX_FILES, EvidenceKind, sniff
 from bot.domain.messages import Document, Reply
+from bot.outbox.delivery import TransientError
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.services.answers import AnswerError, AnswerInput
 from bot.services.evidence import evidence_problems
@@ -126,3 +127,33 @@ async def test_a_file_gone_from_the_evidence_folder_fails_its_row_saying_so(
     failed = await database.fetch_all("SELECT dedupe_key, last_error FROM outbox WHERE status = 'failed'")
     assert [(r["dedupe_key"].split(":")[-1], r["last_error"]) for r in failed] == [("file1", "evidence file missing")] * 2
     assert sender.sent and all(reply.evidence is None for _, reply in sender.sent)  # the answers' texts still went
+
+
+class LosingTwice(Recording):
+    """A network that loses the first text push twice: it is retried 1 s, then 2 s later, while the
+    chat's pace would let the next push go after 1 s."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lost = 0
+
+    async def send(self, address: str, reply: Reply) -> None:
+        if reply.evidence is None and self.lost < 2:
+            self.lost += 1
+            raise TransientError("connection reset")
+        await super().send(address, reply)
+
+
+async def test_files_wait_for_their_answer_when_it_is_retried(
+    services: Services, settings: Settings, meeting: object, clock: ManualClock, database: Database,
+) -> None:
+    await prepared(services, clock, database)
+    given = AnswerInput("answered", "Đã khảo sát tuyến cống.", "Chủ tịch UBND phường",
+                        evidence=(Document("anh.png", PHOTO), Document("bien-ban.pdf", PDF)))
+    await services.answers.record("TT-0002", given, "cli:test")  # John's concern: one follower
+    await services.publishing.publish(1, "cli:test")
+    sender = LosingTwice()
+    await OutboxDispatcher(database, {"telegram": sender}, clock, settings.notify, sleep=ClockSleep(clock),
+                           random=lambda: 0.5).drain()  # no jitter: the retries come exactly 1 s and 2 s later
+    to_john = [reply for address, reply in sender.sent if address == "702"]
+    assert [r.evidence.filename if r.evidence else "answer" for r in to_john] == ["answer", "anh.png", "bien-ban.pdf"]

@@ -243,7 +243,14 @@ class OutboxDispatcher:
             await self._with_outbox(lambda outbox: outbox.mark_failed(message.id, "unreadable body"))
             return _Outcome.FAILED
         if reply.evidence is not None:
-            # A file staff attached to an answer: its bytes are read now, not kept in the row.
+            # A file with an answer goes after it: while the answer (or a file before) waits for a
+            # retry, so does the file. (Other pushes keep no such order: one failing must not hold up the rest.)
+            earlier = await self._with_outbox(
+                lambda outbox: outbox.earlier_pending(message.id, message.channel, message.address))
+            if earlier is not None:
+                await self._give_back([message], max(earlier, self._clock.now()))
+                return _Outcome.GIVEN_BACK
+            # Its bytes are read now, not kept in the row.
             folder, digest = evidence_folder(self._database.path), reply.evidence.digest
             content = await asyncio.to_thread(read_file, folder, digest) if folder is not None else None
             if content is None:

@@ -7,6 +7,7 @@ and ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN. Validation errors name the exact key
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -271,6 +272,19 @@ class WebSettings(_Strict):
     public_url: str = ""
     # A session nobody used for this long is over: the next click asks for a new link.
     session_idle_minutes: int = Field(default=30, ge=1, le=720)
+    # Reverse proxies (addresses or CIDR blocks) whose X-Forwarded-For names the visitor; the
+    # address failed logins are counted against. Empty: the connection's own address.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an address or a CIDR block like 10.0.0.0/8") from None
+        return value
 
     @field_validator("public_url")
     @classmethod

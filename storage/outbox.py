@@ -280,3 +280,13 @@ class OutboxRepository:
             "SELECT channel, COUNT(*) FROM outbox WHERE status = 'pending' GROUP BY channel"
         )
         return {str(channel): int(count) for channel, count in await cursor.fetchall()}
+
+    async def earlier_pending(self, message_id: int, channel: str, address: str) -> datetime | None:
+        """When the next of this chat's messages queued before `message_id` and still pending is due:
+        a file sent with an answer waits for the answer (and the files before it) to go first."""
+        cursor = await self._db.execute(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND channel = ? AND address = ? AND id < ?",
+            (channel, address, message_id),
+        )
+        row = await cursor.fetchone()
+        return None if row is None else parse_time(row[0])

@@ -35,6 +35,7 @@ from aiohttp import web
 
 from bot.clock import Clock
 from handlers.zalo.events import expected_mac
+from tests.fakezalo_media import FakeZaloMedia
 
 APP_ID = "3141592653589793238"
 OA_SECRET_KEY = "oa-secret-key-for-tests-0123456789"
@@ -113,6 +114,8 @@ class FakeZalo:
     template_quota: int = 500
     daily_template_quota: int = 500
     phones_on_zalo: set[str] = field(default_factory=set)
+    # Uploads of the OA's files, and residents' images served (tests/fakezalo_media.py).
+    media: FakeZaloMedia = field(default_factory=FakeZaloMedia)
 
     def __post_init__(self) -> None:
         self._access: dict[str, datetime] = {}
@@ -135,12 +138,14 @@ class FakeZalo:
         app.router.add_post("/v3.0/oa/message/cs", self._message)
         app.router.add_post("/v4/oa/access_token", self._refresh)
         app.router.add_post("/message/template", self._template)
+        app.add_routes(self.media.routes(self.token_error))
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}"
+        self.media.base_url = self.base_url
         self._session = aiohttp.ClientSession()
         return self
 
@@ -205,11 +210,15 @@ class FakeZalo:
             "message_id": f"m{len(self.sent)}", "user_id": user, "quota_type": "reply" if free else "purchase_quota",
         }})
 
-    def _check(self, token: str | None, user: str, message: dict[str, Any]) -> int:
+    def token_error(self, token: str | None) -> int:
+        """-216 for an unknown or revoked access token, -220 for an expired one, else 0."""
         if token is None or token not in self._access or token in self._revoked:
             return -216
-        if self.clock.now() >= self._access[token]:
-            return -220
+        return -220 if self.clock.now() >= self._access[token] else 0
+
+    def _check(self, token: str | None, user: str, message: dict[str, Any]) -> int:
+        if self.token_error(token):
+            return self.token_error(token)
         injected = self._injected(user)
         if injected is not None:
             return injected

@@ -40,7 +40,7 @@ async def test_the_audit_log_filters_by_who_what_and_when(console: Console, brow
     await page.select_option("select[name=what]", "web")
     await page.click("form.filters button")
     await expect(rows).to_have_count(3)
-    tomorrow = (console.clock.now() + timedelta(days=1)).astimezone(console.settings.zone).date().isoformat()
+    tomorrow = (console.clock.now() + timedelta(days=1)).astimezone(console.settings.zone).strftime("%d/%m/%Y")
     await page.fill("input[name=from]", tomorrow)
     await page.click("form.filters button")
     await expect(rows).to_have_count(0)

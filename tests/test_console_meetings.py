@@ -25,8 +25,8 @@ DRAIN = "Cống thoát nước đường Ông Ích Khiêm bị nghẹt, mưa là
 
 
 def local(console: Console, days: float) -> str:
-    """A time `days` from the test's clock, as a datetime-local input takes it."""
-    return (console.clock.now() + timedelta(days=days)).astimezone(console.settings.zone).strftime("%Y-%m-%dT%H:%M")
+    """A time `days` from the test's clock, as the form's time fields take it (dd/mm/yyyy HH:MM)."""
+    return (console.clock.now() + timedelta(days=days)).astimezone(console.settings.zone).strftime("%d/%m/%Y %H:%M")
 
 
 async def test_a_meeting_at_short_notice_is_saved_only_after_the_warning(console: Console, browser: Browser, database: Database) -> None:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from bot.domain.evidence import EvidenceFile
+
 
 class InboundKind(StrEnum):
     TEXT = "text"
@@ -101,6 +103,11 @@ class Reply:
     document: Document | None = None
     # Only on pushes queued by Notices.to_resident; replies have none.
     push: Push | None = None
+    # A file staff attached to an answer, pushed after the answer's text (`text` is its caption).
+    # The outbox row names the stored file; its bytes are read into `evidence_content` just
+    # before the send, so rows stay small and a file is stored once for all its followers.
+    evidence: EvidenceFile | None = None
+    evidence_content: bytes = b""
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]

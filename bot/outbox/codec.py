@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.domain.evidence import EvidenceFile, EvidenceKind
 from bot.domain.messages import Button, Push, Reply
 
 
@@ -19,6 +20,10 @@ def encode_body(reply: Reply) -> str:
     if reply.push is not None:
         # Only when there is one: bodies without it are the same as before.
         data["push"] = {"kind": reply.push.kind, "fields": dict(reply.push.fields)}
+    if reply.evidence is not None:
+        file = reply.evidence
+        data["evidence"] = {"kind": file.kind, "filename": file.filename, "content_type": file.content_type,
+                            "digest": file.digest, "size": file.size}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -30,6 +35,13 @@ def _push(data: Any) -> Push | None:
     if not isinstance(kind, str) or not isinstance(fields, dict):
         raise ValueError("outbox body has a bad push")
     return Push(kind, tuple((str(name), str(value)) for name, value in fields.items()))
+
+
+def _evidence(data: Any) -> EvidenceFile | None:
+    if data is None:
+        return None
+    return EvidenceFile(EvidenceKind(data["kind"]), str(data["filename"]), str(data["content_type"]),
+                        str(data["digest"]), int(data["size"]))
 
 
 def decode_body(body: str) -> Reply:
@@ -54,6 +66,7 @@ def decode_body(body: str) -> Reply:
             ask_label=ask_label,
             remove_keyboard=bool(data.get("remove_keyboard", False)),
             push=_push(data.get("push")),
+            evidence=_evidence(data.get("evidence")),
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError("not an outbox body") from error

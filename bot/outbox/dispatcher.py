@@ -18,7 +18,7 @@ import math
 import random as _random
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
@@ -36,6 +36,7 @@ from bot.outbox.delivery import (
 )
 from bot.outbox.pacing import Pacer, backoff_delay
 from storage.db import Database
+from storage.evidence import evidence_folder, read_file
 from storage.heartbeats import HeartbeatRepository
 from storage.outbox import OutboxMessage, OutboxRepository
 
@@ -258,6 +259,22 @@ class OutboxDispatcher:
             log.error("outbox %d: body unreadable, marked failed", message.id)
             await self._with_outbox(lambda outbox: outbox.mark_failed(message.id, "unreadable body"))
             return _Outcome.FAILED
+        if reply.evidence is not None:
+            # A file with an answer goes after it: while the answer (or a file before) waits for a
+            # retry, so does the file. (Other pushes keep no such order: one failing must not hold up the rest.)
+            earlier = await self._with_outbox(
+                lambda outbox: outbox.earlier_pending(message.id, message.channel, message.address))
+            if earlier is not None:
+                await self._give_back([message], max(earlier, self._clock.now()))
+                return _Outcome.GIVEN_BACK
+            # Its bytes are read now, not kept in the row.
+            folder, digest = evidence_folder(self._database.path), reply.evidence.digest
+            content = await asyncio.to_thread(read_file, folder, digest) if folder is not None else None
+            if content is None:
+                log.error("outbox %d: its evidence file is missing from the evidence folder, marked failed", message.id)
+                await self._with_outbox(lambda outbox: outbox.mark_failed(message.id, "evidence file missing"))
+                return _Outcome.FAILED
+            reply = replace(reply, evidence_content=content)
         pacer = self._pacers[message.channel]
         try:
             turn = await pacer.acquire(message.address)

@@ -8,18 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import aiosqlite
 
+from bot.clock import Clock
+from bot.config import Settings
 from bot.documents.answer_sheet import parse_answers_csv, parse_answers_xlsx
+from bot.domain.evidence import AnswerStage
+from bot.domain.messages import Document
 from bot.domain.records import Answer, Concern
 from bot.domain.refusal import Refusal, phase_term, status_term
 from bot.domain.vocabulary import ConcernStatus, Disposition
 from bot.services.after_meeting import AfterMeeting, AnswerError
+from bot.services.evidence import Prepared, attach, evidence_problems, photo_limit, prepare
 from storage.agenda import AgendaRepository
 from storage.answers import AnswerRepository
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
+from storage.db import Database
+from storage.evidence import evidence_folder
 from storage.meetings import MeetingRepository
 
 
@@ -30,6 +38,9 @@ class AnswerInput:
     answered_by: str
     agency: str | None = None
     due_date: date | None = None
+    # Photos or documents sent to the residents with the answer (checked by the service, which
+    # knows the channels' limits); none keeps the files an earlier record of the answer had.
+    evidence: tuple[Document, ...] = ()
 
     def problems(self, today: date) -> list[Refusal]:
         """What is wrong with this answer, each as a catalog key (str() of one is its English text)."""
@@ -61,23 +72,29 @@ class ImportReport:
 class AnswerService(AfterMeeting):
     """The chair's answers, recorded per concern, per agenda item, or from the filled agenda sheet."""
 
+    def __init__(self, settings: Settings, database: Database, clock: Clock, *, unit_id: str | None = None) -> None:
+        super().__init__(settings, database, clock, unit_id=unit_id)
+        self._evidence_folder: Path | None = evidence_folder(database.path)
+
     async def record(self, code: str, given: AnswerInput, actor: str) -> Concern:
         """The answer to one concern."""
         self._check(given)
+        files = prepare(given.evidence)
         async with self._database.transaction() as connection:
             concern = await self._concern(ConcernRepository(connection, self._unit_id), code)
             await self._answerable(connection, concern)
-            await self._put(connection, concern, given, actor)
+            await self._put(connection, concern, given, actor, files)
         return concern
 
     async def record_item(self, meeting_id: int, number: int, given: AnswerInput, actor: str) -> list[Concern]:
         """One answer for every concern of agenda item `number` (as numbered on the agenda)."""
         self._check(given)
+        files = prepare(given.evidence)  # the same files for every concern of the item, stored once
         async with self._database.transaction() as connection:
             concerns = await self._item_concerns(connection, meeting_id, number)
             for concern in concerns:
                 await self._answerable(connection, concern)
-                await self._put(connection, concern, given, actor)
+                await self._put(connection, concern, given, actor, files)
         return concerns
 
     async def import_rows(self, meeting_id: int, rows: list[tuple[int, int, AnswerInput]], actor: str) -> ImportReport:
@@ -138,24 +155,33 @@ class AnswerService(AfterMeeting):
     # --- helpers ------------------------------------------------------------------------
 
     def _check(self, given: AnswerInput) -> None:
-        problems = given.problems(self._today())
+        problems = given.problems(self._today()) + evidence_problems(given.evidence, photo_limit(self._settings))
         if problems:
             raise AnswerError("refusal.answer_problems", problems=problems)
 
-    async def _put(self, connection: aiosqlite.Connection, concern: Concern, given: AnswerInput, actor: str) -> bool:
+    async def _put(
+        self, connection: aiosqlite.Connection, concern: Concern, given: AnswerInput, actor: str,
+        files: list[Prepared] | None = None,
+    ) -> bool:
         now = self._clock.now()
+        if files:
+            try:
+                await attach(connection, self._evidence_folder, concern.id, AnswerStage.ANSWER, files, actor, now)
+            except OSError as error:  # the disk is full, or the folder not writable: staff are told
+                raise AnswerError("refusal.evidence_not_kept", reason=error.strerror or type(error).__name__) from None
         answers = AnswerRepository(connection, self._unit_id)
         before = await answers.get(concern.id)
         changed = await answers.put(
             concern.id, disposition=given.disposition, answer=given.answer.strip(), answered_by=given.answered_by.strip(),
             agency=(given.agency or "").strip() or None, due_date=given.due_date, recorded_by=actor, now=now,
         )
-        if changed:
+        if changed or files:
             await AuditRepository(connection).record(
                 actor=actor, action="answers.record", subject=f"concern:{concern.code}", now=now,
                 before=None if before is None else {"disposition": before.disposition, "answer": before.answer},
                 after={"disposition": given.disposition, "answer": given.answer, "agency": given.agency,
-                       "due": str(given.due_date) if given.due_date else None},
+                       "due": str(given.due_date) if given.due_date else None,
+                       **({"evidence": [f.file.filename for f in files]} if files else {})},
             )
         return changed
 

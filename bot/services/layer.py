@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.agenda import AgendaService
 from bot.services.answers import AnswerService
+from bot.services.evidence import EvidenceService
 from bot.services.audit import AuditService
 from bot.services.carryover import CarryOverService
 from bot.services.exports import ExportService
@@ -47,6 +48,7 @@ class ServiceLayer:
     web_login: WebLoginService
     queue_search: QueueSearch
     photos: PhotoService
+    evidence: EvidenceService
 
     @classmethod
     def build(cls, settings: Settings, database: Database, clock: Clock, catalog: Catalog | None = None) -> ServiceLayer:
@@ -75,4 +77,5 @@ class ServiceLayer:
             web_login=WebLoginService(settings, database, clock, audit),
             queue_search=QueueSearch(settings, database, clock, meetings),
             photos=PhotoService(settings, database, clock),
+            evidence=EvidenceService(settings, database, clock),
         )

@@ -43,6 +43,10 @@ class Notices:
         self._catalog = catalog
         self._staff_chat = staff_chat
 
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog
+
     async def to_resident(
         self,
         connection: aiosqlite.Connection,

@@ -13,10 +13,12 @@ import aiosqlite
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.evidence import AnswerStage
 from bot.domain.records import Answer, Concern, Meeting
 from bot.domain.resident_buttons import satisfaction_payload
 from bot.domain.vocabulary import Phase
 from bot.services.after_meeting import AfterMeeting, AnswerError
+from bot.services.evidence import queue_evidence
 from bot.services.notices import Localised, Notices, Quoted
 from storage.answers import AnswerRepository
 from storage.audit import AuditRepository
@@ -143,9 +145,13 @@ class PublishingService(AfterMeeting):
         # A forwarded concern's message names the agency and the date it must answer by.
         key = "answer.forwarded" if answer.disposition.needs_agency else "answer.given"
         buttons = () if answer.awaiting_agency else satisfaction_buttons(concern)
-        return int(await self._notices.to_resident(
-            connection, resident_id, f"answer:{meeting.id}:{concern.id}:{resident_id}", key, now, buttons=buttons,
+        answer_key = f"answer:{meeting.id}:{concern.id}:{resident_id}"
+        queued = int(await self._notices.to_resident(
+            connection, resident_id, answer_key, key, now, buttons=buttons,
             code=concern.code, title=meeting.title, text=Quoted(concern.text, 300),
             disposition=Localised(answer.disposition.catalog_key),
             answer=answer.answer, by=answer.answered_by, agency=answer.agency or "", due=zone_due,
         ))
+        # The answer's photos and documents, each after it (the outbox keeps a chat's order).
+        return queued + await queue_evidence(connection, self._notices.catalog, resident_id, answer_key, concern.id,
+                                             concern.code, AnswerStage.ANSWER, now)

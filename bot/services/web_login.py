@@ -34,6 +34,9 @@ LINK_LIFETIME = timedelta(minutes=10)
 # Failed attempts one address may make in ATTEMPT_WINDOW before every attempt is refused for a while.
 FAILED_ATTEMPTS_ALLOWED = 10
 ATTEMPT_WINDOW = timedelta(minutes=10)
+# Addresses whose failures are remembered at once: past this, the ones seen longest ago are
+# forgotten first, so that a flood from many addresses cannot fill the memory.
+TRACKED_ADDRESSES = 10_000
 # Spent links and old sessions are deleted once they are this old: nobody needs them.
 KEPT_FOR = timedelta(days=7)
 SECRET_BYTES = 32
@@ -209,7 +212,19 @@ class WebLoginService:
         return len(failures) >= FAILED_ATTEMPTS_ALLOWED
 
     def _failed(self, client: str) -> None:
-        self._failures.setdefault(client, deque()).append(self._clock.now())
+        failures = self._failures.pop(client, None) or deque(maxlen=FAILED_ATTEMPTS_ALLOWED)
+        failures.append(self._clock.now())
+        if len(self._failures) >= TRACKED_ADDRESSES:
+            horizon = self._clock.now() - ATTEMPT_WINDOW
+            self._failures = {a: f for a, f in self._failures.items() if f and f[-1] >= horizon}
+            while len(self._failures) >= TRACKED_ADDRESSES:
+                del self._failures[next(iter(self._failures))]
+        self._failures[client] = failures  # last: the dict's order is the order addresses last failed
+
+    @property
+    def tracked_addresses(self) -> int:
+        """Addresses whose failed logins are remembered now (bounded by TRACKED_ADDRESSES)."""
+        return len(self._failures)
 
     # --- sessions ------------------------------------------------------------------------
 

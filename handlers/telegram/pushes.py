@@ -5,7 +5,8 @@ python-telegram-bot's Bot builds a Message from every answer and passes each cal
 whole request path, which at Telegram's paid-broadcast rate (1,000/s) cost more CPU than the
 rest of the dispatcher together. A text push is therefore one JSON POST on a kept-alive
 aiohttp session, its answer parsed only when it is an error. A push with a file (rare: a
-document of evidence) still goes through the Bot, which knows how to upload.
+photo or document of evidence with an answer, sendPhoto / sendDocument) still goes through
+the Bot, which knows how to upload.
 
 Nothing here logs or raises the request URL: it carries the token.
 """
@@ -61,7 +62,7 @@ class TelegramPushes:
             self._session = None
 
     async def send(self, address: str, reply: Reply) -> None:
-        if reply.document is not None:
+        if reply.document is not None or reply.evidence is not None:
             await self._send_with_bot(address, reply)
             return
         chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)

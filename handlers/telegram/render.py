@@ -16,6 +16,7 @@ from telegram import (
 )
 from telegram.constants import MessageLimit
 
+from bot.domain.evidence import EvidenceKind
 from bot.domain.messages import Reply
 from bot.domain.textnorm import split_text
 
@@ -41,7 +42,7 @@ def as_messages(replies: Sequence[Reply]) -> list[Reply]:
 
 
 def _joinable(first: Reply, second: Reply) -> bool:
-    if first.document is not None or second.document is not None or first.buttons or first.ask is not None:
+    if first.document is not None or second.document is not None or first.evidence or second.evidence or first.buttons or first.ask is not None:
         return False
     if first.remove_keyboard and second.buttons and second.ask is None:
         return False
@@ -49,6 +50,14 @@ def _joinable(first: Reply, second: Reply) -> bool:
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    if reply.evidence is not None:  # a photo or document with an answer: uploaded, the text its caption
+        upload = InputFile(reply.evidence_content, filename=reply.evidence.filename)
+        caption = reply.text[: MessageLimit.CAPTION_LENGTH] or None
+        if reply.evidence.kind == EvidenceKind.PHOTO:
+            await bot.send_photo(chat_id, upload, caption=caption)
+        else:
+            await bot.send_document(chat_id, upload, caption=caption)
+        return
     if reply.document is not None:
         document = InputFile(reply.document.content, filename=reply.document.filename)
         await bot.send_document(chat_id, document, caption=reply.text[: MessageLimit.CAPTION_LENGTH] or None)

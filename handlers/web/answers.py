@@ -4,13 +4,16 @@ with its progress until every message is delivered, held or failed, and "retry f
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import date
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 
 from aiohttp import web
+from multidict import MultiMapping
 
+from bot.domain.messages import Document
 from bot.domain.refusal import Refusal
 from bot.domain.vocabulary import Disposition
+from bot.services.after_meeting import AnswerError
 from bot.services.answers import AnswerInput, ImportReport
 from handlers.web.guard import visitor_of
 from handlers.web.meetings import whole_number
@@ -23,16 +26,35 @@ PROGRESS = ("pending", "sent", "held", "undeliverable", "failed")
 SHEETS = (".xlsx", ".csv")
 
 
-def answer_of(form: Mapping[str, object]) -> AnswerInput:
-    """An answer as the form gives it; the service says what is wrong with it."""
-    raw_due = str(form.get("due_date", "")).strip()
-    try:
-        due = date.fromisoformat(raw_due) if raw_due else None
-    except ValueError:
-        due = None
+EVIDENCE_FIELD = "evidence"
+
+
+def uploads_of(form: MultiMapping[str | web.FileField]) -> tuple[Document, ...]:
+    """The files chosen in a form's evidence button (a button left empty still sends one empty part)."""
+    chosen = [field for field in form.getall(EVIDENCE_FIELD, []) if isinstance(field, web.FileField)]
+    return tuple(Document(field.filename or "", field.file.read()) for field in chosen if field.filename)
+
+
+def due_of(raw: str) -> date | None:
+    """The due date as typed, dd/mm/yyyy (as the ward writes dates; an ISO date is taken too)."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    raise AnswerError("refusal.bad_date", value=raw[:20])
+
+
+def answer_of(form: MultiMapping[str | web.FileField]) -> AnswerInput:
+    """An answer as the form gives it; the service says what is wrong with it (a date that is
+    not one is refused here, saying how to write it)."""
     agency = str(form.get("agency", "")).strip() or None
     return AnswerInput(str(form.get("disposition", "")), str(form.get("answer", "")).strip(),
-                       str(form.get("answered_by", "")).strip(), agency, due)
+                       str(form.get("answered_by", "")).strip(), agency, due_of(str(form.get("due_date", ""))),
+                       uploads_of(form))
 
 
 class AnswerPages(Pages):
@@ -57,9 +79,10 @@ class AnswerPages(Pages):
             raise web.HTTPNotFound()
         lines = await self._services.agenda.lines(meeting_id, included_only=True)
         done = request.query.get("done")
+        answers = await self._services.answers.of_meeting(meeting_id)
         return self._renderer.page(
             request, "answers.html", status, meeting=meeting, lines=lines, problem=problem, report=report,
-            answers=await self._services.answers.of_meeting(meeting_id), dispositions=tuple(Disposition),
+            answers=answers, files=await self._services.evidence.counts(list(answers)), dispositions=tuple(Disposition),
             progress=await self._progress(meeting_id), steps=PROGRESS, done=done if done in DONE else None,
             meeting_id=meeting_id, routes=await self._services.publishing.routes(meeting_id),
             rows=request.query.get("rows", ""),
@@ -73,12 +96,20 @@ class AnswerPages(Pages):
                                    routes=await self._services.publishing.routes(meeting_id))
 
     async def item(self, request: web.Request) -> web.StreamResponse:
-        number, given = whole_number(request.match_info["number"]), answer_of(await request.post())
-        return await self._change(request, "item", lambda m, actor: self._services.answers.record_item(m, number, given, actor))
+        number, form = whole_number(request.match_info["number"]), await request.post()
+
+        async def record(meeting_id: int, actor: str) -> object:
+            return await self._services.answers.record_item(meeting_id, number, answer_of(form), actor)
+
+        return await self._change(request, "item", record)
 
     async def concern(self, request: web.Request) -> web.StreamResponse:
-        code, given = request.match_info["code"], answer_of(await request.post())
-        return await self._change(request, "concern", lambda m, actor: self._services.answers.record(code, given, actor))
+        code, form = request.match_info["code"], await request.post()
+
+        async def record(meeting_id: int, actor: str) -> object:
+            return await self._services.answers.record(code, answer_of(form), actor)
+
+        return await self._change(request, "concern", record)
 
     async def upload(self, request: web.Request) -> web.StreamResponse:
         meeting_id = whole_number(request.match_info["id"])

@@ -70,9 +70,15 @@ def _actors(member: StaffMember) -> tuple[str, ...]:
 
 
 def _day_start(raw: str, zone: ZoneInfo, next_day: bool = False) -> datetime | None:
-    """The start of a day typed as yyyy-mm-dd (a date input) in the unit's zone, or of the day after."""
-    try:
-        day = date.fromisoformat(raw.strip())
-    except ValueError:
+    """The start of a day typed as dd/mm/yyyy (or yyyy-mm-dd) in the unit's zone, or of the day after;
+    None (no bound) for anything else."""
+    day: date | None = None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            day = datetime.strptime(raw.strip(), pattern).date()
+            break
+        except ValueError:
+            continue
+    if day is None:
         return None
     return datetime.combine(day + timedelta(days=1 if next_day else 0), time(), zone)

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.clock import Clock
+from bot.domain.evidence import EvidenceKind
 from bot.domain.records import Concern
 from bot.domain.refusal import Refusal
 from bot.domain.vocabulary import Role
@@ -17,7 +18,7 @@ from bot.services.web_photos import Fetch
 from bot.services.web_login import Visitor
 from handlers.web.guard import visitor_of
 from handlers.web.pages import Pages
-from handlers.web.render import Renderer
+from handlers.web.render import Renderer, download
 
 CODE = re.compile(r"^[A-Za-z]{1,5}-?\d{1,9}$")
 # What a finished change says when the concern shows again (?done=…).
@@ -39,6 +40,7 @@ class ConcernPages(Pages):
         return [
             web.get("/concerns/{code}", self.show),
             web.get("/concerns/{code}/photos/{number}", self.photo),
+            web.get("/concerns/{code}/evidence/{number}", self.evidence),
             web.post("/concerns/{code}/topic", self.topic),
             web.post("/concerns/{code}/area", self.area),
             web.post("/concerns/{code}/reject", self.reject),
@@ -57,6 +59,7 @@ class ConcernPages(Pages):
         return self._renderer.page(
             request, "concern.html", status, view=view, concern=view.concern, history=history, problem=problem,
             contact=may_see_contact(visitor_of(request)),
+            evidence=await self._services.evidence.files(view.concern.code),
             done=done if done in DONE else None,
         )
 
@@ -69,6 +72,20 @@ class ConcernPages(Pages):
         if photo is None:
             raise web.HTTPNotFound()
         return web.Response(body=photo.content, content_type=photo.content_type)
+
+    async def evidence(self, request: web.Request) -> web.Response:
+        """A file staff attached to an answer: only behind a session (the guard), never a listing.
+        Photos show in the page; documents are downloaded, never opened as a page of this site."""
+        number = request.match_info["number"]
+        if not number.isdecimal() or len(number) > 3:
+            raise web.HTTPNotFound()
+        found = await self._services.evidence.file(_code(request), int(number))
+        if found is None:
+            raise web.HTTPNotFound()
+        file, content = found
+        if file.kind == EvidenceKind.PHOTO:
+            return web.Response(body=content, content_type=file.content_type)
+        return download(file.filename, file.content_type, content)
 
     async def topic(self, request: web.Request) -> web.StreamResponse:
         return await self._set(request, "topic", "topic", self._services.triage.set_topic)

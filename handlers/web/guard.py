@@ -15,7 +15,8 @@ from aiohttp import web
 
 from bot.domain.vocabulary import Role
 from bot.services.web_login import Visitor, WebLoginService
-from handlers.web.render import VISITOR, Renderer
+from handlers.web.proxies import Network, client_address
+from handlers.web.render import CLIENT, VISITOR, Renderer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -62,13 +63,17 @@ def needs(role: Role) -> Callable[[Handler], Handler]:
 
 
 def client_of(request: web.Request) -> str:
-    # The address the connection comes from; behind a reverse proxy, the proxy's.
-    return request.remote or "unknown"
+    """The visitor's address, as the guard found it (see handlers/web/proxies.py)."""
+    found = request.get(CLIENT)
+    return found if isinstance(found, str) else request.remote or "unknown"
 
 
 class Guard:
-    def __init__(self, logins: WebLoginService, renderer: Renderer, base_url: str) -> None:
+    def __init__(
+        self, logins: WebLoginService, renderer: Renderer, base_url: str, trusted_proxies: tuple[Network, ...] = (),
+    ) -> None:
         self._logins = logins
+        self._trusted_proxies = trusted_proxies
         self._renderer = renderer
         self.secure = base_url.startswith("https://")
         self._public_host = urlsplit(base_url).netloc
@@ -76,6 +81,8 @@ class Guard:
 
     @web.middleware
     async def headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        request[CLIENT] = client_address(
+            request.remote, request.headers.getall("X-Forwarded-For", []), self._trusted_proxies)
         try:
             response = await handler(request)
         except web.HTTPNotFound:
@@ -101,7 +108,12 @@ class Guard:
                 raise web.HTTPSeeOther("/welcome")
             return self._renderer.page(request, "problem.html", 401, kind="session_over")
         request[VISITOR] = visitor
-        if request.method not in SAFE_METHODS and not await self._csrf_ok(request, visitor):
+        try:
+            csrf_ok = request.method in SAFE_METHODS or await self._csrf_ok(request, visitor)
+        except web.HTTPRequestEntityTooLarge:
+            # More than any form of the console sends (its files included): said plainly, not aiohttp's 413.
+            return self._renderer.page(request, "problem.html", 413, kind="too_large")
+        if not csrf_ok:
             await self._logins.refused(visitor, client_of(request), request.path, "csrf")
             return self._renderer.page(request, "problem.html", 403, kind="csrf")
         needed: Role = getattr(handler, "needed_role", Role.STAFF)

@@ -21,8 +21,10 @@ from handlers.web.meetings import whole_number
 from handlers.web.pages import Pages
 from handlers.web.render import Renderer
 
-# How a browser's <input type="datetime-local"> writes a time, in the unit's zone.
-INPUT_TIME = "%Y-%m-%dT%H:%M"
+# How the form shows a time, in the unit's zone: as the ward writes it (and the CLI reads it).
+# Not the browser's datetime-local input, which shows the browser's own language and order
+# (mm/dd/yyyy on an English browser) on a Vietnamese page.
+INPUT_TIME = "%d/%m/%Y %H:%M"
 TIMES = ("starts", "opens", "closes")
 
 

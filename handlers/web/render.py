@@ -17,6 +17,7 @@ from aiohttp import web
 from bot.clock import format_local
 from bot.config import Settings
 from bot.domain.areas import AreaTree, TopicList
+from bot.domain.evidence import ACCEPTED
 from bot.domain.redaction import Masks, redact
 from bot.domain.refusal import Refusal
 from bot.domain.identity import Identity
@@ -28,6 +29,8 @@ LANGUAGE_COOKIE = "doithoai_language"
 # Who is logged in, as the guard found them; set on every request that needs a session. A typed
 # key from aiohttp 3.14 on (which warns about plain ones); the project still accepts 3.9.
 VISITOR: Any = web.RequestKey("visitor", Visitor) if hasattr(web, "RequestKey") else "visitor"
+# The visitor's address (the proxy's X-Forwarded-For when the proxy is trusted).
+CLIENT: Any = web.RequestKey("client", str) if hasattr(web, "RequestKey") else "client"
 
 
 def download(name: str, content_type: str, content: bytes) -> web.Response:
@@ -55,6 +58,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self._environment.globals["evidence_accept"] = ACCEPTED  # what the evidence buttons offer
 
     @property
     def default_language(self) -> str:

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from bot.domain.refusal import Refusal
 from bot.services.results import results_due
+from handlers.web.answers import uploads_of
 from handlers.web.concerns import CODE
 from handlers.web.guard import visitor_of
 from handlers.web.meetings import whole_number
@@ -42,9 +43,10 @@ class ResultPages(Pages):
         code = request.match_info["code"]
         if not CODE.match(code):
             raise web.HTTPNotFound()
-        text = str((await request.post()).get("final_answer", ""))
+        form = await request.post()
+        text = str(form.get("final_answer", ""))
         try:
-            concern = await self._services.followup.finalise(code, text, visitor_of(request).actor)
+            concern = await self._services.followup.finalise(code, text, visitor_of(request).actor, uploads_of(form))
         except Refusal as refusal:
             return await self.followup(request, self._renderer.said(request, refusal), 409)
         raise web.HTTPSeeOther(f"/followup?done={concern.code}")

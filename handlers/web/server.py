@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.evidence import MAX_DOCUMENT_BYTES, MAX_FILES
 from bot.services.layer import ServiceLayer
 from bot.services.web_photos import Fetch
 from handlers.web.agenda import AgendaPages
@@ -22,18 +23,20 @@ from handlers.web.guard import Guard
 from handlers.web.login import LoginPages
 from handlers.web.meeting_form import MeetingForm
 from handlers.web.meetings import MeetingPages
+from handlers.web.proxies import networks
 from handlers.web.render import Renderer
 from handlers.web.results import ResultPages
 
 log = logging.getLogger(__name__)
 
-# A form is a few fields; the largest body is the filled agenda sheet, as large as the staff chat takes.
-MAX_BODY = 5 * 1024 * 1024
+# A form is a few fields; the largest body is an answer with its evidence: at most MAX_FILES
+# files of at most 5 MB each, and the form around them.
+MAX_BODY = MAX_FILES * MAX_DOCUMENT_BYTES + 256 * 1024
 
 
 def build_app(settings: Settings, services: ServiceLayer, clock: Clock, fetch_photo: Fetch | None = None) -> web.Application:
     renderer = Renderer(settings, services.catalog)
-    guard = Guard(services.web_login, renderer, settings.web.base_url)
+    guard = Guard(services.web_login, renderer, settings.web.base_url, networks(settings.web.trusted_proxies))
     app = web.Application(middlewares=[guard.headers, guard.session], client_max_size=MAX_BODY)
     app.add_routes(LoginPages(services.web_login, guard, renderer).routes())
     # The form's /meetings/new before the pages' /meetings/{id}/…: the first route that matches wins.

@@ -266,6 +266,14 @@ class ZaloApi:
         if self._own_http:
             await self._http.aclose()
 
+    @property
+    def settings(self) -> ZaloSettings:
+        return self._settings
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        return self._http
+
     async def send_message(self, user_id: str, message: dict[str, Any]) -> dict[str, Any]:
         """POST /v3.0/oa/message/cs; Zalo's `data`, or ZaloApiError / TokenError / httpx.HTTPError."""
         body = {"recipient": {"user_id": user_id}, "message": message}
@@ -302,6 +310,43 @@ class ZaloApi:
 
     async def _post(self, url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
         response = await self._http.post(url, json=body, headers={"access_token": token})
+        if response.status_code != 200:
+            raise ZaloApiError(0, response.reason_phrase or "", status=response.status_code)
+        data = _json(response)
+        try:
+            code = int(data.get("error", 0) or 0)
+        except (TypeError, ValueError):
+            code = -1
+        if code != 0:
+            raise ZaloApiError(code, str(data.get("message", ""))[:200])
+        result = data.get("data")
+        return result if isinstance(result, dict) else {}
+
+
+class ZaloUploads:
+    """The OA's file uploads (multipart, field `file`): Zalo answers with what a message then
+    names the file by (an image's `attachment_id`, a document's `token`). Used for the evidence
+    sent with answers (handlers/zalo/evidence.py); kept apart from the messages' calls above."""
+
+    def __init__(self, api: ZaloApi) -> None:
+        self._api = api
+
+    async def upload(self, path: str, filename: str, content: bytes, content_type: str) -> dict[str, Any]:
+        """POST one file to `path`; Zalo's `data`, or ZaloApiError / TokenError / httpx.HTTPError."""
+        tokens = self._api.tokens
+        token = await tokens.access_token()
+        try:
+            return await self._post(path, filename, content, content_type, token)
+        except ZaloApiError as error:
+            if error.code not in TOKEN_ERRORS:
+                raise
+        await tokens.refresh(token)
+        return await self._post(path, filename, content, content_type, tokens.current)
+
+    async def _post(self, path: str, filename: str, content: bytes, content_type: str, token: str) -> dict[str, Any]:
+        url = self._api.settings.api_base_url.rstrip("/") + path
+        response = await self._api.http.post(url, files={"file": (filename, content, content_type)},
+                                             headers={"access_token": token})
         if response.status_code != 200:
             raise ZaloApiError(0, response.reason_phrase or "", status=response.status_code)
         data = _json(response)

@@ -41,6 +41,7 @@ from handlers.zalo.events import (
     signature_ok,
     to_inbound,
 )
+from handlers.zalo.photos import fetch_photo
 from handlers.zalo.render import render
 from handlers.zalo.sender import ZaloSender, deliver, kind
 from storage.db import Database
@@ -98,6 +99,10 @@ class ZaloChannel:
         return ZaloSender(self.api, self._database, self._clock, timedelta(hours=self._config.window_hours),
                           self._config.request_info_image_url, self._config.templates,
                           unit_id=self._settings.unit.id, zone=self._settings.zone)
+
+    async def photo(self, ref: str) -> bytes | None:
+        """A photo a resident sent, by the address its event gave, for the staff console."""
+        return await fetch_photo(self.api.http, ref)
 
     async def open_for_sending(self) -> None:
         """Only the API and its token pair, for a command-line publish while the bot itself is not running."""

@@ -41,6 +41,7 @@ from bot.outbox.delivery import (
 from bot.push_templates import ZaloTemplate, ZaloTemplates
 from bot.resident.turn import PHONE_NOTICES_PURPOSE
 from handlers.zalo.api import TokenError, ZaloApi, ZaloApiError
+from handlers.zalo.evidence import send_evidence
 from handlers.zalo.render import Outgoing, render
 from storage.db import Database
 from storage.outbox import OutboxRepository
@@ -166,6 +167,8 @@ class ZaloSender:
         async with self._database.transaction() as connection:
             last = await ZaloUserRepository(connection).last_interaction(address)
         now = self._clock.now()
+        if reply.evidence is not None:
+            return await self._evidence(address, reply, last is None or now - last <= self._window)
         if last is None or now - last <= self._window:
             try:
                 quota_type = await self._consult(address, reply)
@@ -177,6 +180,17 @@ class ZaloSender:
         else:
             reason = f"outside Zalo's window: the resident last wrote {(now - last).total_seconds() / 3600:.0f} h ago"
         return await self._by_template(address, reply, reason)
+
+    async def _evidence(self, address: str, reply: Reply, inside_window: bool) -> Delivered:
+        """A photo or document with an answer: a consultation message only (handlers/zalo/evidence.py),
+        so after the window it waits for the resident to write again."""
+        if not inside_window:
+            raise Held("outside Zalo's window: a file goes only as a consultation message", route=Route.HELD)
+        try:
+            await send_evidence(self._api, address, reply)
+        except (ZaloApiError, TokenError, httpx.HTTPError) as error:
+            raise classify(error) from None
+        return Delivered(Route.CONSULTATION)
 
     async def _consult(self, address: str, reply: Reply) -> str | None:
         """Send the push's messages; Zalo's `quota_type` for the first (which allowance paid for it)."""

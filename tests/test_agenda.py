@@ -71,8 +71,10 @@ PHONE_FORMS = ("0903123456", "0903 123 456", "903123456", "903 123 456", "+84903
 CONTACT_NAME = "Trần Văn Bình"
 # What the files print instead of the number typed in TT-0006.
 TRUCKS_EXPORTED = TRUCKS.replace(PHONE_SHARED, PHONE_PLACEHOLDER)
-# Titles are cut at 90 characters, after the phone number is hidden.
-TRUCKS_TITLE = TRUCKS_EXPORTED[:89].rstrip() + "…"
+# Titles are at most 90 characters, made after the phone number is hidden: the long text's
+# first sentence (never half a word, nor half of the placeholder).
+TRUCKS_TITLE = TRUCKS_EXPORTED.split(". ")[0] + "."
+assert len(TRUCKS_TITLE) <= 90 < len(TRUCKS_EXPORTED)
 
 LIGHTS_AREA = dict(quarter="Khu phố 1", group="Tổ dân phố 1", topic="Hẻm, đường sá")
 

@@ -28,6 +28,7 @@ from bot.documents.style import (
     docx_body,
     docx_bytes,
     docx_heading,
+    docx_paragraph,
     docx_line,
     docx_official,
     docx_signatures,
@@ -84,7 +85,7 @@ def agenda_docx(document: AgendaDocument) -> bytes:
             f"Địa điểm: {as_sentence(plain_text(document.place))}",
         ),
     )
-    docx_body(doc.add_paragraph(), [(f"Số liệu tổng hợp đến {spoken_time(document.generated_at)}.", "i")])
+    docx_body(docx_paragraph(doc), [(f"Số liệu tổng hợp đến {spoken_time(document.generated_at)}.", "i")])
 
     for entry in document.entries:
         _docx_entry(doc, entry)
@@ -92,7 +93,7 @@ def agenda_docx(document: AgendaDocument) -> bytes:
     entries = document.entries
     items, residents, minutes = len(entries), sum(e.residents for e in entries), sum(e.minutes for e in entries)
     closing = docx_body(
-        doc.add_paragraph(),
+        docx_paragraph(doc),
         [
             ("Tổng cộng: ", "b"),
             (
@@ -115,7 +116,7 @@ def _docx_entry(doc: DocxDocument, entry: AgendaEntry) -> None:
     docx_heading(doc, f"{entry.number}. {free_text(entry.title).strip()}")
     areas = AREA_SEPARATOR.join(plain_text(a) for a in entry.areas) or "-"
     docx_body(
-        doc.add_paragraph(),
+        docx_paragraph(doc),
         [
             ("Lĩnh vực: ", "i"), (as_sentence(plain_text(entry.topic)) + " ", ""),
             ("Khu vực: ", "i"), (as_sentence(areas) + " ", ""),
@@ -134,7 +135,7 @@ def _docx_entry(doc: DocxDocument, entry: AgendaEntry) -> None:
         author = _author(concern)
         if author is not None:
             runs += [(" (", ""), ("Người nêu: ", "i"), (author, ""), (")", "")]
-        docx_body(doc.add_paragraph(), runs)
+        docx_body(docx_paragraph(doc), runs)
 
 
 # --- XLSX and CSV ----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from bot.documents.style import (
     docx_body,
     docx_bytes,
     docx_heading,
+    docx_paragraph,
     docx_left,
     docx_official,
     docx_signatures,
@@ -131,7 +132,7 @@ def results_docx(document: ResultsDocument) -> bytes:
         ),
     )
     committee = committee_name(document.unit_name)
-    docx_body(doc.add_paragraph(), [(_opening(document, committee), "")])
+    docx_body(docx_paragraph(doc), [(_opening(document, committee), "")])
 
     _docx_section(doc, "I. KẾT QUẢ TRẢ LỜI CÁC Ý KIẾN, KIẾN NGHỊ")
     for entry in document.entries:
@@ -141,9 +142,9 @@ def results_docx(document: ResultsDocument) -> bytes:
     _docx_summary(doc, document)
 
     _docx_section(doc, "III. Ý KIẾN PHẢN HỒI CỦA NGƯỜI DÂN")
-    docx_body(doc.add_paragraph(), [(_satisfaction(document), "")])
+    docx_body(docx_paragraph(doc), [(_satisfaction(document), "")])
 
-    closing = docx_body(doc.add_paragraph(), [(_closing(document, committee), "")])
+    closing = docx_body(docx_paragraph(doc), [(_closing(document, committee), "")])
     closing.paragraph_format.space_before = Pt(6)
 
     # "Nơi nhận" and signature. The results go to the residential groups' heads too (the law).
@@ -202,7 +203,7 @@ def _docx_section(doc: DocxDocument, text: str) -> None:
 def _docx_entry(doc: DocxDocument, entry: ResultEntry) -> None:
     """An item: heading, topic, its concerns, the answer and, if forwarded, the follow-up."""
     docx_heading(doc, f"{entry.number}. {_clean(entry.title)}")
-    docx_body(doc.add_paragraph(), [("Lĩnh vực: ", "i"), (as_sentence(_clean(entry.topic)), "")])
+    docx_body(docx_paragraph(doc), [("Lĩnh vực: ", "i"), (as_sentence(_clean(entry.topic)), "")])
     for concern in entry.concerns:
         runs = [
             ("- ", ""),
@@ -212,21 +213,21 @@ def _docx_entry(doc: DocxDocument, entry: ResultEntry) -> None:
         ]
         if concern.followers > 0:
             runs.append((f" Số người dân quan tâm: {concern.followers}.", "i"))
-        docx_body(doc.add_paragraph(), runs)
+        docx_body(docx_paragraph(doc), runs)
     label = DISPOSITION_LABELS[Disposition(entry.disposition)]
-    docx_body(doc.add_paragraph(), [("Hình thức trả lời: ", "i"), (as_sentence(label), "")])
-    docx_body(doc.add_paragraph(), [("Nội dung trả lời: ", "i"), (as_sentence(_clean(entry.answer)), "")])
-    docx_body(doc.add_paragraph(), [("Người trả lời: ", "i"), (as_sentence(_clean(entry.answered_by)), "")])
+    docx_body(docx_paragraph(doc), [("Hình thức trả lời: ", "i"), (as_sentence(label), "")])
+    docx_body(docx_paragraph(doc), [("Nội dung trả lời: ", "i"), (as_sentence(_clean(entry.answer)), "")])
+    docx_body(docx_paragraph(doc), [("Người trả lời: ", "i"), (as_sentence(_clean(entry.answered_by)), "")])
     if entry.disposition == Disposition.FORWARDED:
         docx_body(
-            doc.add_paragraph(),
+            docx_paragraph(doc),
             [
                 ("Cơ quan được chuyển: ", "i"), (as_sentence(_clean(entry.forwarded_to) or "-") + " ", ""),
                 ("Hạn giải quyết: ", "i"), (as_sentence(plain_text(entry.due_date or "-").strip()), ""),
             ],
         )
-        docx_body(doc.add_paragraph(), _final_answer(entry))
-    docx_body(doc.add_paragraph(), [("Tình trạng: ", "i"), (as_sentence(_clean(entry.status)), "b")])
+        docx_body(docx_paragraph(doc), _final_answer(entry))
+    docx_body(docx_paragraph(doc), [("Tình trạng: ", "i"), (as_sentence(_clean(entry.status)), "b")])
 
 
 def _final_answer(entry: ResultEntry) -> Runs:

@@ -31,6 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.documents.ooxml import BODY_AFTER_TWIPS, BODY_INDENT_TWIPS, add_runs, paragraph_at_end, paragraph_format
 from bot.documents.records import ExportError
 from bot.documents.words import date_parts, long_date, place_name, plain_text
 
@@ -228,6 +229,12 @@ def _styled_run(paragraph: Paragraph, text: str, *, size: int, bold: bool, itali
 
 def docx_body(paragraph: Paragraph, runs: Runs) -> Paragraph:
     """A justified body paragraph with a first-line indent; runs are (text, 'b'/'i'/'')."""
+    if paragraph._p.pPr is None:  # a new paragraph: its XML made directly (long documents)
+        paragraph_format(
+            paragraph._p, align="both", first_line_twips=BODY_INDENT_TWIPS, after_twips=BODY_AFTER_TWIPS
+        )
+        add_runs(paragraph._p, runs)
+        return paragraph
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     paragraph.paragraph_format.first_line_indent = Cm(1)
     paragraph.paragraph_format.space_after = Pt(6)
@@ -238,11 +245,20 @@ def docx_body(paragraph: Paragraph, runs: Runs) -> Paragraph:
     return paragraph
 
 
+def docx_paragraph(doc: DocxDocument) -> Paragraph:
+    """A new paragraph at the end of the body, in constant time (python-docx's own
+    ``add_paragraph`` searches the whole body each time)."""
+    return paragraph_at_end(doc)
+
+
 def docx_heading(doc: DocxDocument, text: str) -> None:
     """An item's bold heading, kept on the page of the lines that follow it."""
-    heading = docx_body(doc.add_paragraph(), [(text, "b")])
-    heading.paragraph_format.keep_with_next = True
-    heading.paragraph_format.space_before = Pt(6)
+    heading = paragraph_at_end(doc)
+    paragraph_format(
+        heading._p, keep_next=True, before_twips=Pt(6).twips, after_twips=BODY_AFTER_TWIPS,
+        first_line_twips=BODY_INDENT_TWIPS, align="both",
+    )
+    add_runs(heading._p, [(text, "b")])
 
 
 def docx_rule(paragraph: Paragraph, *, length_cm: float, cell_cm: float) -> None:

@@ -18,6 +18,7 @@ from bot.domain.lexicon import lexicon_for
 from bot.domain.records import Concern, Meeting
 from bot.domain.redaction import redact
 from bot.domain.similar import Candidate
+from bot.domain.textnorm import cut_at_word, short_phrase
 from bot.domain.refusal import Refusal, status_term
 from bot.domain.vocabulary import ConcernStatus, Phase
 from bot.services.lookup import concern_or_refuse
@@ -30,6 +31,8 @@ from storage.db import Database
 from storage.meetings import MeetingRepository
 
 TITLE_CHARS = 90
+# A title staff type is kept whole up to this; longer, it is cut after a word.
+TITLE_MAX_CHARS = 300
 # Possible duplicates shown under the agenda: the best few, not every pair of a big meeting.
 DUPLICATES_SHOWN = 5
 MIN_MINUTES, MAX_MINUTES = 1, 240
@@ -93,7 +96,7 @@ class AgendaService(UnitService):
             for group in groups:
                 lead = max(group, key=lambda c: (residents.get(c.id, 1), -c.id))
                 await agenda.add(
-                    meeting.id, _title(lead.text), lead.topic_id, self._minutes(len(group)), [c.id for c in group], now
+                    meeting.id, item_title(lead.text), lead.topic_id, self._minutes(len(group)), [c.id for c in group], now
                 )
             await AuditRepository(connection).record(
                 actor=actor, action="agenda.build", subject=f"meeting:{meeting.id}", now=now, after={"new_items": len(groups)}
@@ -150,7 +153,7 @@ class AgendaService(UnitService):
     async def rename(self, meeting_id: int, number: int, title: str, actor: str) -> None:
         if not title.strip():
             raise AgendaError("refusal.title_empty")
-        await self._edit_item(meeting_id, number, actor, "agenda.rename", title=title.strip()[:300])
+        await self._edit_item(meeting_id, number, actor, "agenda.rename", title=cut_at_word(title, TITLE_MAX_CHARS))
 
     async def detach(self, code: str, actor: str) -> None:
         """Take a concern out of its item into an item of its own, at the end."""
@@ -161,7 +164,7 @@ class AgendaService(UnitService):
             agenda = AgendaRepository(connection)
             if await agenda.detach(concern.id) is None:
                 raise AgendaError("refusal.not_on_agenda", code=concern.code)
-            await agenda.add(concern.meeting_id, _title(concern.text), concern.topic_id, self._minutes(1), [concern.id], now)
+            await agenda.add(concern.meeting_id, item_title(concern.text), concern.topic_id, self._minutes(1), [concern.id], now)
             await agenda.delete_empty(concern.meeting_id)
             await AuditRepository(connection).record(
                 actor=actor, action="agenda.detach", subject=f"concern:{concern.code}", now=now
@@ -304,9 +307,9 @@ def _moved(ids: list[int], number: int, to: int) -> list[int]:
     return moved
 
 
-def _title(text: str) -> str:
+def item_title(text: str) -> str:
+    """The automatic title of an item from its lead concern: a short phrase ended at a word."""
     # Hidden before cutting: half a phone number is no longer recognisable as one.
-    flat = " ".join(redact(text).split())
-    return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1].rstrip() + "…"
+    return short_phrase(redact(text), TITLE_CHARS)
 
 

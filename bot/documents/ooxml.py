@@ -21,7 +21,7 @@ from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 from lxml.etree import SubElement
 
-_R, _RPR, _T = qn("w:r"), qn("w:rPr"), qn("w:t")
+_P, _R, _RPR, _T = qn("w:p"), qn("w:r"), qn("w:rPr"), qn("w:t")
 _B, _I, _SZ, _TAB, _BR = qn("w:b"), qn("w:i"), qn("w:sz"), qn("w:tab"), qn("w:br")
 _SECT_PR = qn("w:sectPr")
 _VAL = qn("w:val")
@@ -98,3 +98,35 @@ def add_runs(p: BaseOxmlElement, runs: Iterable[tuple[str, str]], *, size_pt: fl
                 t.text = piece
                 if piece[0].isspace() or piece[-1].isspace():
                     t.set(_SPACE, "preserve")
+
+
+# --- Table cells -----------------------------------------------------------------------------
+
+_TC, _TR_PR = qn("w:tc"), qn("w:trPr")
+_CELL_AFTER_TWIPS = Pt(2).twips
+Line = list[tuple[str, str]]  # one paragraph's runs, (text, "b" / "i" / "")
+
+
+def row_cells(tr: BaseOxmlElement) -> list[BaseOxmlElement]:
+    """The cells (w:tc) of a table row, in order."""
+    return [child for child in tr if child.tag == _TC]
+
+
+def cell_lines(tc: BaseOxmlElement, lines: Iterable[Line], *, size_pt: float, align: str = "left") -> None:
+    """Fill an empty cell: one paragraph per line (the first one reuses the cell's own)."""
+    first = tc.find(_P)
+    for index, runs in enumerate(lines):
+        p = first if index == 0 and first is not None and len(first) == 0 else SubElement(tc, _P)
+        paragraph_format(p, align=align, after_twips=_CELL_AFTER_TWIPS)
+        add_runs(p, runs, size_pt=size_pt)
+
+
+def header_row(tr: BaseOxmlElement, headers: Iterable[str], *, size_pt: float) -> None:
+    """A table's header row: bold, centred, repeated at the top of every page, never split."""
+    tr_pr = OxmlElement("w:trPr")
+    SubElement(tr_pr, qn("w:cantSplit"))
+    SubElement(tr_pr, qn("w:tblHeader"))
+    first_cell = next(i for i, child in enumerate(tr) if child.tag == _TC)
+    tr.insert(first_cell, tr_pr)
+    for tc, header in zip(row_cells(tr), headers, strict=True):
+        cell_lines(tc, [[(header, "b")]], size_pt=size_pt, align="center")

@@ -25,9 +25,8 @@ from bot.documents.style import (
     docx_bytes,
     docx_heading,
     docx_paragraph,
-    docx_left,
     docx_official,
-    docx_signatures,
+    docx_signed,
     docx_title,
     docx_widths,
     xlsx_bytes,
@@ -42,6 +41,7 @@ from bot.documents.words import (
     day_text,
     free_text,
     plain_text,
+    recipients,
     spoken_time,
 )
 from bot.domain.vocabulary import Disposition
@@ -108,8 +108,6 @@ def _counts(document: ResultsDocument) -> _Counts:
 
 _TITLE = "THÔNG BÁO KẾT QUẢ HỘI NGHỊ ĐỐI THOẠI"
 _NUMBER_LINE = "Số:        /TB-UBND"
-_SMALL_PT = 12
-_RECIPIENT_PT = 11
 
 
 def results_docx(document: ResultsDocument) -> bytes:
@@ -147,15 +145,10 @@ def results_docx(document: ResultsDocument) -> bytes:
     closing = docx_body(docx_paragraph(doc), [(_closing(document, committee), "")])
     closing.paragraph_format.space_before = Pt(6)
 
-    # "Nơi nhận" and signature. The results go to the residential groups' heads too (the law).
-    recipients = docx_signatures(doc, document.chair_title)
-    docx_left(recipients.paragraphs[0], "Nơi nhận:", size=_SMALL_PT, bold=True, italic=True)
-    for line in (
-        "- Trưởng thôn, tổ trưởng tổ dân phố (để thông báo đến Nhân dân);",
-        f"- Niêm yết tại trụ sở {committee};",
-        "- Lưu: VT.",
-    ):
-        docx_left(recipients.add_paragraph(), line, size=_RECIPIENT_PT)
+    # "Nơi nhận" and the signature. The results go to the residential groups' heads too (the law).
+    docx_signed(
+        doc, document.chair_name, recipients(document.unit_name, document.levels, posted="Niêm yết công khai")
+    )
     return docx_bytes(doc)
 
 
@@ -299,18 +292,20 @@ RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("final_answer", "Trả lời cuối cùng"),
     ("status", "Tình trạng"),
 )
+# Narrow enough that eleven columns print one A4 landscape page wide at a readable size
+# (the long texts wrap; rows grow to fit them).
 _RESULT_WIDTHS = {
-    "item_number": 8,
-    "code": 12,
-    "area": 30,
-    "text": 60,
-    "disposition": 26,
-    "answer": 60,
-    "answered_by": 24,
-    "forwarded_to": 26,
-    "due_date": 12,
-    "final_answer": 50,
-    "status": 24,
+    "item_number": 6,
+    "code": 10,
+    "area": 18,
+    "text": 40,
+    "disposition": 16,
+    "answer": 40,
+    "answered_by": 16,
+    "forwarded_to": 18,
+    "due_date": 11,
+    "final_answer": 30,
+    "status": 16,
 }
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, format_local
 from bot.config import Settings
-from bot.documents.records import AgendaConcern, AgendaDocument, AgendaEntry
+from bot.documents.records import AgendaConcern, AgendaDocument, AgendaEntry, AnnouncementDocument
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.clustering import cluster, similar_pairs
 from bot.domain.lexicon import lexicon_for
@@ -221,6 +221,34 @@ class AgendaService(UnitService):
             format_label=self._catalog.t("vi", meeting.format.catalog_key),
             generated_at=format_local(self._clock.now(), zone),
             entries=entries,
+            levels=tuple(self._settings.unit.levels),
+        )
+
+    async def announcement(self, meeting_id: int) -> AnnouncementDocument:
+        """The meeting's 7-day announcement: its time, place, format, intake window, and the
+        channels residents write to the bot on."""
+        async with self._database.transaction() as connection:
+            meeting = await self._meeting(MeetingRepository(connection, self._unit_id), meeting_id)
+        settings, zone = self._settings, self._settings.zone
+        channels = tuple(
+            name for name, on in (("Telegram", settings.telegram.enabled), ("Zalo", settings.zalo.enabled)) if on
+        )
+        return AnnouncementDocument(
+            unit_name=settings.unit.name,
+            chair_title=settings.unit.chair_title,
+            meeting_id=meeting.id,
+            meeting_title=meeting.title,
+            starts_at=format_local(meeting.starts_at, zone),
+            place=meeting.place,
+            format=meeting.format,
+            format_label=self._catalog.t("vi", meeting.format.catalog_key),
+            intake_opens_at=format_local(meeting.intake_opens_at, zone),
+            intake_closes_at=format_local(meeting.intake_closes_at, zone),
+            generated_at=format_local(self._clock.now(), zone),
+            topics=tuple(topic.name for topic in settings.topics),
+            channels=channels,
+            levels=tuple(settings.unit.levels),
+            chair_name=settings.unit.chair_name,
         )
 
     # --- helpers ------------------------------------------------------------------------

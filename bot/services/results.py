@@ -100,6 +100,8 @@ class ResultsService(AfterMeeting):
             entries=tuple(entries),
             satisfied=satisfaction.get(True, 0),
             unsatisfied=satisfaction.get(False, 0),
+            levels=tuple(self._settings.unit.levels),
+            chair_name=self._settings.unit.chair_name,
         )
 
     async def export_results(self, meeting_id: int, fmt: str, actor: str) -> tuple[str, bytes]:

@@ -27,6 +27,8 @@ from docx.shared import Cm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -380,29 +382,42 @@ def xlsx_table(
         sheet.append(list(row))
     for index, key in enumerate(keys, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = widths[key]
+    # Each kind of cell (header, to fill, date, other) is styled once and the others copy its
+    # style: openpyxl hashes every style object it is given, which took most of the time.
+    styles: dict[tuple[bool, bool, bool], StyleArray] = {}
     for cells in sheet.iter_rows(max_col=len(keys)):
         lines = 1
+        header = cells[0].row == 1
         for key, cell in zip(keys, cells, strict=True):
-            cell.alignment = _WRAP
-            if cell.value is not None:
-                lines = max(lines, _lines(str(cell.value), widths[key]))
-            if cell.row == 1:
-                cell.font = _BOLD
-                cell.fill = _HEADER_FILL
-                continue
-            if key in to_fill:
-                cell.fill = _TO_FILL
-                cell.number_format = "@"
-            if isinstance(cell.value, str):
+            value = cell.value
+            if value is not None:
+                lines = max(lines, _lines(str(value), widths[key]))
+            if isinstance(value, str) and not header:
                 cell.data_type = "s"  # a text starting with '=' is text, not a formula
-            elif isinstance(cell.value, (date, datetime)):
-                cell.number_format = "DD/MM/YYYY"
+            kind = (header, key in to_fill and not header, isinstance(value, (date, datetime)) and not header)
+            if kind in styles:
+                cell._style = StyleArray(styles[kind])
+            else:
+                _style_cell(cell, *kind)
+                styles[kind] = StyleArray(cell._style)
         if to_fill and cells[0].row > 1:
             lines = max(lines, _ROOM_TO_WRITE_LINES)
         # Set, not left to the program: not every one fits a wrapped row to its text on opening,
         # and a printout with overlapping or clipped lines cannot be read.
         sheet.row_dimensions[cells[0].row].height = min(lines * _LINE_PT + 2, _MAX_ROW_PT)
     xlsx_frame(sheet, keys, sum(widths[key] for key in keys))
+
+
+def _style_cell(cell: Cell, header: bool, to_fill: bool, dated: bool) -> None:
+    cell.alignment = _WRAP
+    if header:
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+    if to_fill:
+        cell.fill = _TO_FILL
+        cell.number_format = "@"
+    if dated:
+        cell.number_format = "DD/MM/YYYY"
 
 
 # Row heights: a line of the default 11 pt font is 15 pt; Excel allows at most 409 pt a row.

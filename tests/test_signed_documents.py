@@ -31,6 +31,7 @@ from bot.domain.textnorm import cut_at_word, short_phrase
 from bot.domain.vocabulary import MeetingFormat
 from bot.services.agenda import TITLE_CHARS, item_title
 from storage.db import Database
+from tests.chat import Chat, submit_concern
 from tests.conftest import EXAMPLE_CONFIG, START
 from tests.consolekit import STAFF_ID, Console, browser, console, log_in, needs_chromium, office_pc
 from tests.system import needs_program
@@ -276,6 +277,24 @@ def test_the_title_that_reached_the_chair_cut_mid_word() -> None:
                       "sớm thay bóng đèn mới cho bà con.") == (
         "Đèn hẻm 48 Tân Hóa hư đã hơn hai tháng nay, buổi tối rất tối và nguy hiểm."
     )
+
+
+async def test_a_title_stored_cut_mid_word_reaches_the_chair_in_whole_words(
+    settings: Settings, database: Database, clock: ManualClock, meeting: Meeting
+) -> None:
+    services = build_services(settings, database, clock)
+    text = "Trộm cắp xe máy nhiều lần trong hẻm 160 Lũy Bán Bích, người dân lo lắng, đề nghị tăng cường tuần tra ban đêm."
+    await submit_concern(Chat(services.intake, "9101", channel="telegram"), text)
+    assert await services.agenda.build(meeting.id, "test") == 1
+    # What the agenda stored before titles ended at a word: 89 characters and an ellipsis.
+    old = text[:89].rstrip() + "…"
+    assert old.endswith("tăng cườ…")
+    await services.agenda.rename(meeting.id, 1, old, "test")
+    title = (await services.agenda.document(meeting.id)).entries[0].title
+    assert title == item_title(text) and "cườ…" not in title
+    # A title staff wrote themselves is kept, ellipsis and all.
+    await services.agenda.rename(meeting.id, 1, "Trộm cắp xe máy…", "test")
+    assert (await services.agenda.document(meeting.id)).entries[0].title == "Trộm cắp xe máy…"
 
 
 # --- Spreadsheets that print -----------------------------------------------------------------

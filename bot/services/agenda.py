@@ -7,6 +7,7 @@ config lists them), then by the number of residents behind each item.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.clock import Clock, format_local
@@ -199,7 +200,7 @@ class AgendaService(UnitService):
             AgendaEntry(
                 number=number,
                 item_id=line.item.id,
-                title=line.item.title,
+                title=whole_title(line.item.title, [c.text for c in line.concerns]),
                 topic=line.topic,
                 areas=line.areas,
                 agency=line.agency,
@@ -339,5 +340,18 @@ def item_title(text: str) -> str:
     """The automatic title of an item from its lead concern: a short phrase ended at a word."""
     # Hidden before cutting: half a phone number is no longer recognisable as one.
     return short_phrase(redact(text), TITLE_CHARS)
+
+
+def whole_title(title: str, texts: Iterable[str]) -> str:
+    """An item's title for the chair's documents: a title stored before titles ended at a word
+    (the first 89 characters of a concern's text and '…', often half a word) made again from
+    that text; any other title, staff's own included, as it is."""
+    if not title.endswith("…"):
+        return title
+    for text in texts:
+        flat = " ".join(redact(text).split())
+        if len(flat) > TITLE_CHARS and title == flat[: TITLE_CHARS - 1].rstrip() + "…":
+            return item_title(text)
+    return title
 
 

@@ -12,7 +12,7 @@ from bot.documents.results import results_docx, results_filename, results_xlsx
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.records import Concern, Meeting
 from bot.services.after_meeting import AfterMeeting, AnswerError
-from bot.services.agenda import item_title
+from bot.services.agenda import item_title, whole_title
 from storage.agenda import AgendaRepository
 from storage.answers import AnswerRepository, SatisfactionRepository
 from storage.audit import AuditRepository
@@ -60,7 +60,7 @@ class ResultsService(AfterMeeting):
                     if c is not None
                 ]
                 if members:
-                    groups.append((item.title, members))
+                    groups.append((whole_title(item.title, [c.text for c in members]), members))
                     placed.update(c.id for c in members)
             for concern in live:
                 if concern.id in answers and concern.id not in placed:

@@ -28,8 +28,8 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 

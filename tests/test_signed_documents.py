@@ -29,12 +29,14 @@ from bot.documents.results import results_docx, results_xlsx
 from bot.domain.records import Meeting
 from bot.domain.textnorm import cut_at_word, short_phrase
 from bot.domain.vocabulary import MeetingFormat
+from bot.services.answers import AnswerInput
 from bot.services.agenda import TITLE_CHARS, item_title
 from storage.db import Database
 from tests.chat import Chat, submit_concern
 from tests.conftest import EXAMPLE_CONFIG, START
 from tests.consolekit import STAFF_ID, Console, browser, console, log_in, needs_chromium, office_pc
 from tests.system import needs_program
+from tests.test_answers import prepared
 from tests.test_export import DOCUMENT as AGENDA
 from tests.test_results import RESULTS
 
@@ -119,6 +121,24 @@ async def test_the_services_pass_the_units_levels_and_chair(
     assert (document.levels, document.chair_name) == (("xã", "ấp"), "Lê Văn Tư")
     left, right = foot(announcement_docx(document))
     assert "- Trưởng ấp (để thông báo đến Nhân dân);" in left and right[-1] == "Lê Văn Tư"
+    assert not any("phường" in line for line in left)
+
+
+async def test_the_results_report_of_a_commune_through_the_service(
+    settings: Settings, database: Database, clock: ManualClock, meeting: Meeting
+) -> None:
+    unit = settings.unit.model_copy(update={"name": "Xã An Phú", "levels": ["xã", "thôn"], "chair_name": "Lê Văn Tư"})
+    services = build_services(settings.model_copy(update={"unit": unit}), database, clock)
+    await prepared(services, clock, database)  # TT-0003 is merged into TT-0001
+    for code, answer in (("TT-0001", "Đã thay bóng đèn."), ("TT-0002", "Đã nạo vét cống.")):
+        await services.answers.record(code, AnswerInput("answered", answer, "Chủ tịch UBND xã"), "cli:test")
+    document = await services.results.results_document(meeting.id)
+    assert (document.levels, document.chair_name) == (("xã", "thôn"), "Lê Văn Tư")
+    # The residents behind each concern count those of the concerns merged into it.
+    assert {c.code: c.followers for e in document.entries for c in e.concerns} == {"TT-0001": 2, "TT-0002": 1}
+    _, content = await services.results.export_results(meeting.id, "docx", "cli:test")
+    left, right = foot(content)
+    assert "- Trưởng thôn (để thông báo đến Nhân dân);" in left and right[-1] == "Lê Văn Tư"
     assert not any("phường" in line for line in left)
 
 

@@ -46,6 +46,8 @@ class UnitSettings(_Strict):
     name_en: str | None = None
     chair_title: str = Field(min_length=1)
     chair_title_en: str | None = None
+    # Printed under the chair's signature on the notices; without it the space is left to sign and stamp.
+    chair_name: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     levels: list[str] = Field(min_length=1)
     levels_en: list[str] | None = None

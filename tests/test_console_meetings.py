@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import docx
+from docx.oxml.ns import qn
 from playwright.async_api import Browser, Page, expect
 
 from bot.app import Services
@@ -120,7 +121,7 @@ async def test_the_agenda_is_built_ordered_timed_and_downloaded(console: Console
         await page.click("text=Tải DOCX")
     download = await downloading.value
     content = Path(await download.path()).read_bytes()
-    text = "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
+    text = "".join(t.text or "" for t in docx.Document(io.BytesIO(content)).element.body.iter(qn("w:t")))  # the table too
     assert "Tân Hóa" in text and "Ông Ích Khiêm" not in text
     actions = [r["action"] for r in await database.fetch_all("SELECT action FROM audit_log WHERE actor LIKE 'web:%' AND action LIKE 'agenda.%' ORDER BY id")]
     assert actions[:1] == ["agenda.build"] and "agenda.minutes" in actions and "agenda.exclude" in actions

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
+from docx.oxml.ns import qn
 import openpyxl
 import pytest
 
@@ -64,7 +65,8 @@ async def test_staff_triage_merge_agenda_and_export_in_the_staff_chat(api: FakeB
     (exported,) = await staff_chat.reply_after(lambda: staff_chat.press(officer, "⬇️ DOCX"), 1)
     assert exported.method == "sendDocument" and exported.document is not None
     assert exported.document.filename.endswith(".docx")
-    text = "\n".join(p.text for p in docx.Document(io.BytesIO(exported.document.content)).paragraphs)
+    body = docx.Document(io.BytesIO(exported.document.content)).element.body
+    text = "".join(t.text or "" for t in body.iter(qn("w:t")))  # the agenda table too
     assert "Đèn đường hẻm 48 Tân Hóa" in text and "Cống hẻm" not in text
     (xlsx,) = await staff_chat.reply_after(lambda: staff_chat.send_text(officer, "/export xlsx"), 1)
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.document.content)).worksheets[0]

@@ -15,7 +15,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+from docx.table import Table
 
 from bot.documents.agenda import (
     CONCERN_COLUMNS,
@@ -187,37 +189,58 @@ def test_docx_header_block_title_and_subtitle(docx_bytes: bytes) -> None:
     assert DOCUMENT.format_label in body
 
 
-def test_docx_items_in_order_with_details_and_every_concern(docx_bytes: bytes) -> None:
-    texts = docx_texts(docx_bytes)
-    joined = "\n".join(texts)
-    positions = []
-    for entry in ENTRIES:
-        heading = f"{entry.number}. {entry.title}"
-        assert heading in texts
-        positions.append(texts.index(heading))
-        details = texts[texts.index(heading) + 1]
-        assert f"Lĩnh vực: {entry.topic}." in details
-        assert "Khu vực: " + "; ".join(entry.areas) in details
-        assert f"Số người dân nêu: {entry.residents}." in details
-        assert f"Cơ quan tham mưu: {entry.agency}." in details
-        assert f"Thời lượng dự kiến: {entry.minutes} phút." in details
-    assert positions == sorted(positions)
-    for entry, concern in CONCERNS:
-        line = next(t for t in texts if t.startswith(f"- {concern.code} "))
-        assert line.startswith(f"- {concern.code} ({concern.area}): ")
-        if concern is not TRAFFIC_2:
-            assert concern.text in line
-        # Each concern sits under its own item.
-        index = texts.index(line)
-        assert max(p for p in positions if p < index) == texts.index(f"{entry.number}. {entry.title}")
-    assert "Tổng cộng: 4 nội dung; 24 lượt người dân nêu, kiến nghị; thời lượng dự kiến 40 phút." in joined
+def agenda_table(data: bytes) -> Table:
+    doc = Document(io.BytesIO(data))
+    return next(t for t in doc.tables if t.rows[0].cells[0].text == "STT")
 
 
-def test_docx_item_headings_are_bold(docx_bytes: bytes) -> None:
-    doc = Document(io.BytesIO(docx_bytes))
-    for entry in ENTRIES:
-        paragraph = next(p for p in doc.paragraphs if p.text == f"{entry.number}. {entry.title}")
-        assert all(run.bold for run in paragraph.runs)
+def test_docx_is_a_table_of_the_items_with_the_six_columns(docx_bytes: bytes) -> None:
+    table = agenda_table(docx_bytes)
+    assert [cell.text for cell in table.rows[0].cells] == [
+        "STT", "Nội dung", "Khu vực", "Số người nêu", "Cơ quan tham mưu", "Thời lượng"
+    ]
+    # One row per item, in order, then the total.
+    assert len(table.rows) == len(ENTRIES) + 2
+    for row, entry in zip(table.rows[1:], ENTRIES, strict=False):
+        number, content, areas, residents, agency, minutes = (cell.text for cell in row.cells)
+        assert number == str(entry.number)
+        lines = content.split("\n")
+        assert lines[0] == entry.title
+        assert lines[1] == f"Lĩnh vực: {entry.topic}."
+        assert areas.split("\n") == list(entry.areas)
+        assert (residents, agency, minutes) == (str(entry.residents), entry.agency, f"{entry.minutes} phút")
+        # Each concern sits in its own item's row, with its code and area.
+        for concern in entry.concerns:
+            line = next(t for t in lines if t.startswith(f"- {concern.code} "))
+            assert line.startswith(f"- {concern.code} ({concern.area}): ")
+            if concern is not TRAFFIC_2:
+                assert concern.text in line
+        assert sum(line.startswith("- ") for line in lines) == len(entry.concerns)
+    assert [cell.text for cell in table.rows[-1].cells] == [
+        "", "Tổng cộng: 4 nội dung", "", "24", "", "40 phút"
+    ]
+
+
+def test_docx_table_prints_on_a4_with_its_header_on_every_page(docx_bytes: bytes) -> None:
+    table = agenda_table(docx_bytes)
+    header = table.rows[0]._tr
+    assert header.trPr is not None and header.trPr.find(qn("w:tblHeader")) is not None
+    assert table.style is not None and table.style.name == "Table Grid"
+    widths = [column.width for column in table.columns]
+    assert all(width is not None and width > Cm(1) for width in widths)
+    assert abs(sum(widths) - Cm(16)) < Cm(0.05)  # A4 less the 3 cm and 2 cm margins
+
+
+def test_docx_item_titles_are_bold(docx_bytes: bytes) -> None:
+    for row, entry in zip(agenda_table(docx_bytes).rows[1:], ENTRIES, strict=False):
+        title = row.cells[1].paragraphs[0]
+        assert title.text == entry.title
+        assert all(run.bold for run in title.runs)
+
+
+def test_docx_has_the_number_line(docx_bytes: bytes) -> None:
+    left = Document(io.BytesIO(docx_bytes)).tables[0].rows[0].cells[0].text
+    assert re.search(r"^Số: +/BC-UBND$", left, re.M), left
 
 
 def test_docx_names_only_authors_who_agreed(docx_bytes: bytes) -> None:

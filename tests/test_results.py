@@ -546,8 +546,8 @@ def test_docx_summary_table_counts_dispositions_and_forwarded_timeliness(notice:
 def test_docx_signature_and_recipients(notice: bytes) -> None:
     doc = Document(io.BytesIO(notice))
     left, right = (cell.text for cell in doc.tables[-1].rows[0].cells)
-    assert left.startswith("Nơi nhận:") and "tổ dân phố" in left
-    assert right.startswith("CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG PHÚ THỌ")
+    assert left.startswith("Nơi nhận:") and "Lưu: VT." in left
+    assert right.split("\n")[:2] == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]
 
 
 def test_docx_has_no_phone_number_and_only_times_new_roman(notice: bytes) -> None:

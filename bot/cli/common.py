@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock, parse_local
 from bot.config import Settings, load_settings
+from bot.domain.textnorm import cut_at_word
 from bot.services.meetings import MeetingError
 from storage.db import Database
 
@@ -86,5 +87,4 @@ def local_time(value: str | None, settings: Settings) -> datetime | None:
 
 
 def shorten(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return cut_at_word(text, limit)

@@ -1,9 +1,11 @@
-"""`doithoai meeting …`: create, change, announce, open, close, cancel and list meetings."""
+"""`doithoai meeting …`: create, change, announce, open, close, cancel and list meetings, and
+write a meeting's announcement (the 7-day notice) as a DOCX."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli.common import Group, actor, command, local_time, nouns, with_services
@@ -38,6 +40,11 @@ def register(commands: Group) -> None:
         edit_command.add_argument(f"--{option}")
     edit_command.add_argument("--format", choices=FORMATS)
     command(meeting, "announce", announce, "announce a draft meeting").add_argument("id", type=int)
+    notice_command = command(
+        meeting, "notice", notice, "write the meeting's announcement (thông báo, 7 days ahead) as DOCX, to sign and post"
+    )
+    notice_command.add_argument("id", type=int)
+    notice_command.add_argument("--out", help="file or folder to write (default: the current folder)")
     command(meeting, "open", open_intake, "open the intake now").add_argument("id", type=int)
     command(meeting, "close", close_intake, "close the intake now").add_argument("id", type=int)
     cancel_command = command(meeting, "cancel", cancel, "cancel a meeting; residents who sent concerns are told")
@@ -111,6 +118,17 @@ async def announce(args: argparse.Namespace, services: Services, settings: Setti
     announced = await services.meetings.announce(args.id, actor())
     _warn(announced.warnings)
     print(f"meeting {args.id} announced; residents who follow its area are told when the bot runs")
+
+
+@with_services
+async def notice(args: argparse.Namespace, services: Services, settings: Settings, clock: Clock) -> None:
+    target = Path(args.out) if args.out else Path.cwd()
+    chosen = None if target.is_dir() else target.name
+    exported = await services.exports.announcement_file(args.id, actor(), file_name=chosen)
+    if target.is_dir():
+        target = target / exported.name
+    target.write_bytes(exported.content)
+    print(f"wrote {target}")
 
 
 @with_services

@@ -16,9 +16,9 @@ import csv
 import io
 
 from docx.document import Document as DocxDocument
-from docx.shared import Pt
 
 from bot.documents import answer_sheet
+from bot.documents.ooxml import cell_lines, header_row, row_cells
 from bot.documents.records import AgendaConcern, AgendaDocument, AgendaEntry, ExportError
 from bot.documents.style import (
     BODY_PT,
@@ -27,16 +27,17 @@ from bot.documents.style import (
     document_filename,
     docx_body,
     docx_bytes,
-    docx_heading,
+    docx_paragraph,
     docx_line,
     docx_official,
     docx_signatures,
+    docx_table,
     docx_title,
     xlsx_bytes,
     xlsx_table,
     xlsx_workbook,
 )
-from bot.documents.words import AREA_SEPARATOR, as_sentence, duration, free_text, plain_text, spoken_time
+from bot.documents.words import as_sentence, duration, free_text, plain_text, spoken_time
 
 # The second sheet: every concern of every item.
 CONCERN_SHEET = "Ý kiến"
@@ -68,11 +69,13 @@ def _author(concern: AgendaConcern) -> str | None:
 
 
 def agenda_docx(document: AgendaDocument) -> bytes:
-    """The summary of residents' concerns for the chair, as a DOCX (Decree 30/2020 layout)."""
+    """The summary of residents' concerns for the chair, as a DOCX (Decree 30/2020 layout):
+    the administrative heading with its number line, then one table row per agenda item."""
     _check(document)
 
     doc = docx_official(
-        f"Tổng hợp ý kiến, kiến nghị - {document.meeting_title}", document.unit_name, document.generated_at
+        f"Tổng hợp ý kiến, kiến nghị - {document.meeting_title}", document.unit_name, document.generated_at,
+        number_line=NUMBER_LINE,
     )
     docx_title(
         doc,
@@ -84,25 +87,8 @@ def agenda_docx(document: AgendaDocument) -> bytes:
             f"Địa điểm: {as_sentence(plain_text(document.place))}",
         ),
     )
-    docx_body(doc.add_paragraph(), [(f"Số liệu tổng hợp đến {spoken_time(document.generated_at)}.", "i")])
-
-    for entry in document.entries:
-        _docx_entry(doc, entry)
-
-    entries = document.entries
-    items, residents, minutes = len(entries), sum(e.residents for e in entries), sum(e.minutes for e in entries)
-    closing = docx_body(
-        doc.add_paragraph(),
-        [
-            ("Tổng cộng: ", "b"),
-            (
-                f"{items} nội dung; {residents} lượt người dân nêu, kiến nghị; "
-                f"thời lượng dự kiến {duration(minutes)}.",
-                "",
-            ),
-        ],
-    )
-    closing.paragraph_format.space_before = Pt(12)
+    docx_body(docx_paragraph(doc), [(f"Số liệu tổng hợp đến {spoken_time(document.generated_at)}.", "i")])
+    _docx_table(doc, document.entries)
 
     preparer = docx_signatures(doc, document.chair_title)
     docx_line(preparer.paragraphs[0], "NGƯỜI LẬP", size=BODY_PT, bold=True)
@@ -110,20 +96,55 @@ def agenda_docx(document: AgendaDocument) -> bytes:
     return docx_bytes(doc)
 
 
-def _docx_entry(doc: DocxDocument, entry: AgendaEntry) -> None:
-    """An item: its heading, what it is about, and each of its concerns."""
-    docx_heading(doc, f"{entry.number}. {free_text(entry.title).strip()}")
-    areas = AREA_SEPARATOR.join(plain_text(a) for a in entry.areas) or "-"
-    docx_body(
-        doc.add_paragraph(),
-        [
-            ("Lĩnh vực: ", "i"), (as_sentence(plain_text(entry.topic)) + " ", ""),
-            ("Khu vực: ", "i"), (as_sentence(areas) + " ", ""),
-            ("Số người dân nêu: ", "i"), (f"{entry.residents}. ", ""),
-            ("Cơ quan tham mưu: ", "i"), (as_sentence(plain_text(entry.agency)) + " ", ""),
-            ("Thời lượng dự kiến: ", "i"), (f"{duration(entry.minutes)}.", ""),
-        ],
+# The agenda's number line: a report (báo cáo) of the committee, numbered when it is issued.
+NUMBER_LINE = "Số:        /BC-UBND"
+# The table's columns and their widths (cm), filling the 16 cm between the margins.
+TABLE_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("STT", 1.3),
+    ("Nội dung", 5.9),
+    ("Khu vực", 2.8),
+    ("Số người nêu", 1.7),
+    ("Cơ quan tham mưu", 2.5),
+    ("Thời lượng", 1.8),
+)
+_TABLE_PT = 12
+_HEADER_PT = 11
+
+
+def _docx_table(doc: DocxDocument, entries: tuple[AgendaEntry, ...]) -> None:
+    """One row per item, the header row repeated on every page, a total row at the end."""
+    widths = tuple(width for _, width in TABLE_COLUMNS)
+    table = docx_table(doc, len(entries) + 2, widths)
+    rows = table._tbl.tr_lst
+    header_row(rows[0], [header for header, _ in TABLE_COLUMNS], size_pt=_HEADER_PT)
+    for tr, entry in zip(rows[1:], entries, strict=False):
+        number, content, areas, residents, agency, minutes = row_cells(tr)
+        cell_lines(number, [[(str(entry.number), "")]], size_pt=_TABLE_PT, align="center")
+        cell_lines(content, _content(entry), size_pt=_TABLE_PT)
+        cell_lines(
+            areas, [[(plain_text(a), "")] for a in entry.areas] or [[("-", "")]], size_pt=_TABLE_PT
+        )
+        cell_lines(residents, [[(str(entry.residents), "")]], size_pt=_TABLE_PT, align="center")
+        cell_lines(agency, [[(plain_text(entry.agency).strip() or "-", "")]], size_pt=_TABLE_PT)
+        cell_lines(minutes, [[(f"{entry.minutes} phút", "")]], size_pt=_TABLE_PT, align="center")
+    cells = row_cells(rows[-1])
+    cell_lines(cells[0], [[("", "")]], size_pt=_TABLE_PT)
+    cell_lines(cells[1], [[(f"Tổng cộng: {len(entries)} nội dung", "b")]], size_pt=_TABLE_PT)
+    cell_lines(cells[2], [[("", "")]], size_pt=_TABLE_PT)
+    cell_lines(cells[3], [[(str(sum(e.residents for e in entries)), "b")]], size_pt=_TABLE_PT, align="center")
+    cell_lines(cells[4], [[("", "")]], size_pt=_TABLE_PT)
+    cell_lines(
+        cells[5], [[(duration(sum(e.minutes for e in entries)), "b")]], size_pt=_TABLE_PT, align="center"
     )
+
+
+def _content(entry: AgendaEntry) -> list[list[tuple[str, str]]]:
+    """What an item is: its title, its topic, and each of its concerns (with its author's
+    name only where the resident agreed)."""
+    lines: list[list[tuple[str, str]]] = [
+        [(free_text(entry.title).strip(), "b")],
+        [("Lĩnh vực: ", "i"), (as_sentence(plain_text(entry.topic)), "")],
+    ]
     for concern in entry.concerns:
         runs = [
             ("- ", ""),
@@ -134,7 +155,8 @@ def _docx_entry(doc: DocxDocument, entry: AgendaEntry) -> None:
         author = _author(concern)
         if author is not None:
             runs += [(" (", ""), ("Người nêu: ", "i"), (author, ""), (")", "")]
-        docx_body(doc.add_paragraph(), runs)
+        lines.append(runs)
+    return lines
 
 
 # --- XLSX and CSV ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.refusal import Refusal
-from bot.domain.vocabulary import Disposition
+from bot.domain.vocabulary import Disposition, MeetingFormat
 
 
 class ExportError(Refusal):
@@ -55,6 +55,7 @@ class AgendaDocument:
     format_label: str  # "Trực tiếp" / "Trực tuyến" / "Trực tiếp kết hợp trực tuyến"
     generated_at: str  # "05/12/2026 16:30"
     entries: tuple[AgendaEntry, ...]
+    levels: tuple[str, ...] = ()  # the config's level names, the unit first: ("phường", "khu phố", "tổ dân phố")
 
 
 # --- The answer sheet, read back ------------------------------------------------------------
@@ -124,3 +125,27 @@ class ResultsDocument:
     entries: tuple[ResultEntry, ...]
     satisfied: int  # residents' feedback on the answers
     unsatisfied: int
+    levels: tuple[str, ...] = ()  # the config's level names, the unit first: ("xã", "thôn")
+    chair_name: str | None = None  # printed under the signature when the config names the chair
+
+
+# --- The announcement, 7 days ahead ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnnouncementDocument:
+    unit_name: str  # "Phường Phú Thọ"
+    chair_title: str  # "Chủ tịch Ủy ban nhân dân phường Phú Thọ"
+    meeting_id: int
+    meeting_title: str
+    starts_at: str  # "20/12/2026 08:00"
+    place: str
+    format: MeetingFormat
+    format_label: str  # "Trực tiếp" …
+    intake_opens_at: str  # "01/12/2026 00:00"
+    intake_closes_at: str  # "15/12/2026 17:00"
+    generated_at: str  # "05/12/2026 16:30": the notice's date
+    topics: tuple[str, ...]  # the subjects residents may raise (the config's topics)
+    channels: tuple[str, ...]  # where residents write to the bot: ("Telegram", "Zalo")
+    levels: tuple[str, ...] = ()
+    chair_name: str | None = None

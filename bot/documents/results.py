@@ -24,9 +24,9 @@ from bot.documents.style import (
     docx_body,
     docx_bytes,
     docx_heading,
-    docx_left,
+    docx_paragraph,
     docx_official,
-    docx_signatures,
+    docx_signed,
     docx_title,
     docx_widths,
     xlsx_bytes,
@@ -41,6 +41,7 @@ from bot.documents.words import (
     day_text,
     free_text,
     plain_text,
+    recipients,
     spoken_time,
 )
 from bot.domain.vocabulary import Disposition
@@ -107,8 +108,6 @@ def _counts(document: ResultsDocument) -> _Counts:
 
 _TITLE = "THÔNG BÁO KẾT QUẢ HỘI NGHỊ ĐỐI THOẠI"
 _NUMBER_LINE = "Số:        /TB-UBND"
-_SMALL_PT = 12
-_RECIPIENT_PT = 11
 
 
 def results_docx(document: ResultsDocument) -> bytes:
@@ -131,7 +130,7 @@ def results_docx(document: ResultsDocument) -> bytes:
         ),
     )
     committee = committee_name(document.unit_name)
-    docx_body(doc.add_paragraph(), [(_opening(document, committee), "")])
+    docx_body(docx_paragraph(doc), [(_opening(document, committee), "")])
 
     _docx_section(doc, "I. KẾT QUẢ TRẢ LỜI CÁC Ý KIẾN, KIẾN NGHỊ")
     for entry in document.entries:
@@ -141,20 +140,15 @@ def results_docx(document: ResultsDocument) -> bytes:
     _docx_summary(doc, document)
 
     _docx_section(doc, "III. Ý KIẾN PHẢN HỒI CỦA NGƯỜI DÂN")
-    docx_body(doc.add_paragraph(), [(_satisfaction(document), "")])
+    docx_body(docx_paragraph(doc), [(_satisfaction(document), "")])
 
-    closing = docx_body(doc.add_paragraph(), [(_closing(document, committee), "")])
+    closing = docx_body(docx_paragraph(doc), [(_closing(document, committee), "")])
     closing.paragraph_format.space_before = Pt(6)
 
-    # "Nơi nhận" and signature. The results go to the residential groups' heads too (the law).
-    recipients = docx_signatures(doc, document.chair_title)
-    docx_left(recipients.paragraphs[0], "Nơi nhận:", size=_SMALL_PT, bold=True, italic=True)
-    for line in (
-        "- Trưởng thôn, tổ trưởng tổ dân phố (để thông báo đến Nhân dân);",
-        f"- Niêm yết tại trụ sở {committee};",
-        "- Lưu: VT.",
-    ):
-        docx_left(recipients.add_paragraph(), line, size=_RECIPIENT_PT)
+    # "Nơi nhận" and the signature. The results go to the residential groups' heads too (the law).
+    docx_signed(
+        doc, document.chair_name, recipients(document.unit_name, document.levels, posted="Niêm yết công khai")
+    )
     return docx_bytes(doc)
 
 
@@ -202,7 +196,7 @@ def _docx_section(doc: DocxDocument, text: str) -> None:
 def _docx_entry(doc: DocxDocument, entry: ResultEntry) -> None:
     """An item: heading, topic, its concerns, the answer and, if forwarded, the follow-up."""
     docx_heading(doc, f"{entry.number}. {_clean(entry.title)}")
-    docx_body(doc.add_paragraph(), [("Lĩnh vực: ", "i"), (as_sentence(_clean(entry.topic)), "")])
+    docx_body(docx_paragraph(doc), [("Lĩnh vực: ", "i"), (as_sentence(_clean(entry.topic)), "")])
     for concern in entry.concerns:
         runs = [
             ("- ", ""),
@@ -212,21 +206,21 @@ def _docx_entry(doc: DocxDocument, entry: ResultEntry) -> None:
         ]
         if concern.followers > 0:
             runs.append((f" Số người dân quan tâm: {concern.followers}.", "i"))
-        docx_body(doc.add_paragraph(), runs)
+        docx_body(docx_paragraph(doc), runs)
     label = DISPOSITION_LABELS[Disposition(entry.disposition)]
-    docx_body(doc.add_paragraph(), [("Hình thức trả lời: ", "i"), (as_sentence(label), "")])
-    docx_body(doc.add_paragraph(), [("Nội dung trả lời: ", "i"), (as_sentence(_clean(entry.answer)), "")])
-    docx_body(doc.add_paragraph(), [("Người trả lời: ", "i"), (as_sentence(_clean(entry.answered_by)), "")])
+    docx_body(docx_paragraph(doc), [("Hình thức trả lời: ", "i"), (as_sentence(label), "")])
+    docx_body(docx_paragraph(doc), [("Nội dung trả lời: ", "i"), (as_sentence(_clean(entry.answer)), "")])
+    docx_body(docx_paragraph(doc), [("Người trả lời: ", "i"), (as_sentence(_clean(entry.answered_by)), "")])
     if entry.disposition == Disposition.FORWARDED:
         docx_body(
-            doc.add_paragraph(),
+            docx_paragraph(doc),
             [
                 ("Cơ quan được chuyển: ", "i"), (as_sentence(_clean(entry.forwarded_to) or "-") + " ", ""),
                 ("Hạn giải quyết: ", "i"), (as_sentence(plain_text(entry.due_date or "-").strip()), ""),
             ],
         )
-        docx_body(doc.add_paragraph(), _final_answer(entry))
-    docx_body(doc.add_paragraph(), [("Tình trạng: ", "i"), (as_sentence(_clean(entry.status)), "b")])
+        docx_body(docx_paragraph(doc), _final_answer(entry))
+    docx_body(docx_paragraph(doc), [("Tình trạng: ", "i"), (as_sentence(_clean(entry.status)), "b")])
 
 
 def _final_answer(entry: ResultEntry) -> Runs:
@@ -298,18 +292,20 @@ RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("final_answer", "Trả lời cuối cùng"),
     ("status", "Tình trạng"),
 )
+# Narrow enough that eleven columns print one A4 landscape page wide at a readable size
+# (the long texts wrap; rows grow to fit them).
 _RESULT_WIDTHS = {
-    "item_number": 8,
-    "code": 12,
-    "area": 30,
-    "text": 60,
-    "disposition": 26,
-    "answer": 60,
-    "answered_by": 24,
-    "forwarded_to": 26,
-    "due_date": 12,
-    "final_answer": 50,
-    "status": 24,
+    "item_number": 6,
+    "code": 10,
+    "area": 18,
+    "text": 40,
+    "disposition": 16,
+    "answer": 40,
+    "answered_by": 16,
+    "forwarded_to": 18,
+    "due_date": 11,
+    "final_answer": 30,
+    "status": 16,
 }
 
 

@@ -27,10 +27,19 @@ from docx.shared import Cm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.documents.ooxml import (
+    BODY_AFTER_TWIPS,
+    BODY_INDENT_TWIPS,
+    add_runs,
+    paragraph_at_end,
+    paragraph_format,
+)
 from bot.documents.records import ExportError
 from bot.documents.words import date_parts, long_date, place_name, plain_text
 
@@ -110,6 +119,31 @@ def docx_signatures(doc: DocxDocument, chair_title: str) -> _Cell:
     return left
 
 
+# The signature block of a notice the chair signs for the committee (Decree 30/2020, Appendix I).
+ON_BEHALF = "TM. ỦY BAN NHÂN DÂN"
+CHAIR = "CHỦ TỊCH"
+_SIGNING_ROOM_LINES = 4  # empty lines for the signature and the seal
+
+
+def docx_signed(doc: DocxDocument, chair_name: str | None, recipients: Sequence[str]) -> _Cell:
+    """The foot of a notice: "Nơi nhận:" and its lines bottom left; on the right
+    "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH", room to sign and seal, and the chair's name if known."""
+    doc.add_paragraph()
+    half = TEXT_WIDTH_CM / 2
+    left, right = docx_grid(doc, (half, half)).rows[0].cells
+    docx_left(left.paragraphs[0], "Nơi nhận:", size=12, bold=True, italic=True)
+    for line in recipients:
+        docx_left(left.add_paragraph(), line, size=11)
+    docx_line(right.paragraphs[0], ON_BEHALF, size=BODY_PT, bold=True)
+    docx_line(right.add_paragraph(), CHAIR, size=BODY_PT, bold=True)
+    for _ in range(_SIGNING_ROOM_LINES):
+        right.add_paragraph()
+    name = " ".join(plain_text(chair_name or "").split())
+    if name:
+        docx_line(right.add_paragraph(), name, size=BODY_PT, bold=True)
+    return left
+
+
 def docx_bytes(doc: DocxDocument) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
@@ -164,6 +198,15 @@ def docx_grid(doc: DocxDocument, widths_cm: tuple[float, ...]) -> Table:
         borders.append(element)
     tbl_pr.append(borders)
     _sort_tblpr(tbl_pr)
+    docx_widths(table, widths_cm)
+    return table
+
+
+def docx_table(doc: DocxDocument, rows: int, widths_cm: tuple[float, ...]) -> Table:
+    """A ruled table of fixed column widths at the end of the body, its cells still empty."""
+    table = doc.add_table(rows=rows, cols=len(widths_cm))
+    table.style = doc.styles["Table Grid"]
+    table.autofit = False
     docx_widths(table, widths_cm)
     return table
 
@@ -228,6 +271,12 @@ def _styled_run(paragraph: Paragraph, text: str, *, size: int, bold: bool, itali
 
 def docx_body(paragraph: Paragraph, runs: Runs) -> Paragraph:
     """A justified body paragraph with a first-line indent; runs are (text, 'b'/'i'/'')."""
+    if paragraph._p.pPr is None:  # a new paragraph: its XML made directly (long documents)
+        paragraph_format(
+            paragraph._p, align="both", first_line_twips=BODY_INDENT_TWIPS, after_twips=BODY_AFTER_TWIPS
+        )
+        add_runs(paragraph._p, runs)
+        return paragraph
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     paragraph.paragraph_format.first_line_indent = Cm(1)
     paragraph.paragraph_format.space_after = Pt(6)
@@ -238,11 +287,20 @@ def docx_body(paragraph: Paragraph, runs: Runs) -> Paragraph:
     return paragraph
 
 
+def docx_paragraph(doc: DocxDocument) -> Paragraph:
+    """A new paragraph at the end of the body, in constant time (python-docx's own
+    ``add_paragraph`` searches the whole body each time)."""
+    return paragraph_at_end(doc)
+
+
 def docx_heading(doc: DocxDocument, text: str) -> None:
     """An item's bold heading, kept on the page of the lines that follow it."""
-    heading = docx_body(doc.add_paragraph(), [(text, "b")])
-    heading.paragraph_format.keep_with_next = True
-    heading.paragraph_format.space_before = Pt(6)
+    heading = paragraph_at_end(doc)
+    paragraph_format(
+        heading._p, keep_next=True, before_twips=Pt(6).twips, after_twips=BODY_AFTER_TWIPS,
+        first_line_twips=BODY_INDENT_TWIPS, align="both",
+    )
+    add_runs(heading._p, [(text, "b")])
 
 
 def docx_rule(paragraph: Paragraph, *, length_cm: float, cell_cm: float) -> None:
@@ -324,33 +382,75 @@ def xlsx_table(
         sheet.append(list(row))
     for index, key in enumerate(keys, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = widths[key]
+    # Each kind of cell (header, to fill, date, other) is styled once and the others copy its
+    # style: openpyxl hashes every style object it is given, which took most of the time.
+    styles: dict[tuple[bool, bool, bool], StyleArray] = {}
     for cells in sheet.iter_rows(max_col=len(keys)):
+        lines = 1
+        header = cells[0].row == 1
         for key, cell in zip(keys, cells, strict=True):
-            cell.alignment = _WRAP
-            if cell.row == 1:
-                cell.font = _BOLD
-                cell.fill = _HEADER_FILL
-                continue
-            if key in to_fill:
-                cell.fill = _TO_FILL
-                cell.number_format = "@"
-            if isinstance(cell.value, str):
+            value = cell.value
+            if value is not None:
+                lines = max(lines, _lines(str(value), widths[key]))
+            if isinstance(value, str) and not header:
                 cell.data_type = "s"  # a text starting with '=' is text, not a formula
-            elif isinstance(cell.value, (date, datetime)):
-                cell.number_format = "DD/MM/YYYY"
-    xlsx_frame(sheet, keys)
+            kind = (header, key in to_fill and not header, isinstance(value, (date, datetime)) and not header)
+            if kind in styles:
+                cell._style = StyleArray(styles[kind])
+            else:
+                _style_cell(cell, *kind)
+                styles[kind] = StyleArray(cell._style)
+        if to_fill and cells[0].row > 1:
+            lines = max(lines, _ROOM_TO_WRITE_LINES)
+        # Set, not left to the program: not every one fits a wrapped row to its text on opening,
+        # and a printout with overlapping or clipped lines cannot be read.
+        sheet.row_dimensions[cells[0].row].height = min(lines * _LINE_PT + 2, _MAX_ROW_PT)
+    xlsx_frame(sheet, keys, sum(widths[key] for key in keys))
 
 
-def xlsx_frame(sheet: Worksheet, keys: Sequence[str]) -> None:
-    """Frozen header, filter, and A4 landscape printing one page wide with the header repeated."""
+def _style_cell(cell: Cell, header: bool, to_fill: bool, dated: bool) -> None:
+    cell.alignment = _WRAP
+    if header:
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+    if to_fill:
+        cell.fill = _TO_FILL
+        cell.number_format = "@"
+    if dated:
+        cell.number_format = "DD/MM/YYYY"
+
+
+# Row heights: a line of the default 11 pt font is 15 pt; Excel allows at most 409 pt a row.
+_LINE_PT = 15
+_MAX_ROW_PT = 409
+# A row staff fill in (by hand on the printout, or typing) has room for a few lines of answer.
+_ROOM_TO_WRITE_LINES = 4
+# Wider than this (in characters) a sheet prints across an A4 landscape page.
+_PORTRAIT_MAX_WIDTH = 100
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines a wrapped text takes in a column `width` characters wide (a little
+    more rather than less: wrapping at words leaves the ends of lines short)."""
+    per_line = max(int(width) - 2, 1)
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
+def xlsx_frame(sheet: Worksheet, keys: Sequence[str], width: float) -> None:
+    """Frozen header and filter; printed on A4 one page wide (landscape when the columns are
+    wide), narrow margins, the header row repeated on every page, page numbers at the foot."""
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(keys))}{max(sheet.max_row, 1)}"
-    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.orientation = "landscape" if width > _PORTRAIT_MAX_WIDTH else "portrait"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = "1:1"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.oddFooter.center.text = "Trang &P/&N"
 
 
 def xlsx_bytes(workbook: Workbook) -> bytes:

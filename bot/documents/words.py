@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 
 from bot.domain.redaction import VIETNAMESE, redact
@@ -130,3 +131,40 @@ def committee_name(unit_name: str) -> str:
             name = kind + name[len(kind) :]
             break
     return f"Ủy ban nhân dân {name}"
+
+
+def unit_kind(unit_name: str, levels: Sequence[str]) -> str:
+    """What the unit is, in lower case: the config's first level name ('phường', 'xã'), else
+    the kind its name starts with, else 'địa phương'."""
+    if levels and levels[0].strip():
+        return " ".join(plain_text(levels[0]).split()).lower()
+    name = " ".join(plain_text(unit_name).split()).casefold()
+    return next((kind for kind in UNIT_KINDS if name.startswith(kind + " ")), "địa phương")
+
+
+def group_heads(levels: Sequence[str]) -> str:
+    """The heads of the levels below the unit, as a recipients' line names them:
+    ('phường', 'khu phố', 'tổ dân phố') -> 'Trưởng khu phố, tổ trưởng tổ dân phố';
+    ('xã', 'thôn') -> 'Trưởng thôn'; ('xã', 'ấp') -> 'Trưởng ấp'."""
+    heads = []
+    for level in levels[1:]:
+        name = " ".join(plain_text(level).split()).lower()
+        if name:
+            # A group ('tổ dân phố', 'tổ nhân dân') has a 'tổ trưởng'; a village or quarter a 'trưởng'.
+            heads.append(("tổ trưởng " if name.startswith("tổ ") else "trưởng ") + name)
+    line = ", ".join(heads) or "trưởng các khu dân cư"
+    return line[0].upper() + line[1:]
+
+
+def recipients(unit_name: str, levels: Sequence[str], *, posted: str) -> tuple[str, ...]:
+    """'Nơi nhận' of a notice to the people of the unit (Decree 30/2020, bottom left): the
+    unit's leadership, the heads of its residential groups, where it is posted, the archive."""
+    kind = unit_kind(unit_name, levels)
+    return (
+        f"- Thường trực Đảng ủy, Thường trực HĐND {kind};",
+        f"- Chủ tịch, các Phó Chủ tịch UBND {kind};",
+        f"- Ban Thường trực Ủy ban MTTQ Việt Nam {kind};",
+        f"- {group_heads(levels)} (để thông báo đến Nhân dân);",
+        f"- {posted} tại trụ sở {committee_name(unit_name)};",
+        "- Lưu: VT.",
+    )

@@ -48,3 +48,40 @@ def split_text(text: str, limit: int) -> list[str]:
     if rest:
         chunks.append(rest)
     return chunks
+
+
+# Where a sentence, or else a clause, ends inside a line: an automatic title may stop there.
+_SENTENCE_ENDS = (". ", "! ", "? ")
+_CLAUSE_ENDS = ("; ", ": ", ", ")
+_DANGLING = " ,;:-–—(/"
+
+
+def cut_at_word(text: str, limit: int, ellipsis: str = "…") -> str:
+    """The text on one line in at most `limit` characters: whole, or its words that fit and
+    an ellipsis. A word is cut only when the first one alone is longer than `limit`."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    room = max(limit - len(ellipsis), 0)
+    # flat[room] is the first character left out: a space there means flat[:room] ends a word.
+    space = flat.rfind(" ", 0, room + 1)
+    words = flat[:space].rstrip(_DANGLING) if space > 0 else ""
+    return (words or flat[:room]) + ellipsis
+
+
+def short_phrase(text: str, limit: int) -> str:
+    """A title made from a resident's text: all of it when it fits, else its opening phrase
+    ended at a word boundary — at the end of a sentence (kept with its full stop) or else of a
+    clause when one falls in the second half of the room, else after the last whole word."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = cut_at_word(flat, limit)
+    head = cut[:-1]
+    sentence = max(head.rfind(mark) for mark in _SENTENCE_ENDS)
+    if sentence >= limit // 2:
+        return head[: sentence + 1]
+    clause = max(head.rfind(mark) for mark in _CLAUSE_ENDS)
+    if clause >= limit // 2:
+        return head[:clause].rstrip(_DANGLING) + "…"
+    return cut

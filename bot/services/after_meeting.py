@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.domain.records import Concern, Meeting
 from bot.domain.refusal import Refusal
+from bot.domain.textnorm import cut_at_word
 from bot.services.lookup import concern_or_refuse
 from bot.services.unit import UnitService
 from storage.concerns import ConcernRepository
@@ -35,5 +36,4 @@ class AfterMeeting(UnitService):
 
 def shorten(text: str, limit: int) -> str:
     """One line of at most `limit` characters, cut at the end with an ellipsis."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return cut_at_word(text, limit)

@@ -7,17 +7,19 @@ config lists them), then by the number of residents behind each item.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.clock import Clock, format_local
 from bot.config import Settings
-from bot.documents.records import AgendaConcern, AgendaDocument, AgendaEntry
+from bot.documents.records import AgendaConcern, AgendaDocument, AgendaEntry, AnnouncementDocument
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.clustering import cluster, similar_pairs
 from bot.domain.lexicon import lexicon_for
 from bot.domain.records import Concern, Meeting
 from bot.domain.redaction import redact
 from bot.domain.similar import Candidate
+from bot.domain.textnorm import cut_at_word, short_phrase
 from bot.domain.refusal import Refusal, status_term
 from bot.domain.vocabulary import ConcernStatus, Phase
 from bot.services.lookup import concern_or_refuse
@@ -30,6 +32,8 @@ from storage.db import Database
 from storage.meetings import MeetingRepository
 
 TITLE_CHARS = 90
+# A title staff type is kept whole up to this; longer, it is cut after a word.
+TITLE_MAX_CHARS = 300
 # Possible duplicates shown under the agenda: the best few, not every pair of a big meeting.
 DUPLICATES_SHOWN = 5
 MIN_MINUTES, MAX_MINUTES = 1, 240
@@ -93,7 +97,7 @@ class AgendaService(UnitService):
             for group in groups:
                 lead = max(group, key=lambda c: (residents.get(c.id, 1), -c.id))
                 await agenda.add(
-                    meeting.id, _title(lead.text), lead.topic_id, self._minutes(len(group)), [c.id for c in group], now
+                    meeting.id, item_title(lead.text), lead.topic_id, self._minutes(len(group)), [c.id for c in group], now
                 )
             await AuditRepository(connection).record(
                 actor=actor, action="agenda.build", subject=f"meeting:{meeting.id}", now=now, after={"new_items": len(groups)}
@@ -150,7 +154,7 @@ class AgendaService(UnitService):
     async def rename(self, meeting_id: int, number: int, title: str, actor: str) -> None:
         if not title.strip():
             raise AgendaError("refusal.title_empty")
-        await self._edit_item(meeting_id, number, actor, "agenda.rename", title=title.strip()[:300])
+        await self._edit_item(meeting_id, number, actor, "agenda.rename", title=cut_at_word(title, TITLE_MAX_CHARS))
 
     async def detach(self, code: str, actor: str) -> None:
         """Take a concern out of its item into an item of its own, at the end."""
@@ -161,7 +165,7 @@ class AgendaService(UnitService):
             agenda = AgendaRepository(connection)
             if await agenda.detach(concern.id) is None:
                 raise AgendaError("refusal.not_on_agenda", code=concern.code)
-            await agenda.add(concern.meeting_id, _title(concern.text), concern.topic_id, self._minutes(1), [concern.id], now)
+            await agenda.add(concern.meeting_id, item_title(concern.text), concern.topic_id, self._minutes(1), [concern.id], now)
             await agenda.delete_empty(concern.meeting_id)
             await AuditRepository(connection).record(
                 actor=actor, action="agenda.detach", subject=f"concern:{concern.code}", now=now
@@ -196,7 +200,7 @@ class AgendaService(UnitService):
             AgendaEntry(
                 number=number,
                 item_id=line.item.id,
-                title=line.item.title,
+                title=whole_title(line.item.title, [c.text for c in line.concerns]),
                 topic=line.topic,
                 areas=line.areas,
                 agency=line.agency,
@@ -218,6 +222,34 @@ class AgendaService(UnitService):
             format_label=self._catalog.t("vi", meeting.format.catalog_key),
             generated_at=format_local(self._clock.now(), zone),
             entries=entries,
+            levels=tuple(self._settings.unit.levels),
+        )
+
+    async def announcement(self, meeting_id: int) -> AnnouncementDocument:
+        """The meeting's 7-day announcement: its time, place, format, intake window, and the
+        channels residents write to the bot on."""
+        async with self._database.transaction() as connection:
+            meeting = await self._meeting(MeetingRepository(connection, self._unit_id), meeting_id)
+        settings, zone = self._settings, self._settings.zone
+        channels = tuple(
+            name for name, on in (("Telegram", settings.telegram.enabled), ("Zalo", settings.zalo.enabled)) if on
+        )
+        return AnnouncementDocument(
+            unit_name=settings.unit.name,
+            chair_title=settings.unit.chair_title,
+            meeting_id=meeting.id,
+            meeting_title=meeting.title,
+            starts_at=format_local(meeting.starts_at, zone),
+            place=meeting.place,
+            format=meeting.format,
+            format_label=self._catalog.t("vi", meeting.format.catalog_key),
+            intake_opens_at=format_local(meeting.intake_opens_at, zone),
+            intake_closes_at=format_local(meeting.intake_closes_at, zone),
+            generated_at=format_local(self._clock.now(), zone),
+            topics=tuple(topic.name for topic in settings.topics),
+            channels=channels,
+            levels=tuple(settings.unit.levels),
+            chair_name=settings.unit.chair_name,
         )
 
     # --- helpers ------------------------------------------------------------------------
@@ -304,9 +336,22 @@ def _moved(ids: list[int], number: int, to: int) -> list[int]:
     return moved
 
 
-def _title(text: str) -> str:
+def item_title(text: str) -> str:
+    """The automatic title of an item from its lead concern: a short phrase ended at a word."""
     # Hidden before cutting: half a phone number is no longer recognisable as one.
-    flat = " ".join(redact(text).split())
-    return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1].rstrip() + "…"
+    return short_phrase(redact(text), TITLE_CHARS)
+
+
+def whole_title(title: str, texts: Iterable[str]) -> str:
+    """An item's title for the chair's documents: a title stored before titles ended at a word
+    (the first 89 characters of a concern's text and '…', often half a word) made again from
+    that text; any other title, staff's own included, as it is."""
+    if not title.endswith("…"):
+        return title
+    for text in texts:
+        flat = " ".join(redact(text).split())
+        if len(flat) > TITLE_CHARS and title == flat[: TITLE_CHARS - 1].rstrip() + "…":
+            return item_title(text)
+    return title
 
 

@@ -11,7 +11,8 @@ from bot.documents.records import ResultConcern, ResultEntry, ResultsDocument
 from bot.documents.results import results_docx, results_filename, results_xlsx
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.records import Concern, Meeting
-from bot.services.after_meeting import AfterMeeting, AnswerError, shorten
+from bot.services.after_meeting import AfterMeeting, AnswerError
+from bot.services.agenda import item_title, whole_title
 from storage.agenda import AgendaRepository
 from storage.answers import AnswerRepository, SatisfactionRepository
 from storage.audit import AuditRepository
@@ -46,16 +47,24 @@ class ResultsService(AfterMeeting):
             answers = await AnswerRepository(connection, self._unit_id).of_meeting(meeting.id)
             satisfaction = await SatisfactionRepository(connection, self._unit_id).counts(meeting.id)
             items = await AgendaRepository(connection).items(meeting.id)
+            # One query for the meeting's concerns and one for the residents behind each, not
+            # two per concern: a meeting of 2,000 concerns made 12,000 round trips to SQLite.
+            live = await concerns.live(meeting.id)
+            by_id = {c.id: c for c in live}
+            residents = await concerns.resident_counts(meeting.id)
             groups: list[tuple[str, list[Concern]]] = []
             placed: set[int] = set()
             for item in items:
-                members = [c for c in [await concerns.get(i) for i in item.concern_ids] if c is not None and c.id in answers]
+                members = [
+                    c for c in [by_id.get(i) or await concerns.get(i) for i in item.concern_ids if i in answers]
+                    if c is not None
+                ]
                 if members:
-                    groups.append((item.title, members))
+                    groups.append((whole_title(item.title, [c.text for c in members]), members))
                     placed.update(c.id for c in members)
-            for concern in await concerns.live(meeting.id):
+            for concern in live:
                 if concern.id in answers and concern.id not in placed:
-                    groups.append((shorten(concern.text, 90), [concern]))
+                    groups.append((item_title(concern.text), [concern]))
             entries = []
             for number, (title, members) in enumerate(groups, start=1):
                 answer = answers[members[0].id]
@@ -73,7 +82,10 @@ class ResultsService(AfterMeeting):
                     final_at=format_local(answer.final_at, zone) if answer.final_at else None,
                     status=result_status(answer.disposition, due_date=answer.due_date, final_at=final_day, today=today),
                     concerns=tuple([
-                        ResultConcern(c.code, c.text, self._areas.path_label(c.area_id, "vi"), len(await concerns.followers(c.id)))
+                        ResultConcern(
+                            c.code, c.text, self._areas.path_label(c.area_id, "vi"),
+                            residents[c.id] if c.id in residents else len(await concerns.followers(c.id)),
+                        )
                         for c in members
                     ]),
                 ))
@@ -88,6 +100,8 @@ class ResultsService(AfterMeeting):
             entries=tuple(entries),
             satisfied=satisfaction.get(True, 0),
             unsatisfied=satisfaction.get(False, 0),
+            levels=tuple(self._settings.unit.levels),
+            chair_name=self._settings.unit.chair_name,
         )
 
     async def export_results(self, meeting_id: int, fmt: str, actor: str) -> tuple[str, bytes]:

@@ -31,6 +31,7 @@ class AgendaPages(Pages):
         return [
             web.get("/meetings/{id}/agenda", self.show),
             web.get("/meetings/{id}/agenda/export/{format}", self.export),
+            web.get("/meetings/{id}/announcement.docx", self.announcement),
             web.post("/meetings/{id}/agenda/build", self.build),
             web.post("/meetings/{id}/agenda/sort", self.sort),
             web.post("/meetings/{id}/agenda/attach", self.attach),
@@ -61,6 +62,15 @@ class AgendaPages(Pages):
         except Refusal as refusal:
             return await self.show(request, self._renderer.said(request, refusal), 409)
         return download(exported.name, FILE_TYPES[fmt], exported.content)
+
+    async def announcement(self, request: web.Request) -> web.Response:
+        """The meeting's announcement (the 7-day notice) as a DOCX, from the meetings page."""
+        meeting_id = whole_number(request.match_info["id"])
+        try:
+            exported = await self._services.exports.announcement_file(meeting_id, visitor_of(request).actor)
+        except Refusal:
+            raise web.HTTPNotFound() from None
+        return download(exported.name, FILE_TYPES["docx"], exported.content)
 
     async def build(self, request: web.Request) -> web.StreamResponse:
         return await self._change(request, "built", self._services.agenda.build)

@@ -15,6 +15,7 @@ from bot.domain.codes import format_code
 from bot.domain.messages import Reply
 from bot.domain.redaction import Masks, redact
 from bot.domain.refusal import Refusal
+from bot.domain.textnorm import cut_at_word
 from bot.text import Catalog
 
 STAFF_LANGUAGE = "vi"
@@ -63,5 +64,4 @@ class Wording:
 
 def short(text: str, limit: int) -> str:
     """The text on one line, cut to `limit` characters with an ellipsis."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return cut_at_word(text, limit)

@@ -57,7 +57,7 @@ class ConcernPages(Pages):
         return self._renderer.page(
             request, "concern.html", status, view=view, concern=view.concern, history=history, problem=problem,
             contact=may_see_contact(visitor_of(request)),
-            done=done if done in DONE else None,
+            done=done if done in DONE else None, source=await self._services.public.source_of(view.concern.code),
         )
 
     async def photo(self, request: web.Request) -> web.Response:

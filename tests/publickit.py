@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -56,7 +56,7 @@ class Site:
     def url(self) -> str:
         return self.settings.web.base_url
 
-    async def answer_and_publish(self, *, forward_drain: bool = True) -> None:
+    async def answer_and_publish(self, *, forward_drain: bool = True) -> date:
         """The meeting is held, both concerns are answered (the drain forwarded), the answers published."""
         self.clock.advance(timedelta(days=15))
         await self.services.answers.record(
@@ -67,6 +67,7 @@ class Site:
                  else AnswerInput("explained", "Phường đã nạo vét cống.", "Phó Chủ tịch UBND phường"))
         await self.services.answers.record(self.drain, drain, "test")
         await self.services.publishing.publish(1, "test")
+        return due
 
 
 async def lan_with_her_contact(services: Services) -> str:

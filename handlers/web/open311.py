@@ -231,7 +231,7 @@ def _when(query: Mapping[str, str], key: str) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise Open311Error(400, "bad_date", key=key)
+        raise Open311Error(400, "bad_date", field=key)
     return parsed
 
 

@@ -294,8 +294,10 @@ class PublicService(UnitService):
             parts.append(topic.label(language))
         if answer is not None:
             parts += [answer.answer, answer.answered_by, answer.agency or "", answer.final_answer or ""]
-        haystack = " " + fold(" ".join(parts)) + " "
-        return all(word in haystack for word in wanted)
+        words = set(fold(" ".join(parts)).split())
+        # Whole words ("hẻm 12" is not "hẻm 121"), but the last may be half typed.
+        *whole, last = wanted
+        return all(word in words for word in whole) and any(word.startswith(last) for word in words)
 
 
 def _root(concern: Concern, by_id: dict[int, Concern]) -> Concern:

@@ -23,6 +23,7 @@ from bot.domain.areas import AreaTree, TopicList
 from bot.services.layer import ServiceLayer
 from bot.services.open311 import Open311Error
 from bot.services.public import PublicConcern, RequestFilter
+from handlers.web.caching import PUBLIC_CACHE, revalidated
 from handlers.web.render import LANGUAGES
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -37,7 +38,6 @@ REQUEST_FIELDS = (
 SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "type", "keywords", "group")
 # The end of the day a forwarded concern's agency must answer by, in the unit's zone.
 DUE_TIME = time(23, 59, 59)
-READ_CACHE = "public, max-age=60"
 
 Record = dict[str, Any]
 
@@ -73,7 +73,7 @@ class Open311Api:
             }],
         }
         if _format(request) == "json":
-            return _json(document, READ_CACHE)
+            return revalidated(request, _json(document, PUBLIC_CACHE))
         root = ET.Element("discovery")
         for key in ("changeset", "contact", "key_service"):
             ET.SubElement(root, key).text = str(document[key])
@@ -85,7 +85,7 @@ class Open311Api:
                     ET.SubElement(formats, "format").text = mime
             else:
                 ET.SubElement(endpoint, key).text = value
-        return _xml(root, READ_CACHE)
+        return revalidated(request, _xml(root, PUBLIC_CACHE))
 
     async def services(self, request: web.Request) -> web.Response:
         language = _language(request)
@@ -97,7 +97,7 @@ class Open311Api:
             }
             for topic in self._topics.all()
         ]
-        return _respond(request, "services", "service", records, SERVICE_FIELDS)
+        return revalidated(request, _respond(request, "services", "service", records, SERVICE_FIELDS))
 
     async def requests(self, request: web.Request) -> web.Response:
         try:
@@ -106,14 +106,15 @@ class Open311Api:
             return self._error(request, error)
         language = _language(request)
         found = await self._services.public.requests(wanted, language)
-        return _respond(request, "service_requests", "request", [self._record(c, language) for c in found], REQUEST_FIELDS)
+        records = [self._record(c, language) for c in found]
+        return revalidated(request, _respond(request, "service_requests", "request", records, REQUEST_FIELDS))
 
     async def request(self, request: web.Request) -> web.Response:
         language = _language(request)
         concern = await self._services.public.concern(request.match_info["id"][:40], language)
         if concern is None:
             return self._error(request, Open311Error(404, "no_request", id=request.match_info["id"][:40]))
-        return _respond(request, "service_requests", "request", [self._record(concern, language)], REQUEST_FIELDS)
+        return revalidated(request, _respond(request, "service_requests", "request", [self._record(concern, language)], REQUEST_FIELDS))
 
     async def post(self, request: web.Request) -> web.Response:
         form = {key: value for key, value in (await request.post()).items() if isinstance(value, str)}
@@ -237,13 +238,13 @@ def _when(query: Mapping[str, str], key: str) -> datetime | None:
 
 def _respond(request: web.Request, root: str, item: str, records: list[Record], fields: tuple[str, ...]) -> web.Response:
     if _format(request) == "json":
-        return _json([{key: record.get(key) for key in fields} for record in records], READ_CACHE)
+        return _json([{key: record.get(key) for key in fields} for record in records], PUBLIC_CACHE)
     element = ET.Element(root)
     for record in records:
         child = ET.SubElement(element, item)
         for key in fields:
             ET.SubElement(child, key).text = _xml_text(record.get(key))
-    return _xml(element, READ_CACHE)
+    return _xml(element, PUBLIC_CACHE)
 
 
 def _xml_text(value: object) -> str | None:

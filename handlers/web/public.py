@@ -4,7 +4,7 @@ its results once published, and a concern's status by its code.
 Everything shown comes from bot/services/public.py, which hands out public-only records (no
 name, phone number or e-mail address; residents' words through the redaction function). The
 language is in the address (`?lang=en`), not a cookie, so that a page is the same for everyone
-who opens that address and can be cached for a minute.
+who opens that address and can be cached (handlers/web/caching.py).
 """
 
 from __future__ import annotations
@@ -19,12 +19,10 @@ from bot.config import Settings
 from bot.documents.poster import Poster, PosterCode, PosterFontMissing, find_fonts, poster_pdf
 from bot.services.layer import ServiceLayer
 from bot.services.public import PublicMeeting
+from handlers.web.caching import revalidated
 from handlers.web.meetings import whole_number
 from handlers.web.render import LANGUAGES, Renderer
 
-# Pages change when staff publish or record a final answer: a minute's cache at most.
-PAGE_CACHE = "public, max-age=60"
-POSTER_CACHE = "public, max-age=300"
 SEARCH_MAX = 200
 
 
@@ -97,10 +95,9 @@ class PublicPages:
         except PosterFontMissing as missing:
             raise web.HTTPServiceUnavailable(text=str(missing))
         content = poster_pdf(self._poster(meeting, language, _base(request, self._settings)), fonts)
-        return web.Response(body=content, content_type="application/pdf", headers={
-            "Cache-Control": POSTER_CACHE,
+        return revalidated(request, web.Response(body=content, content_type="application/pdf", headers={
             "Content-Disposition": f'inline; filename="poster-{meeting.id}.pdf"',
-        })
+        }))
 
     def _poster(self, meeting: PublicMeeting, language: str, base: str) -> Poster:
         t = self._t(language)
@@ -145,9 +142,7 @@ class PublicPages:
             switch=switch, link=lambda path: _with_language(path, language), now=self._clock.now(),
             unit=self._renderer.words(language).unit_name(), **values,
         )
-        response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
-        response.headers["Cache-Control"] = PAGE_CACHE if status == 200 else "no-cache"
-        return response
+        return revalidated(request, web.Response(text=html, status=status, content_type="text/html", charset="utf-8"))
 
 
 def _language(request: web.Request) -> str:

@@ -83,6 +83,17 @@ async def test_services_are_the_topics_in_json_and_xml(site: Site) -> None:
     assert {s.findtext("metadata") for s in root} == {"false"}
 
 
+async def test_the_discovery_document_names_the_endpoint(site: Site) -> None:
+    discovery = await get_json(site, "/discovery.json")
+    assert list(discovery) == ["changeset", "contact", "key_service", "endpoints"]
+    endpoint, = discovery["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"] == f"{site.url}/open311/v2" and set(endpoint["formats"]) == {"application/json", "text/xml"}
+    root = await get_xml(site, "/discovery.xml")
+    assert root.tag == "discovery" and root.findtext("endpoints/endpoint/url") == endpoint["url"]
+    assert [f.text for f in root.iterfind("endpoints/endpoint/formats/format")] == endpoint["formats"]
+
+
 async def test_requests_carry_every_field_and_no_personal_data(site: Site) -> None:
     requests = await get_json(site, "/requests.json")
     assert {r["service_request_id"] for r in requests} == {site.lamp, site.drain}

@@ -84,7 +84,11 @@ async def test_results_are_public_once_published_masked_and_searchable(site: Sit
     page = await phone(browser)
     await page.goto(f"{site.url}/public/meetings/1/results")
     await expect(page.locator("#not-yet")).to_be_visible()
-    await site.answer_and_publish()
+    due = await site.answer_and_publish()
+    await page.goto(f"{site.url}/public/concerns/{site.drain}")  # as /status words it
+    await expect(page.locator("#status")).to_have_text(f"đã chuyển Công ty Thoát nước đô thị, hạn trả lời {due:%d/%m/%Y}")
+    await page.goto(f"{site.url}/public/concerns/{site.lamp}")
+    await expect(page.locator("#status")).to_have_text("đã có câu trả lời")
     await page.goto(f"{site.url}/public/meetings/1")
     await page.click("#results-link")
     await expect(page.locator("article.concern")).to_have_count(2)

@@ -65,9 +65,11 @@ async def test_a_meeting_page_exists_once_announced_and_opens_the_bot(site: Site
 
     draft = await draft_meeting(site)
     assert (await page.goto(f"{site.url}/public/meetings/{draft}")).status == 404  # type: ignore[union-attr]
+    await expect(page.locator("#not-found-page")).to_be_visible()
     async with httpx.AsyncClient() as http:
         assert (await http.get(f"{site.url}/public/meetings/{draft}/poster.pdf")).status_code == 404
-    await page.goto(f"{site.url}/public/")
+    await page.goto(f"{site.url}/public")  # as typed, without the slash
+    await expect(page).to_have_url(f"{site.url}/public/")
     assert await page.locator("ul.meetings > li").count() == 1
     await site.services.meetings.announce(draft, "test")
     await page.goto(f"{site.url}/public/meetings/{draft}")

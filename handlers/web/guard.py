@@ -25,7 +25,7 @@ SESSION_COOKIE = "doithoai_console"
 SECURE_SESSION_COOKIE = "__Host-doithoai_console"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
-PUBLIC_PREFIXES = ("/login/", "/static/", "/language/", "/welcome", "/public/", "/open311/")
+PUBLIC_PREFIXES = ("/login/", "/static/", "/language/", "/welcome", "/public", "/open311/")
 # Called by other systems with their own key and no cookie: another site's Origin is no forgery there.
 API_PREFIXES = ("/open311/",)
 SAFE_METHODS = frozenset({"GET", "HEAD"})

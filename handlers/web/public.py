@@ -9,6 +9,7 @@ who opens that address and can be cached (handlers/web/caching.py).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +25,7 @@ from handlers.web.meetings import whole_number
 from handlers.web.render import LANGUAGES, Renderer
 
 SEARCH_MAX = 200
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def public_links(settings: Settings) -> dict[str, str]:
@@ -45,14 +47,29 @@ class PublicPages:
         self._settings = settings
 
     def routes(self) -> list[web.RouteDef]:
-        return [
-            web.get("/public/", self.index),
-            web.get("/public/meetings/{id}", self.meeting),
-            web.get("/public/meetings/{id}/results", self.results),
-            web.get("/public/meetings/{id}/poster.pdf", self.poster),
-            web.get("/public/status", self.lookup),
-            web.get("/public/concerns/{code}", self.concern),
+        pages: list[tuple[str, Handler]] = [
+            ("/public/", self.index),
+            ("/public/meetings/{id}", self.meeting),
+            ("/public/meetings/{id}/results", self.results),
+            ("/public/meetings/{id}/poster.pdf", self.poster),
+            ("/public/status", self.lookup),
+            ("/public/concerns/{code}", self.concern),
         ]
+        return [web.get("/public", self.home)] + [web.get(path, self._found(handler)) for path, handler in pages]
+
+    async def home(self, request: web.Request) -> web.StreamResponse:
+        raise web.HTTPSeeOther(_with_language("/public/", _language(request)))
+
+    def _found(self, handler: Handler) -> Handler:
+        """A page that does not exist (or a draft's) says so in the public pages' own words."""
+
+        async def page(request: web.Request) -> web.StreamResponse:
+            try:
+                return await handler(request)
+            except web.HTTPNotFound:
+                return self._page(request, "public/not_found.html", status=404)
+
+        return page
 
     async def index(self, request: web.Request) -> web.Response:
         return self._page(request, "public/index.html", meetings=await self._public.meetings())

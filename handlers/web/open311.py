@@ -27,6 +27,8 @@ from handlers.web.caching import PUBLIC_CACHE, revalidated
 from handlers.web.render import LANGUAGES
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When this API's shape last changed (the discovery document's "changeset"): bump it with it.
+CHANGESET = "2026-12-02T00:00:00Z"
 FORMATS = "{format:(json|xml)}"
 CONTENT_TYPES = {"json": "application/json", "xml": "text/xml"}
 # The order of the spec's field list; every field is sent, empty (null) when we have no value.
@@ -62,7 +64,7 @@ class Open311Api:
 
     async def discovery(self, request: web.Request) -> web.Response:
         base = self._settings.web.public_url or f"{request.scheme}://{request.host}"
-        changeset = "2026-12-02T00:00:00Z"
+        changeset = CHANGESET
         document = {
             "changeset": changeset,
             "contact": self._settings.open311.contact or self._settings.privacy.contact,
@@ -92,7 +94,8 @@ class Open311Api:
         records = [
             {
                 "service_code": topic.id, "service_name": topic.label(language),
-                "description": topic.agency or topic.label(language), "metadata": False, "type": "realtime",
+                "description": f"{topic.label(language)} ({topic.agency})" if topic.agency else topic.label(language),
+                "metadata": False, "type": "realtime",
                 "keywords": ", ".join(sorted({topic.name, topic.name_en or topic.name})), "group": None,
             }
             for topic in self._topics.all()

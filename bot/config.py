@@ -28,6 +28,7 @@ from pydantic import (
 from bot.domain.identity import ChatAddress, GroupHead, Identity, StaffMember
 from bot.domain.records import DEFAULT_UNIT_ID
 from bot.domain.vocabulary import Role
+from bot.public_settings import Open311Settings, PublicSettings
 from bot.push_templates import ZaloTemplates
 
 LANGUAGES = ("vi", "en")
@@ -328,6 +329,8 @@ class Settings(_Strict):
     telegram: TelegramSettings = TelegramSettings()
     zalo: ZaloSettings = ZaloSettings()
     web: WebSettings = WebSettings()
+    public: PublicSettings = PublicSettings()
+    open311: Open311Settings = Open311Settings()
     privacy: PrivacySettings
     database: DatabaseSettings = DatabaseSettings()
 

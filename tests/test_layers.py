@@ -63,7 +63,7 @@ SERVICES_ONLY: dict[str, frozenset[str]] = {
 }
 
 PLATFORM_LIBRARIES = frozenset({"telegram", "aiohttp", "httpx", "jinja2", "aiohttp_jinja2"})
-OFFICE_LIBRARIES = frozenset({"docx", "openpyxl"})
+OFFICE_LIBRARIES = frozenset({"docx", "openpyxl", "fpdf", "segno"})
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,12 @@ def check_config(args: argparse.Namespace, clock: Clock) -> int:
         if not web.secure:
             print("note: web.public_url is not https: session cookies then travel unencrypted; "
                   "put the console behind an https reverse proxy unless it is reached on this machine only")
+        print(f"public pages: {web.base_url}/public/" + (
+            f"; Open311: {web.base_url}/open311/v2/ ({len(settings.open311.clients)} client(s) may post)"
+            if settings.open311.enabled else ""))
+        if not settings.public.telegram_username and not settings.public.zalo_oa_id:
+            print("note: [public] telegram_username and zalo_oa_id are empty: "
+                  "the public pages and the poster cannot link to the bot")
     if settings.zalo.enabled:
         missing = Secrets.from_environment().zalo_missing()
         if missing:

@@ -15,6 +15,8 @@ from bot.services.exports import ExportService
 from bot.services.followup import FollowUpService
 from bot.services.meetings import MeetingService
 from bot.services.notices import Notices
+from bot.services.open311 import Open311Intake
+from bot.services.public import PublicService
 from bot.services.publishing import PublishingService
 from bot.services.results import ResultsService
 from bot.services.roles import Roles
@@ -49,6 +51,8 @@ class ServiceLayer:
     queue_search: QueueSearch
     photos: PhotoService
     evidence: EvidenceService
+    public: PublicService
+    open311: Open311Intake
 
     @classmethod
     def build(cls, settings: Settings, database: Database, clock: Clock, catalog: Catalog | None = None) -> ServiceLayer:
@@ -58,6 +62,7 @@ class ServiceLayer:
         agenda = AgendaService(settings, database, clock, catalog)
         audit = AuditService(database, clock)
         meetings = MeetingService(settings, database, clock, notices)
+        public = PublicService(settings, database, clock, catalog)
         return cls(
             database=database,
             catalog=catalog,
@@ -78,4 +83,6 @@ class ServiceLayer:
             queue_search=QueueSearch(settings, database, clock, meetings),
             photos=PhotoService(settings, database, clock),
             evidence=EvidenceService(settings, database, clock),
+            public=public,
+            open311=Open311Intake(settings, database, clock, catalog, public),
         )

@@ -10,6 +10,7 @@ import aiosqlite
 from bot.domain.identity import ChatAddress
 from bot.domain.messages import Button, Push, Reply
 from bot.domain.redaction import Masks, redact
+from bot.domain.sources import PULL_ONLY_CHANNELS
 from bot.outbox.codec import encode_body
 from bot.services.after_meeting import shorten
 from bot.text import Catalog
@@ -62,8 +63,8 @@ class Notices:
         `buttons` are rows of (catalog key of the label, payload), labelled in that language too.
         """
         resident = await ResidentRepository(connection).get(resident_id)
-        if resident is None:
-            return False
+        if resident is None or resident.channel in PULL_ONLY_CHANNELS:
+            return False  # an Open311 client reads its concerns' answers back; nothing is pushed
         language = resident.language
         rendered = {k: self._render(language, v) for k, v in values.items()}
         text = self._catalog.t(language, key, **rendered)

@@ -60,7 +60,7 @@ class ConcernPages(Pages):
             request, "concern.html", status, view=view, concern=view.concern, history=history, problem=problem,
             contact=may_see_contact(visitor_of(request)),
             evidence=await self._services.evidence.files(view.concern.code),
-            done=done if done in DONE else None,
+            done=done if done in DONE else None, source=await self._services.public.source_of(view.concern.code),
         )
 
     async def photo(self, request: web.Request) -> web.Response:

@@ -26,7 +26,9 @@ SESSION_COOKIE = "doithoai_console"
 SECURE_SESSION_COOKIE = "__Host-doithoai_console"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
-PUBLIC_PREFIXES = ("/login/", "/static/", "/language/", "/welcome")
+PUBLIC_PREFIXES = ("/login/", "/static/", "/language/", "/welcome", "/public", "/open311/")
+# Called by other systems with their own key and no cookie: another site's Origin is no forgery there.
+API_PREFIXES = ("/open311/",)
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 # No inline script or style anywhere: only files of this site run or style the pages.
@@ -49,7 +51,8 @@ SECURITY_HEADERS = {
 def _secure(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.update(SECURITY_HEADERS)
     if not request.path.startswith("/static/"):
-        response.headers["Cache-Control"] = "no-store"  # pages hold residents' words and contacts
+        # Staff pages hold residents' words and contacts; the public pages set their own.
+        response.headers.setdefault("Cache-Control", "no-store")
 
 
 def needs(role: Role) -> Callable[[Handler], Handler]:
@@ -95,7 +98,7 @@ class Guard:
 
     @web.middleware
     async def session(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.method not in SAFE_METHODS and not self._same_site(request):
+        if request.method not in SAFE_METHODS and not request.path.startswith(API_PREFIXES) and not self._same_site(request):
             # A form another site posts (the login's too, which has no session to hold a token yet).
             await self._logins.refused(request.get(VISITOR), client_of(request), request.path, "origin")
             return self._renderer.page(request, "problem.html", 403, kind="csrf")

@@ -82,6 +82,11 @@ class Renderer:
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
+    def render(self, template: str, **values: Any) -> str:
+        """A template's HTML with exactly these values: the public pages, which have no visitor."""
+        return self._environment.get_template(template).render(**values)
+
+
 class Words:
     """What a template calls to word things in one language."""
 

@@ -23,7 +23,9 @@ from handlers.web.guard import Guard
 from handlers.web.login import LoginPages
 from handlers.web.meeting_form import MeetingForm
 from handlers.web.meetings import MeetingPages
+from handlers.web.open311 import Open311Api
 from handlers.web.proxies import networks
+from handlers.web.public import PublicPages
 from handlers.web.render import Renderer
 from handlers.web.results import ResultPages
 
@@ -47,6 +49,9 @@ def build_app(settings: Settings, services: ServiceLayer, clock: Clock, fetch_ph
     app.add_routes(ResultPages(services, renderer, clock).routes())
     app.add_routes(ConcernPages(services, renderer, clock, fetch_photo).routes())
     app.add_routes(AuditPages(services.audit, renderer, settings).routes())
+    app.add_routes(PublicPages(services, renderer, clock, settings).routes())
+    if settings.open311.enabled:
+        app.add_routes(Open311Api(services, settings).routes())
     app.router.add_static("/static/", _static_folder(), follow_symlinks=False, append_version=False)
     return app
 

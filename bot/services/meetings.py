@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.clock import Clock
+from bot.clock import Clock, format_local
 from bot.config import Settings
 from bot.domain.areas import AreaTree
 from bot.domain.records import Meeting
@@ -186,7 +186,9 @@ class MeetingService(UnitService):
             return live[0]
         if not live:
             raise MeetingError("refusal.no_meeting_prepared")
-        raise MeetingError("refusal.several_meetings")
+        # Staff choose by number: the refusal lists the numbers to choose from.
+        listed = [f"#{m.id} {m.title} ({format_local(m.starts_at, self._settings.zone)[:10]})" for m in live]
+        raise MeetingError("refusal.several_meetings", meetings=", ".join(listed))
 
     async def latest_held(self, meeting_id: int | None = None) -> Meeting:
         """The meeting named, or else the most recent one that has been held: what answers are about."""

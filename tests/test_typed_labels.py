@@ -213,6 +213,39 @@ async def test_the_walk_reaches_every_step_that_shows_buttons(
     assert with_buttons <= reached, f"not walked: {with_buttons - reached}"
 
 
+@pytest.mark.parametrize(
+    ("path", "typed_words", "pressed"),
+    [
+        ("location", "bo qua", "Không kèm vị trí."),
+        ("photos after one", "XONG", "Bạn có muốn gửi vị trí"),
+        ("topic", "hem", "Xin bạn viết nội dung ý kiến"),
+        ("consent", "khong dong y", "Đã ghi nhận. Chúng tôi sẽ không lưu họ tên"),
+    ],
+)
+async def test_where_no_text_is_taken_a_buttons_first_words_press_it(
+    scene: Intake, path: str, typed_words: str, pressed: str
+) -> None:
+    chat = Chat(scene, "750")
+    await PATHS[path](chat)
+    replies = await chat.text(typed_words)
+    assert replies[0].text.startswith(pressed), replies[0].text
+
+
+async def test_first_words_that_start_several_buttons_press_none(intake: Intake, meeting) -> None:
+    chat = Chat(intake, "760")
+    await _to_areas(chat)
+    replies = await chat.text("khu pho")  # Khu phố 1, 2, 3 or 4?
+    assert replies[0].text.startswith("Ở bước này, xin bạn chọn một trong các nút")
+
+
+async def test_where_text_is_taken_first_words_are_the_residents_own(intake: Intake, meeting) -> None:
+    chat = Chat(intake, "770")
+    await _to_location(chat)
+    await chat.press("Bỏ qua vị trí")
+    replies = await chat.text("Gửi Minh")  # a name at the contact step, not "Gửi ẩn danh"
+    assert "Cảm ơn Gửi Minh" in replies[0].text
+
+
 # --- what a prompt names ---------------------------------------------------------------------
 
 QUOTED = re.compile(r"“([^”]+)”")

@@ -28,7 +28,7 @@ from bot.domain.messages import Inbound, InboundKind, Reply
 from bot.domain.textnorm import clean, fold, label_key
 from bot.outbox.codec import decode_body, encode_body
 from bot.resident import account, after_meeting, commands
-from bot.resident.flow import FLOW_STEPS, INPUT_KINDS, STEPS
+from bot.resident.flow import FLOW_STEPS, INPUT_KINDS, STEPS, Accepts
 from bot.resident.payloads import GlobalAction, GlobalPayload, StepPayload, parse
 from bot.resident.state import Conversation, Draft, StepName
 from bot.resident.turn import Aside, Outcome, Turn, aside
@@ -206,11 +206,18 @@ class _Frame:
         if typed.isdecimal():
             index = int(typed) - 1
             return choices[index][1] if 0 <= index < len(choices) else None
+        offered = [*choices, *self.turn.state.other_choices]
         key = label_key(typed)
-        for label, payload in [*choices, *self.turn.state.other_choices]:
+        for label, payload in offered:
             if label_key(label) == key:
                 return payload
-        return None
+        if Accepts.TEXT in self.turn.step.accepts:
+            return None  # what else is typed here is the resident's own words (a name, a comment)
+        # A step that takes no text also takes a button's first words, when only one starts so:
+        # "bo qua" for "Bỏ qua vị trí", "xong" for "Xong, sang bước tiếp".
+        words = typed.split()
+        starting = {payload for label, payload in offered if fold(label).split()[: len(words)] == words}
+        return starting.pop() if len(starting) == 1 else None
 
     # --- the one place that shows the current prompt again ------------------------------
 

@@ -194,7 +194,7 @@ class MeetingService(UnitService):
         if not live:
             raise MeetingError("refusal.no_meeting_prepared")
         # Staff choose by number: the refusal lists the numbers to choose from.
-        listed = [f"#{m.id} {m.title} ({format_local(m.starts_at, self._settings.zone)[:10]})" for m in live]
+        listed = [f"#{m.id} {m.title} ({format_local(m.starts_at, self._settings.zone)[:10]})" for m in sorted(live, key=lambda m: m.id)]
         raise MeetingError("refusal.several_meetings", meetings=", ".join(listed))
 
     async def latest_held(self, meeting_id: int | None = None) -> Meeting:

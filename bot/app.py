@@ -66,6 +66,20 @@ def build_services(settings: Settings, database: Database, clock: Clock) -> Serv
     return Services(**parts, intake=intake, desk=desk, router=Router(intake, desk, clock, layer.catalog))
 
 
+def wire_schedule(services: Services, dispatcher: OutboxDispatcher) -> None:
+    """What keeps the schedule current while the bot runs: a change of what is scheduled
+    (a meeting, publishing) rebuilds it at once, and so does the outbox once it has sent what
+    it had (the summary to staff waits for the last answer, from this process or `doithoai
+    publish` in another); what an action queues is sent without waiting for a poll."""
+    schedule = services.schedule
+    schedule.after_action.append(dispatcher.notify)
+    services.meetings.on_change.append(schedule.reschedule)
+    services.publishing.on_change.append(schedule.reschedule)
+    dispatcher.on_idle.append(schedule.reschedule)
+    # Pushes held until tomorrow (Zalo's cap): staff are told now, and the retry is planned.
+    dispatcher.on_held_until.append(schedule.reschedule)
+
+
 class Runtime:
     """Everything a running bot does: channels, the schedule and the outbox, started and stopped together."""
 
@@ -85,10 +99,7 @@ class Runtime:
         self.channels: dict[str, RunningChannel] = {d.name: d.build(context) for d in enabled}
         senders = {name: channel.sender() for name, channel in self.channels.items()}
         self.dispatcher = OutboxDispatcher(database, senders, clock, settings.notify)
-        self.services.schedule.after_action.append(self.dispatcher.notify)
-        self.services.meetings.on_change.append(self.services.schedule.rebuild)
-        # Pushes held until tomorrow (Zalo's cap): staff are told now, and the retry is planned.
-        self.dispatcher.on_held_until.append(self.services.schedule.rebuild)
+        wire_schedule(self.services, self.dispatcher)
         # The staff console is a surface, not a channel: it sends nothing, it serves staff.
         self.console = (
             WebConsole(settings, self.services, clock, _photo_fetcher(self.channels)) if settings.web.enabled else None
@@ -225,8 +236,7 @@ async def run_sandbox(
         # Only the console's rows: pushes queued for Telegram or Zalo residents stay pending
         # for the real bot (the dispatcher leaves channels it has no sender for alone).
         dispatcher = OutboxDispatcher(database, {CONSOLE: terminal.sender()}, clock, settings.notify)
-        services.schedule.after_action.append(dispatcher.notify)
-        services.meetings.on_change.append(services.schedule.rebuild)
+        wire_schedule(services, dispatcher)
         services.schedule.start()
         await services.schedule.rebuild()
         sending = asyncio.create_task(dispatcher.run(stop), name="sandbox-outbox")

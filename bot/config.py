@@ -13,7 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config_refs import named, reference_problems, tables_of
 from bot.domain.identity import ChatAddress, GroupHead, Identity, StaffMember
 from bot.domain.records import DEFAULT_UNIT_ID
 from bot.domain.vocabulary import Role
@@ -336,24 +337,10 @@ class Settings(_Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:
-        _check_unique("areas", [a.id for a in self.areas])
-        _check_unique("topics", [t.id for t in self.topics])
-        ids = {a.id for a in self.areas}
-        for index, area in enumerate(self.areas):
-            if area.parent is not None and area.parent not in ids:
-                raise _KeyError(f"areas[{index}].parent", f"unknown area {area.parent!r}")
-        _check_acyclic(self.areas)
-        depth = max(_depth(self.areas, a.id) for a in self.areas)
-        if depth > len(self.unit.levels):
-            raise _KeyError(
-                "unit.levels",
-                f"the area tree is {depth} levels deep but only {len(self.unit.levels)} level names are given",
-            )
-        for index, head in enumerate(self.staff.group_heads):
-            for area_id in head.areas:
-                if area_id not in ids:
-                    raise _KeyError(f"staff.group_heads[{index}].areas", f"unknown area {area_id!r}")
-        _check_people_distinct(self.staff.people)
+        problems = reference_problems(self.model_dump()) + _people_problems(self.staff.people)
+        if problems:
+            # Every problem at once, one a line: check-config lists them all in one run.
+            raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -365,54 +352,19 @@ class Settings(_Strict):
         return Path(self.database.path)
 
 
-class _KeyError(ValueError):
-    """A cross-reference problem that knows which key it is about."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{key}: {problem}")
-
-
-def _check_unique(key: str, ids: list[str]) -> None:
-    seen: set[str] = set()
-    for index, item in enumerate(ids):
-        if item in seen:
-            raise _KeyError(f"{key}[{index}].id", f"duplicate id {item!r}")
-        seen.add(item)
-
-
-def _check_people_distinct(people: list[PersonSettings]) -> None:
+def _people_problems(people: list[PersonSettings]) -> list[str]:
     # One identity on two people would make whoever uses it both, or either: refused.
     owner: dict[Identity, int] = {}
+    problems = []
     for index, person in enumerate(people):
         for identity in sorted(person.identities(), key=lambda i: i.channel):
             if identity in owner:
-                raise _KeyError(
-                    f"staff.people[{index}].{identity.channel}",
-                    f"{identity.user_id} is already staff.people[{owner[identity]}]",
+                problems.append(
+                    f"staff.people[{index}].{identity.channel}: {identity.user_id} is already staff.people[{owner[identity]}]"
                 )
-            owner[identity] = index
-
-
-def _check_acyclic(areas: list[AreaSettings]) -> None:
-    parent = {a.id: a.parent for a in areas}
-    for index, area in enumerate(areas):
-        seen = {area.id}
-        current = area.parent
-        while current is not None:
-            if current in seen:
-                raise _KeyError(f"areas[{index}].parent", f"area {area.id!r} is its own ancestor")
-            seen.add(current)
-            current = parent[current]
-
-
-def _depth(areas: list[AreaSettings], area_id: str) -> int:
-    parent = {a.id: a.parent for a in areas}
-    depth = 1
-    current = parent[area_id]
-    while current is not None:
-        depth += 1
-        current = parent[current]
-    return depth
+            else:
+                owner[identity] = index
+    return problems
 
 
 class ConfigError(Exception):
@@ -435,27 +387,37 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
     try:
         return Settings.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(file, [_describe(e) for e in error.errors()]) from None
+        problems = [line for e in error.errors() for line in _describe(e, raw)]
+        if all(e["loc"] for e in error.errors()):
+            # The checks across tables run only once every key is right: run them here too,
+            # so that one run names every problem.
+            problems += [p for p in reference_problems(raw) if p not in problems]
+        raise ConfigError(file, problems) from None
 
 
-def _describe(error: dict) -> str:  # type: ignore[type-arg]
-    key = _dotted(error["loc"])
+def _describe(error: dict, raw: dict[str, Any]) -> list[str]:  # type: ignore[type-arg]
+    key = _dotted(error["loc"], raw)
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
-        return f"{key}: unknown key (misspelt?)"
+        return [f"{key}: unknown key (misspelt?)"]
     if error["type"] == "missing":
-        return f"{key}: required key is missing"
-    # Cross-reference errors are raised on the whole model (empty loc) and name their key.
-    return f"{key}: {message}" if key else message
+        return [f"{key}: required key is missing"]
+    # Cross-reference errors are raised on the whole model (empty loc), one a line, and name their key.
+    return [f"{key}: {message}"] if key else message.splitlines()
 
 
-def _dotted(loc: tuple[object, ...]) -> str:
+def _dotted(loc: tuple[object, ...], raw: dict[str, Any]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
             out += ("." if out else "") + str(part)
+    # An area or a topic is named by its id as well as its place in the list.
+    if len(loc) >= 2 and loc[0] in ("areas", "topics") and isinstance(loc[1], int):
+        tables = tables_of(raw.get(str(loc[0])))
+        if loc[1] < len(tables):
+            out += named("area" if loc[0] == "areas" else "topic", tables[loc[1]])
     return out
 
 

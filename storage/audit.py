@@ -52,6 +52,14 @@ class AuditRepository:
             )
         return [_entry(row) for row in await cursor.fetchall()]
 
+    async def count(self, subject: str | None = None) -> int:
+        if subject is None:
+            cursor = await self._db.execute("SELECT count(*) FROM audit_log")
+        else:
+            cursor = await self._db.execute("SELECT count(*) FROM audit_log WHERE subject = ?", (subject,))
+        row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
     async def search(self, wanted: AuditQuery, limit: int, offset: int = 0) -> tuple[list[AuditEntry], int]:
         """The entries `wanted` keeps, newest first, a page of them; and how many it keeps in all."""
         clauses, params = wanted.where()

@@ -94,7 +94,7 @@ def test_agenda_export_writes_the_file_and_the_audit_names_it(
     assert main(["agenda", "build", "--config", config], clock=clock) == 0
     out = tmp_path / "chuong-trinh.xlsx"
     assert main(["agenda", "export", "--config", config, "--format", "xlsx", "--out", str(out)], clock=clock) == 0
-    assert f"wrote {out} (1 items)" in capsys.readouterr().out
+    assert f"wrote {out} (1 item)" in capsys.readouterr().out
     assert out.read_bytes()[:2] == b"PK"  # an XLSX is a zip file
     folder = tmp_path / "exports"
     folder.mkdir()

@@ -30,7 +30,7 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
     ("old", "new", "expected"),
     [
         ('timezone = "Asia/Ho_Chi_Minh"', 'timezone = "Asia/Hanoi_City"', "unit.timezone: unknown time zone"),
-        ('parent = "kp1"', 'parent = "kp9"', "areas[2].parent: unknown area 'kp9'"),
+        ('parent = "kp1"', 'parent = "kp9"', "areas[2].parent (area 'kp1-t1'): unknown area 'kp9'"),
         ('id = "kp2"', 'id = "kp1"', "areas[5].id: duplicate id 'kp1'"),
         ("text_max_chars = 2000", "text_max_chars = 5", "limits.text_max_chars"),
         ("photos_max = 5", 'photos_max = "five"', "limits.photos_max"),
@@ -52,6 +52,29 @@ def test_broken_config_names_the_key(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["check-config", str(path)]) == 2
     err = capsys.readouterr().err
     assert expected in err, err
+
+
+def test_every_problem_is_named_in_one_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A wrong value, a misspelt key, an unknown parent and a head's unknown area, all at once:
+    # the checks across tables used to wait until the other keys were right.
+    path = broken(tmp_path, "text_max_chars = 2000", "text_max_chars = 5\nspeed = 3")
+    text = path.read_text(encoding="utf-8").replace('parent = "kp1"', 'parent = "kp9"', 1)
+    path.write_text(text.replace('areas = ["kp2-t5"]', 'areas = ["nowhere"]'), encoding="utf-8")
+    assert main(["check-config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "has 4 problems:" in err
+    for expected in (
+        "limits.text_max_chars", "limits.speed: unknown key",
+        "areas[2].parent (area 'kp1-t1'): unknown area 'kp9'", "staff.group_heads[1].areas: unknown area 'nowhere'",
+    ):
+        assert expected in err, err
+
+
+def test_an_area_whose_own_key_is_wrong_is_named_by_its_id(tmp_path: Path) -> None:
+    path = broken(tmp_path, 'id = "kp1-t2"\nname = "Tổ dân phố 2"', 'id = "kp1-t2"\nnam = "Tổ dân phố 2"')
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    assert "areas[3].nam (area 'kp1-t2'): unknown key (misspelt?)" in error.value.problems
 
 
 def test_webhook_without_https_url_is_refused(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ async def test_whole_flow_with_photo_location_and_contact(api: FakeBotApi, bot: 
 
     row = await database.fetch_one("SELECT * FROM concerns")
     assert row["code"] == "TT-0001" and row["area_id"] == "kp1-t1" and row["phone_verified"] == 1
-    assert row["contact_name"] == "Lan Nguyễn" and row["latitude"] == 10.7626
+    assert row["contact_name"] == "Nguyễn Lan" and row["latitude"] == 10.7626
     photo = await database.fetch_one("SELECT file_ref FROM concern_photos")
     assert photo["file_ref"]  # Telegram's file_id of the largest size
     # Every pressed button was answered and its keyboard taken off the message.
@@ -164,6 +164,8 @@ async def test_commands_menu_is_published_in_both_languages(api: FakeBotApi, bot
     en = api.my_commands(language_code="en")
     assert [c["command"] for c in vi][:2] == ["new", "my"]
     assert vi[0]["description"] == "Gửi ý kiến mới" and en[0]["description"] == "Send a new concern"
+    # What /help lists, the menu offers too.
+    assert {"mydata", "unsubscribe"} <= {c["command"] for c in vi}
 
 
 async def test_group_chats_are_ignored(api: FakeBotApi, bot: None) -> None:

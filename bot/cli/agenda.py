@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.domain.records import Meeting
 from bot.services.agenda import AgendaError
 from bot.services.exports import AGENDA_FORMATS
+from bot.text import plural
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -48,7 +49,7 @@ def register(commands: Group) -> None:
 async def build(args: argparse.Namespace, services: Services, settings: Settings, clock: Clock) -> None:
     meeting = await services.meetings.current(args.meeting)
     added = await services.agenda.build(meeting.id, actor())
-    print(f"{added} items added")
+    print(f"{plural(added, 'item', 'items')} added")
     await _print_agenda(services, meeting)
 
 
@@ -103,7 +104,7 @@ async def export(args: argparse.Namespace, services: Services, settings: Setting
     if target.is_dir():
         target = target / exported.name
     target.write_bytes(exported.content)
-    print(f"wrote {target} ({exported.items} items)")
+    print(f"wrote {target} ({plural(exported.items, 'item', 'items')})")
 
 
 async def _print_agenda(services: Services, meeting: Meeting) -> None:
@@ -113,8 +114,10 @@ async def _print_agenda(services: Services, meeting: Meeting) -> None:
         return
     total = sum(line.item.minutes for line in lines if line.item.included)
     print(f"agenda of meeting {meeting.id}: {meeting.title} — {total} minutes")
+    print("[x] included in the meeting, [ ] excluded")
     for number, line in enumerate(lines, start=1):
-        mark = " " if line.item.included else "x"
+        # A ticked box is an item the chair takes up, as on any form.
+        mark, state = ("x", "") if line.item.included else (" ", "  — excluded")
         codes = ", ".join(c.code for c in line.concerns)
-        print(f"[{mark}] {number:>2}. {line.item.title}  ({line.topic}; {line.residents} residents; "
-              f"{line.item.minutes} min; {codes})")
+        print(f"[{mark}] {number:>2}. {line.item.title}  ({line.topic}; {plural(line.residents, 'resident', 'residents')}; "
+              f"{line.item.minutes} min; {codes}){state}")

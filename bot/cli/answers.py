@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.vocabulary import Disposition
 from bot.services.answers import AnswerInput
+from bot.text import plural
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -90,7 +91,8 @@ async def import_sheet(args: argparse.Namespace, services: Services, settings: S
     path = Path(args.file)
     report = await services.answers.import_sheet(meeting.id, path.name, path.read_bytes(), actor())
     if report.problems:
-        print(f"nothing was recorded: {len(report.problems)} problem(s) to fix in {path.name}:", file=sys.stderr)
+        count = plural(len(report.problems), "problem", "problems")
+        print(f"nothing was recorded: {count} to fix in {path.name}:", file=sys.stderr)
         for problem in report.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
@@ -102,7 +104,8 @@ async def import_sheet(args: argparse.Namespace, services: Services, settings: S
 async def publish(args: argparse.Namespace, services: Services, settings: Settings, clock: Clock) -> int:
     meeting = await services.meetings.latest_held(args.meeting)
     report = await services.publishing.publish(meeting.id, actor())
-    print(f"meeting {meeting.id}: {report.queued} messages queued for {report.concerns} answered concerns")
+    print(f"meeting {meeting.id}: {plural(report.queued, 'message', 'messages')} queued for "
+          f"{plural(report.concerns, 'answered concern', 'answered concerns')}")
     if report.unanswered:
         print(f"not answered yet (not sent): {', '.join(report.unanswered)}", file=sys.stderr)
     if args.no_wait:

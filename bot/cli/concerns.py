@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.cli.common import Group, actor, command, nouns, shorten, with_services
 from bot.clock import Clock, format_local
 from bot.config import Settings
+from bot.text import plural
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -40,12 +41,12 @@ def register(commands: Group) -> None:
 async def queue(args: argparse.Namespace, services: Services, settings: Settings, clock: Clock) -> None:
     meeting = await services.meetings.current(args.meeting)
     found = await services.triage.queue(meeting.id, args.topic, args.area)
-    print(f"meeting {meeting.id}: {meeting.title} — {len(found.entries)} open concerns shown")
+    print(f"meeting {meeting.id}: {meeting.title} — {plural(len(found.entries), 'open concern', 'open concerns')} shown")
     print("by topic: " + (", ".join(f"{t} {n}" for t, n in found.by_topic) or "—"))
     print("by area:  " + (", ".join(f"{a} {n}" for a, n in found.by_area) or "—"))
     for entry in found.entries:
         c = entry.concern
-        print(f"{c.code}  {c.topic_id:<16} {c.area_id:<10} {entry.residents:>3} residents  {shorten(c.text, 70)}")
+        print(f"{c.code}  {c.topic_id:<16} {c.area_id:<10} {plural(entry.residents, 'resident ', 'residents'):>13}  {shorten(c.text, 70)}")
 
 
 @with_services

@@ -15,6 +15,8 @@ from bot.config import Secrets, Settings, load_settings
 from bot.logsetup import configure_logging
 
 SANDBOX_CONFIG = "config.example.toml"
+# The repository's example, for a sandbox started from another folder.
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / SANDBOX_CONFIG
 SANDBOX_DATABASE = "sandbox-data/sandbox.db"
 
 
@@ -63,12 +65,21 @@ def _missing_secret(settings: Settings, secrets: Secrets) -> str | None:
 
 
 def sandbox(args: argparse.Namespace, clock: Clock) -> int:
-    settings = load_settings(args.config)
+    settings = load_settings(sandbox_config(args.config))
     configure_logging([], level=logging.WARNING)
     from bot.app import run_sandbox
 
     asyncio.run(run_sandbox(settings, Path(args.db), args.language, clock, console=not args.no_console))
     return 0
+
+
+def sandbox_config(given: str) -> Path:
+    """The config the sandbox runs on: the one named, else the example here or, from any other
+    folder, the repository's own example."""
+    path = Path(given)
+    if given == SANDBOX_CONFIG and not path.exists() and EXAMPLE_CONFIG.exists():
+        return EXAMPLE_CONFIG
+    return path
 
 
 def check_config(args: argparse.Namespace, clock: Clock) -> int:

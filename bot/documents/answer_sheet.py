@@ -41,6 +41,7 @@ from bot.documents.labels import DISPOSITION_LABELS, disposition_from_label
 from bot.documents.records import AgendaDocument, AgendaEntry, AnswerRow, AnswerSheet, SheetProblem
 from bot.documents.style import FORMULA_START, xlsx_table
 from bot.documents.words import AREA_SEPARATOR, free_text, plain_text
+from bot.domain.refusal import Refusal
 from bot.domain.vocabulary import Disposition
 
 AGENDA_SHEET = "Chương trình"
@@ -139,6 +140,8 @@ def write_sheet(workbook: Workbook, document: AgendaDocument) -> None:
 # --- Import ----------------------------------------------------------------------------------
 
 _HEADERS: Mapping[str, str] = dict(AGENDA_COLUMNS)
+# A problem's column (its header as exported) -> the column's key, for naming it in any language.
+COLUMN_KEYS: Mapping[str, str] = {header: key for key, header in AGENDA_COLUMNS}
 # Columns without which an answer cannot be read. "Mã ý kiến" is only informational (the item
 # id is the key), so a sheet where staff deleted it still imports.
 _REQUIRED = ("item_id", "disposition", "answer", "forwarded_to", "due_date", "answered_by")
@@ -154,10 +157,11 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 _MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
 MAX_ROWS = 2000
 
-_NOT_XLSX = "Tệp không phải bảng tính Excel (.xlsx) đọc được; hãy gửi lại tệp chương trình đã điền"
-_NOT_CSV = "Tệp không phải tệp CSV đọc được; hãy gửi lại tệp chương trình đã điền"
-_TOO_BIG = "Tệp quá lớn để là bảng trả lời của một hội nghị"
-_ONLY_FORWARDED = "chỉ ghi khi hình thức trả lời là “" + DISPOSITION_LABELS[Disposition.FORWARDED] + "”"
+_NOT_XLSX = Refusal("refusal.sheet_not_xlsx")
+_NOT_CSV = Refusal("refusal.sheet_not_csv")
+_TOO_BIG = Refusal("refusal.sheet_too_big")
+# The dropdown's own words: what staff choose in the sheet, whatever language they read.
+_FORWARDED_LABEL = DISPOSITION_LABELS[Disposition.FORWARDED]
 
 
 def parse_answers_xlsx(content: bytes, *, meeting_id: int, today: date) -> AnswerSheet:
@@ -183,11 +187,9 @@ def parse_answers_xlsx(content: bytes, *, meeting_id: int, today: date) -> Answe
 
     found = _workbook_meeting(workbook)
     if isinstance(found, str):
-        return _unusable(1, "Không đọc được mã hội nghị trong tệp; hãy xuất lại bảng chương trình của hội nghị này")
+        return _unusable(1, Refusal("refusal.sheet_meeting_unreadable"))
     if found is not None and found != meeting_id:
-        return _unusable(
-            1, f"Tệp này thuộc hội nghị khác (mã {found}), không phải hội nghị đang nhập (mã {meeting_id})"
-        )
+        return _unusable(1, Refusal("refusal.sheet_other_meeting", found=found, id=meeting_id))
 
     sheet = _answer_sheet(workbook)
     if sheet is None:
@@ -207,12 +209,12 @@ def parse_answers_csv(content: bytes, *, meeting_id: int, today: date) -> Answer
     if len(content) > MAX_FILE_BYTES:
         return _unusable(0, _TOO_BIG)
     if content.startswith(b"PK\x03\x04"):
-        return _unusable(0, "Tệp là bảng tính Excel (.xlsx), không phải CSV; hãy gửi đúng tệp .xlsx")
+        return _unusable(0, Refusal("refusal.sheet_xlsx_not_csv"))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         # Excel's plain "CSV" saves in the Windows code page and loses Vietnamese letters.
-        return _unusable(0, "Tệp CSV phải lưu bằng mã UTF-8 (trong Excel chọn “CSV UTF-8”)")
+        return _unusable(0, Refusal("refusal.sheet_not_utf8"))
     if "\x00" in text:
         return _unusable(0, _NOT_CSV)
     first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
@@ -226,8 +228,13 @@ def parse_answers_csv(content: bytes, *, meeting_id: int, today: date) -> Answer
     return _read_table(records[0], enumerate(records[1:], start=2), today=today)
 
 
-def _unusable(row: Literal[0, 1], message: str) -> AnswerSheet:
-    return AnswerSheet(rows=(), problems=(SheetProblem(row, "", message),))
+def _unusable(row: Literal[0, 1], problem: Refusal) -> AnswerSheet:
+    return AnswerSheet(rows=(), problems=(sheet_problem(row, "", problem),))
+
+
+def sheet_problem(row: int, column: str, problem: Refusal) -> SheetProblem:
+    """A problem as the catalogs word it, kept in Vietnamese as well, as the sheet is written."""
+    return SheetProblem(row, column, problem.text("vi"), problem)
 
 
 def _workbook_meeting(workbook: Workbook) -> int | str | None:
@@ -327,12 +334,15 @@ def _read_table(
     columns, twice = _columns(header)
     if not any(key in columns for key in _REQUIRED):
         # Some other table altogether: one sentence says more than six "missing column" lines.
-        return _unusable(1, "Hàng 1 không có các cột của bảng chương trình; hãy gửi lại tệp chương trình đã điền")
+        return _unusable(1, Refusal("refusal.sheet_no_columns"))
     missing = [key for key in _REQUIRED if key not in columns]
     if missing or twice:
-        header_problems = [SheetProblem(1, _HEADERS[key], f"Thiếu cột “{_HEADERS[key]}”") for key in missing]
+        header_problems = [
+            sheet_problem(1, _HEADERS[key], Refusal("refusal.sheet_missing_column", column=_HEADERS[key]))
+            for key in missing
+        ]
         header_problems += [
-            SheetProblem(1, _HEADERS[key], f"Cột “{_HEADERS[key]}” xuất hiện nhiều lần; hãy giữ một cột")
+            sheet_problem(1, _HEADERS[key], Refusal("refusal.sheet_column_twice", column=_HEADERS[key]))
             for key in twice
         ]
         return AnswerSheet(rows=(), problems=tuple(header_problems))
@@ -348,9 +358,7 @@ def _read_table(
             continue  # not answered yet: nothing to import, nothing wrong
         read += 1
         if read > MAX_ROWS:
-            limit_problem.append(
-                SheetProblem(number, "", f"Bảng có quá {MAX_ROWS} dòng trả lời; từ dòng này trở đi không được đọc")
-            )
+            limit_problem.append(sheet_problem(number, "", Refusal("refusal.sheet_too_many_rows", most=MAX_ROWS)))
             break
         candidates.append(_read_row(number, cells, raw["due_date"], today=today))
 
@@ -367,8 +375,9 @@ def _read_table(
         if len(same) > 1:
             others = ", ".join(str(r) for r in same if r != candidate.row)
             extra.append(
-                SheetProblem(
-                    candidate.row, _HEADERS["item_id"], f"Mã mục {candidate.item_id} bị trùng với dòng {others}"
+                sheet_problem(
+                    candidate.row, _HEADERS["item_id"],
+                    Refusal("refusal.sheet_item_twice", item=candidate.item_id, rows=others),
                 )
             )
         if candidate.answer is not None and not extra:
@@ -387,49 +396,49 @@ def _problem_order(problem: SheetProblem) -> tuple[int, int]:
 def _read_row(number: int, cells: Mapping[str, str], raw_due: object, *, today: date) -> _Candidate:
     problems: list[SheetProblem] = []
 
-    def problem(key: str, message: str) -> None:
-        problems.append(SheetProblem(number, _HEADERS[key], message))
+    def problem(column: str, refusal: Refusal) -> None:
+        problems.append(sheet_problem(number, _HEADERS[column], refusal))
 
     item_id = _item_id(cells["item_id"])
     if not cells["item_id"]:
-        problem("item_id", "Thiếu mã mục")
+        problem("item_id", Refusal("refusal.sheet_no_item"))
     elif item_id is None:
-        problem("item_id", "Mã mục không phải số")
+        problem("item_id", Refusal("refusal.sheet_item_not_number"))
 
     disposition = disposition_from_label(cells["disposition"])
     if not cells["disposition"]:
-        problem("disposition", "Thiếu hình thức trả lời")
+        problem("disposition", Refusal("refusal.sheet_no_disposition"))
     elif disposition is None:
-        problem("disposition", f"Hình thức trả lời không hợp lệ: “{_short(cells['disposition'])}”")
+        problem("disposition", Refusal("refusal.sheet_bad_disposition", value=_short(cells["disposition"])))
 
     answer = cells["answer"]
     if not answer:
-        problem("answer", "Thiếu nội dung trả lời")
+        problem("answer", Refusal("refusal.sheet_no_answer"))
 
     forwarded_to = cells["forwarded_to"]
     due, due_problem = _due_date(raw_due, cells["due_date"])
     if disposition is Disposition.FORWARDED:
         if not forwarded_to:
-            problem("forwarded_to", "Chuyển cơ quan chức năng thì phải ghi cơ quan được chuyển")
+            problem("forwarded_to", Refusal("refusal.sheet_forwarded_needs_agency"))
         if not cells["due_date"]:
-            problem("due_date", "Chuyển cơ quan chức năng thì phải ghi hạn giải quyết")
+            problem("due_date", Refusal("refusal.sheet_forwarded_needs_due"))
         elif due_problem is not None:
             problem("due_date", due_problem)
         elif due is not None and due < today:
-            problem("due_date", f"Hạn giải quyết đã qua ({due:%d/%m/%Y})")
+            problem("due_date", Refusal("refusal.sheet_due_past", due=f"{due:%d/%m/%Y}"))
     elif disposition is not None:
         # An agency or a deadline on an item marked answered is most often the wrong dropdown
         # choice; importing it as answered would drop the item from the follow-up for good.
         if forwarded_to:
-            problem("forwarded_to", "Cơ quan được chuyển " + _ONLY_FORWARDED)
+            problem("forwarded_to", Refusal("refusal.sheet_agency_only_forwarded", forwarded=_FORWARDED_LABEL))
         if cells["due_date"]:
-            problem("due_date", "Hạn giải quyết " + _ONLY_FORWARDED)
+            problem("due_date", Refusal("refusal.sheet_due_only_forwarded", forwarded=_FORWARDED_LABEL))
     elif cells["due_date"] and due_problem is not None:
         problem("due_date", due_problem)  # so staff can fix the whole row in one go
 
     answered_by = cells["answered_by"]
     if not answered_by:
-        problem("answered_by", "Thiếu người trả lời")
+        problem("answered_by", Refusal("refusal.sheet_no_answered_by"))
 
     if problems or item_id is None or disposition is None:
         return _Candidate(number, item_id, None, tuple(problems))
@@ -464,7 +473,7 @@ _TYPED_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}:\
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
-def _due_date(raw: object, text: str) -> tuple[date | None, str | None]:
+def _due_date(raw: object, text: str) -> tuple[date | None, Refusal | None]:
     """A due date typed as text (dd/mm/yyyy, also with '-' or '.') or a real Excel date."""
     if isinstance(raw, datetime):
         return raw.date(), None
@@ -480,11 +489,11 @@ def _due_date(raw: object, text: str) -> tuple[date | None, str | None]:
     else:
         iso = _ISO_DATE.match(text)  # what LibreOffice writes when it converts a date cell to text
         if iso is None:
-            return None, "Hạn giải quyết phải có dạng dd/mm/yyyy"
+            return None, Refusal("refusal.sheet_due_format")
         year, month, day = (int(group) for group in iso.groups())
     try:
         return date(year, month, day), None
     except ValueError:
-        return None, f"Hạn giải quyết không phải ngày có thật: {_short(text)}"
+        return None, Refusal("refusal.sheet_due_not_a_day", value=_short(text))
 
 

@@ -7,12 +7,12 @@ rather than in the chat catalogs, whose sentences for residents may read differe
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 
+from bot.domain.textnorm import label_key
 from bot.domain.vocabulary import Disposition
 
 # How an item was dealt with at the meeting -> the label in the sheet's dropdown and the notice.
@@ -29,15 +29,16 @@ DISPOSITION_LABELS: Mapping[Disposition, str] = MappingProxyType(
 def disposition_from_label(value: str | None) -> Disposition | None:
     """The disposition for a label (or a key) typed in the sheet; None if not one.
 
-    Case, accents' encoding (NFC/NFD) and surrounding spaces do not matter.
+    Read as a typed button label is (bot.domain.textnorm.label_key): case, accents, spaces
+    and punctuation do not matter, so "Khong tiep nhan" is "Không tiếp nhận".
     """
     if value is None:
         return None
-    wanted = " ".join(unicodedata.normalize("NFC", str(value)).split()).casefold()
+    wanted = label_key(str(value))
     if not wanted:
         return None
     for disposition, label in DISPOSITION_LABELS.items():
-        if wanted in (disposition.value, label.casefold()):
+        if wanted in (label_key(disposition.value), label_key(label)):
             return disposition
     return None
 

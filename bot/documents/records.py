@@ -9,7 +9,7 @@ resident agreed to it being shown; the results carry no resident's name at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.refusal import Refusal
@@ -77,7 +77,9 @@ class AnswerRow:
 class SheetProblem:
     row: int  # 0: the file itself; 1: the header / the workbook; 2…: a data row
     column: str  # the column's header as exported ("" for the whole file or row)
-    message: str  # a short Vietnamese sentence for ward staff
+    message: str  # the problem in Vietnamese, as the sheet is (logs, tests)
+    # The same problem as a catalog key and its values, for a reader of any language.
+    problem: Refusal | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

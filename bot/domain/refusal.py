@@ -71,10 +71,14 @@ class Refusal(ValueError):
             details = ", ".join(f"{name}={value!s}" for name, value in self.values.items())
             return f"{self.key} ({details})" if details else self.key
 
-    def __str__(self) -> str:
+    def text(self, language: str) -> str:
+        """The sentence in `language`, from the catalogs (loaded when first asked, as for str())."""
         from bot.text import Catalog
 
-        return self.render(Catalog.load(), "en")
+        return self.render(Catalog.load(), language)
+
+    def __str__(self) -> str:
+        return self.text("en")
 
     def __repr__(self) -> str:
         values = "".join(f", {name}={value!r}" for name, value in self.values.items())

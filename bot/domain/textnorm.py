@@ -33,6 +33,12 @@ def fold(text: str) -> str:
     return " ".join(re.findall(r"\w+", stripped))
 
 
+def label_key(text: str) -> str:
+    """What a typed button label is compared by: no accents, case, spaces, emoji or punctuation,
+    so "bo qua vi tri", "BỎ QUA VỊ TRÍ" and "Bỏ qua  vị trí" all press "Bỏ qua vị trí"."""
+    return fold(text).replace(" ", "")
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """Channels refuse messages over a length (Telegram 4096, Zalo 2000): split on line breaks where possible."""
     if len(text) <= limit:

@@ -136,6 +136,9 @@ class OutboxDispatcher:
         # tells staff now): the composition root gives the schedule's rebuild.
         self.on_held_until: list[Callable[[], object]] = []
         self._held_until = False
+        # Told when the outbox has sent what it had and has nothing left to do: what waits for
+        # sending to end (the staff's summary after publishing) need not wait for a poll.
+        self.on_idle: list[Callable[[], Awaitable[object]]] = []
 
     def notify(self) -> None:
         """Something was enqueued: look now rather than at the next poll."""
@@ -144,13 +147,26 @@ class OutboxDispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; a batch under way gives its unstarted messages back."""
         await self._recover()
+        busy = False
         while not stop.is_set():
             await self._beat()
             # Cleared before claiming, so a notify() during the batch is not lost.
             self._wake.clear()
             if await self._round(stop):
+                busy = True
                 continue
+            if busy:
+                busy = False
+                await self._went_idle()
             await _first_of(self._sleep(POLL_SECONDS), self._wake.wait(), stop.wait())
+
+    async def _went_idle(self) -> None:
+        for callback in self.on_idle:
+            try:
+                await callback()
+            except Exception:
+                # A listener's trouble is not the outbox's: sending goes on.
+                log.exception("a listener of the idle outbox failed")
 
     async def _beat(self) -> None:
         """Only the running loop beats: `drain` (publish --send) is its own process's sender."""

@@ -117,6 +117,8 @@ async def status(turn: Turn, args: str) -> Outcome:
         text=concern.text,
         submitted=format_local(concern.submitted_at, zone),
     ) + await answer_lines(turn, concern)
+    if concern.status == "rejected" and concern.reject_reason:
+        text += "\n" + turn.t("status.reason", reason=concern.reject_reason)
     buttons: tuple[tuple[Button, ...], ...] = ()
     if role == "author" and can_withdraw(turn, concern, meeting):
         buttons = ((_withdraw_button(turn, concern),),)
@@ -128,9 +130,13 @@ async def status(turn: Turn, args: str) -> Outcome:
 
 async def withdraw(turn: Turn, args: str) -> Outcome:
     code = _code(turn, args)
-    concern = None if code is None else await turn.concerns.by_code(code)
-    if concern is None:
+    if code is None:
         return aside(Reply(turn.t("withdraw.usage")))
+    concern = await turn.concerns.by_code(code)
+    role = None if concern is None else await turn.concerns.follower_role(concern.id, turn.resident.id)
+    if concern is None or role is None:
+        # Someone else's concern is not found either, as for /status: codes are easy to guess.
+        return aside(Reply(turn.t("withdraw.not_found", code=code)))
     return await ask_withdraw(turn, concern.id)
 
 

@@ -25,10 +25,10 @@ from bot.config import Settings
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.lexicon import lexicon_for
 from bot.domain.messages import Inbound, InboundKind, Reply
-from bot.domain.textnorm import clean, fold
+from bot.domain.textnorm import clean, fold, label_key
 from bot.outbox.codec import decode_body, encode_body
 from bot.resident import account, after_meeting, commands
-from bot.resident.flow import FLOW_STEPS, INPUT_KINDS, STEPS
+from bot.resident.flow import FLOW_STEPS, INPUT_KINDS, STEPS, Accepts
 from bot.resident.payloads import GlobalAction, GlobalPayload, StepPayload, parse
 from bot.resident.state import Conversation, Draft, StepName
 from bot.resident.turn import Aside, Outcome, Turn, aside
@@ -140,6 +140,7 @@ class _Frame:
     def __init__(self, turn: Turn) -> None:
         self.turn = turn
         self.duplicate = False
+        self.version = turn.state.version
 
     @classmethod
     async def begin(cls, intake: Intake, connection: aiosqlite.Connection, inbound: Inbound, now: datetime) -> _Frame:
@@ -185,21 +186,38 @@ class _Frame:
         prompts = [r for r in replies if r.buttons]
         if prompts:
             turn.state.choices = [[b.label, b.payload] for b in prompts[-1].all_buttons()]
+            turn.state.other_choices = [[b.label, b.payload] for r in prompts[:-1] for b in r.all_buttons()]
+        elif turn.state.version != self.version:
+            # A new prompt without buttons (the text step): the earlier buttons are stale, and
+            # a concern whose words are a topic's name is a concern, not a press.
+            turn.state.choices = []
+            turn.state.other_choices = []
         await turn.conversations.save(turn.resident.id, turn.state.to_json(), turn.now)
 
     def match_choice(self, text: str) -> str | None:
-        """A typed label, or its number, of the last prompt's buttons: the payload it stands for."""
+        """A typed label, or its number, of the buttons last shown: the payload it stands for.
+
+        The one matcher of typed labels for every step: accents, case, spaces, emoji and
+        punctuation do not count (textnorm.label_key)."""
         choices = self.turn.state.choices
         typed = fold(text)
-        if not typed or not choices:
+        if not typed:
             return None
         if typed.isdecimal():
             index = int(typed) - 1
             return choices[index][1] if 0 <= index < len(choices) else None
-        for label, payload in choices:
-            if fold(label) == typed:
+        offered = [*choices, *self.turn.state.other_choices]
+        key = label_key(typed)
+        for label, payload in offered:
+            if label_key(label) == key:
                 return payload
-        return None
+        if Accepts.TEXT in self.turn.step.accepts:
+            return None  # what else is typed here is the resident's own words (a name, a comment)
+        # A step that takes no text also takes a button's first words, when only one starts so:
+        # "bo qua" for "Bỏ qua vị trí", "xong" for "Xong, sang bước tiếp".
+        words = typed.split()
+        starting = {payload for label, payload in offered if fold(label).split()[: len(words)] == words}
+        return starting.pop() if len(starting) == 1 else None
 
     # --- the one place that shows the current prompt again ------------------------------
 

@@ -57,6 +57,9 @@ class Conversation:
     draft: Draft | None = None
     # The buttons of the last prompt, so a typed label or its number works like a press.
     choices: list[list[str]] = field(default_factory=list)
+    # The buttons of the turn's earlier prompts (the similar concerns above the summary): taken
+    # by their label, not by number (the numbers are the last prompt's).
+    other_choices: list[list[str]] = field(default_factory=list)
     delete_pending: bool = False
     withdraw_pending: int | None = None
     # A concern the resident said they were not satisfied with: the next text is their comment.

@@ -14,11 +14,12 @@ import aiosqlite
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.documents.answer_sheet import parse_answers_csv, parse_answers_xlsx
+from bot.documents.answer_sheet import COLUMN_KEYS, parse_answers_csv, parse_answers_xlsx
+from bot.documents.records import SheetProblem
 from bot.domain.evidence import AnswerStage
 from bot.domain.messages import Document
 from bot.domain.records import Answer, Concern
-from bot.domain.refusal import Refusal, phase_term, status_term
+from bot.domain.refusal import Refusal, Term, phase_term, status_term
 from bot.domain.vocabulary import ConcernStatus, Disposition
 from bot.services.after_meeting import AfterMeeting, AnswerError
 from bot.services.evidence import Prepared, attach, evidence_problems, photo_limit, prepare
@@ -138,7 +139,7 @@ class AnswerService(AfterMeeting):
         parse = parse_answers_csv if filename.lower().endswith(".csv") else parse_answers_xlsx
         sheet = parse(content, meeting_id=meeting_id, today=self._today())
         if sheet.problems:
-            return ImportReport(0, 0, tuple(_sheet_problem(p.row, p.column, p.message) for p in sheet.problems))
+            return ImportReport(0, 0, tuple(_sheet_problem(p) for p in sheet.problems))
         rows = [
             (row.row, row.item_id, AnswerInput(row.disposition, row.answer, row.answered_by, row.forwarded_to, row.due_date))
             for row in sheet.rows
@@ -204,10 +205,13 @@ class AnswerService(AfterMeeting):
 
 
 
-def _sheet_problem(row: int, column: str, message: str) -> Refusal:
-    """A problem the sheet reader found; its message is already Vietnamese, as the sheet is."""
-    if row <= 0:
-        return Refusal("refusal.import_file", problem=message)
-    if column:
-        return Refusal("refusal.import_cell", row=row, column=column, problem=message)
-    return Refusal("refusal.import_row", row=row, problem=message)
+def _sheet_problem(found: SheetProblem) -> Refusal:
+    """A problem the sheet reader found, worded whole in the reader's language (the column too)."""
+    problem = found.problem or Refusal("refusal.import_file", problem=found.message)
+    if found.row <= 0:
+        return Refusal("refusal.import_file", problem=problem)
+    if found.column:
+        key = COLUMN_KEYS.get(found.column, "")
+        column = Term(f"refusal.sheet_column.{key}", found.column)
+        return Refusal("refusal.import_cell", row=found.row, column=column, problem=problem)
+    return Refusal("refusal.import_row", row=found.row, problem=problem)

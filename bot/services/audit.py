@@ -58,6 +58,14 @@ class AuditService:
         async with self._database.transaction() as connection:
             return await AuditRepository(connection).entries(subject, limit)
 
+    async def latest(self, subject: str | None, limit: int) -> AuditPage:
+        """The newest `limit` entries (of one subject, if given), and how many there are in all."""
+        async with self._database.transaction() as connection:
+            audit = AuditRepository(connection)
+            entries = await audit.entries(subject, limit)
+            total = await audit.count(subject)
+        return AuditPage(tuple(entries), total, 1, max(1, -(-total // max(limit, 1))))
+
     async def search(self, wanted: AuditQuery, page: int = 1, page_size: int = AUDIT_PAGE) -> AuditPage:
         """One page of the entries `wanted` keeps, newest first (pages count from 1)."""
         async with self._database.transaction() as connection:

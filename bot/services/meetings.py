@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import aiosqlite
 
-from bot.clock import Clock
+from bot.clock import Clock, format_local
 from bot.config import Settings
 from bot.domain.areas import AreaTree
 from bot.domain.records import Meeting
@@ -23,6 +23,13 @@ from storage.meetings import MeetingRepository
 
 # A dialogue must be announced at least 7 days ahead (see shared/domain/README.md).
 NOTICE = timedelta(days=7)
+
+
+# The sandbox's demo meeting: two weeks ahead at 08:00, the intake ending at 17:00 three days before.
+DEMO_AHEAD = timedelta(days=14)
+DEMO_STARTS = time(8, 0)
+DEMO_INTAKE_ENDS = time(17, 0)
+DEMO_INTAKE_ENDS_BEFORE = timedelta(days=3)
 
 
 class MeetingError(Refusal):
@@ -186,7 +193,9 @@ class MeetingService(UnitService):
             return live[0]
         if not live:
             raise MeetingError("refusal.no_meeting_prepared")
-        raise MeetingError("refusal.several_meetings")
+        # Staff choose by number: the refusal lists the numbers to choose from.
+        listed = [f"#{m.id} {m.title} ({format_local(m.starts_at, self._settings.zone)[:10]})" for m in sorted(live, key=lambda m: m.id)]
+        raise MeetingError("refusal.several_meetings", meetings=", ".join(listed))
 
     async def latest_held(self, meeting_id: int | None = None) -> Meeting:
         """The meeting named, or else the most recent one that has been held: what answers are about."""
@@ -209,19 +218,23 @@ class MeetingService(UnitService):
             return await ConcernRepository(connection, self._unit_id).count_by_status(meeting_id)
 
     async def ensure_demo(self) -> Meeting:
-        """The sandbox's meeting: an open one if there is any, else one two weeks ahead."""
+        """The sandbox's meeting: an open one if there is any, else one two weeks ahead (DEMO_*)."""
         now = self._clock.now()
         async with self._database.transaction() as connection:
             accepting = await MeetingRepository(connection, self._unit_id).list_accepting(now)
         if accepting:
             return accepting[0]
+        # At a working hour of the unit's own day, two weeks ahead: well past the law's 7 days'
+        # notice, so the demo shows no warning, and at an hour a real meeting would be held.
+        zone = self._settings.zone
+        day = (now.astimezone(zone) + DEMO_AHEAD).date()
         created = await self.create(
             MeetingDraft(
                 title=f"Hội nghị đối thoại giữa Chủ tịch UBND và Nhân dân {self._settings.unit.name} (thử nghiệm)",
-                starts_at=(now + timedelta(days=14)).replace(minute=0, second=0, microsecond=0),
+                starts_at=datetime.combine(day, DEMO_STARTS, zone),
                 place=f"Hội trường UBND {self._settings.unit.name}",
                 intake_opens_at=now - timedelta(minutes=1),
-                intake_closes_at=now + timedelta(days=11),
+                intake_closes_at=datetime.combine(day - DEMO_INTAKE_ENDS_BEFORE, DEMO_INTAKE_ENDS, zone),
             ),
             actor="sandbox",
         )

@@ -6,6 +6,7 @@ the middle, never sends one answer twice.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -74,6 +75,8 @@ class PublishingService(AfterMeeting):
     ) -> None:
         super().__init__(settings, database, clock, unit_id=unit_id)
         self._notices = notices
+        # Told after publishing: what is scheduled changed (the summary to staff once sent).
+        self.on_change: list[Callable[[], Awaitable[object]]] = []
 
     async def publish(self, meeting_id: int, actor: str) -> PublishReport:
         """Queue one message per follower per answered concern; the outbox sends them."""
@@ -101,6 +104,8 @@ class PublishingService(AfterMeeting):
                 actor=actor, action="answers.publish", subject=f"meeting:{meeting.id}", now=now,
                 after={"queued": queued, "concerns": answered, "unanswered": len(unanswered)},
             )
+        for callback in self.on_change:
+            await callback()
         return PublishReport(queued, answered, tuple(unanswered))
 
     async def retry_failed(self, actor: str) -> int:

@@ -190,7 +190,7 @@ class Schedule(UnitService):
             else:
                 counts = await OutboxRepository(connection).counts(f"answer:{meeting.id}:")
                 if counts.get("pending", 0) + counts.get("sending", 0):
-                    return False  # still sending: the next rebuild looks again
+                    return False  # still sending: the outbox rebuilds the schedule once it is done
                 count = int(await self._notices.to_staff(
                     connection, action.key, "notice.staff_published", now, id=meeting.id,
                     sent=counts.get("sent", 0), undeliverable=counts.get("undeliverable", 0), failed=counts.get("failed", 0),
@@ -323,6 +323,12 @@ class Schedule(UnitService):
     def shutdown(self) -> None:
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+
+    async def reschedule(self) -> None:
+        """What is scheduled changed (a meeting, publishing, the outbox done sending): the jobs
+        again, now. Before start() there is nothing to redo: the start's rebuild reads it all."""
+        if self._scheduler is not None and self._scheduler.running:
+            await self.rebuild()
 
     async def rebuild(self) -> list[str]:
         """Recompute every job from the database; due ones run now. Returns the job ids."""

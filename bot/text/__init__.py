@@ -1,7 +1,13 @@
-"""The catalogs of every sentence a user reads, one TOML file per language."""
+"""The catalogs of every sentence a user reads, one TOML file per language.
+
+A count in English takes its noun's number through the format spec `plural`:
+``"{count:plural:concern:concerns}"`` reads "1 concern", "3 concerns"; ``"{count:pick:is:are}"``
+gives the word alone. Vietnamese has no plural and writes ``"{count} ý kiến"``.
+"""
 
 from __future__ import annotations
 
+import string
 import tomllib
 from functools import cache
 from importlib import resources
@@ -31,7 +37,26 @@ class Catalog:
         template = catalog.get(key)
         if template is None:
             template = self._entries["vi"][key]
-        return template.format(**values) if values else template
+        return _FORMATTER.format(template, **values) if values else template
+
+
+def plural(count: int, one: str, other: str) -> str:
+    """'1 resident', '2 residents': the one rule, for the catalogs and the command line."""
+    return f"{count} {one if count == 1 else other}"
+
+
+class _CountFormatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        kind, _, forms = format_spec.partition(":")
+        one, colon, other = forms.partition(":")
+        if kind == "plural" and colon:
+            return plural(int(value), one, other)
+        if kind == "pick" and colon:
+            return one if int(value) == 1 else other
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _CountFormatter()
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:

@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 ALLOWED_UPDATES = ["message", "callback_query"]
-COMMANDS = ("new", "my", "status", "withdraw", "privacy", "delete", "language", "cancel", "help")
+COMMANDS = ("new", "my", "status", "withdraw", "privacy", "mydata", "delete", "unsubscribe", "language", "cancel", "help")
 _UNSUPPORTED = ("sticker", "voice", "audio", "video", "video_note", "animation", "document", "poll", "dice", "game")
 
 

@@ -48,7 +48,11 @@ async def similar_offer(turn: Turn) -> Reply | None:
         # Another resident's words: their phone number or e-mail is not this resident's to see.
         text = shorten(redact(concern.text, masks), 160)
         area = turn.intake.areas.get(concern.area_id)
-        where = turn.t("similar.your_area") if match.nearness == 0 else area.label(turn.language) if area else ""
+        if match.nearness == 0 and area is not None:
+            # The level's own name: "thôn của bạn" in a commune, "tổ dân phố của bạn" in a ward.
+            where = turn.t("similar.your_area", level=turn.intake.areas.level_name(area, turn.language))
+        else:
+            where = area.label(turn.language) if area else ""
         lines.append(turn.t("similar.line", count=count, code=concern.code, text=text, area=where))
         rows.append((turn.step_button(turn.t("similar.support", code=concern.code), StepAction.SUPPORT, str(concern.id)),))
     rows.append((turn.step_button(turn.t("similar.none"), StepAction.NOT_SIMILAR),))

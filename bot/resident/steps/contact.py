@@ -15,6 +15,13 @@ from bot.resident.turn import PHONE_NOTICES_PURPOSE, Outcome, Turn, aside
 _PHONE = re.compile(r"^(?:\+?84|0)(\d{9,10})$")
 
 
+def full_name(first: str, last: str | None, language: str) -> str:
+    """A shared contact's name as it is written: Vietnamese puts the family name first
+    ("Lê Văn" + "Cường" -> "Lê Văn Cường"); English the given name."""
+    parts = (last, first) if language == "vi" else (first, last)
+    return clean(" ".join(p for p in parts if p))
+
+
 def normalise_phone(raw: str) -> str | None:
     """Vietnamese numbers as +84…; None if it does not look like one."""
     digits = re.sub(r"[\s.\-()]", "", raw)
@@ -76,7 +83,7 @@ async def on_contact(turn: Turn) -> Outcome:
         phone = normalise_phone(contact.phone)
         if phone is None:
             return aside(Reply(turn.t("contact.bad_phone")))
-        name = clean(" ".join(p for p in (contact.first_name, contact.last_name) if p))
+        name = full_name(contact.first_name, contact.last_name, turn.language)
         turn.draft.contact_name = name[: turn.settings.limits.name_max_chars] or None
         turn.draft.contact_phone = phone
         turn.draft.phone_verified = True

@@ -41,10 +41,12 @@ def text_problem(turn: Turn, text: str) -> str | None:
     limits = turn.settings.limits
     if len(text) > limits.text_max_chars:
         return turn.t("text.too_long", length=len(text), max=limits.text_max_chars)
-    if letter_count(text) < 3:
-        return turn.t("text.no_words")
-    if len(text) < limits.text_min_chars:
+    letters = letter_count(text)
+    # A word too short ("hu") is short, not wordless: only text without letters lacks words.
+    if letters and len(text) < limits.text_min_chars:
         return turn.t("text.too_short", min=limits.text_min_chars)
+    if letters < 3 or len(text) < limits.text_min_chars:
+        return turn.t("text.no_words")
     return None
 
 
@@ -65,8 +67,10 @@ async def photos_prompt(turn: Turn) -> Reply:
     count = len(turn.draft.photos)
     most = turn.settings.limits.photos_max
     if count:
+        # Full: the prompt no longer invites another photo.
+        key = "photos.all_in" if count >= most else "photos.more"
         return Reply(
-            turn.t("photos.more", count=count, max=most),
+            turn.t(key, count=count, max=most),
             buttons=((turn.step_button(turn.t("photos.done"), StepAction.PHOTOS, "done"),),),
         )
     return Reply(

@@ -25,11 +25,13 @@ def agenda(
     buttons: list[tuple[Button, ...]] = []
     for number, line in enumerate(lines, start=1):
         included = line.item.included
-        text.append(words.t(
+        entry = words.t(
             "staff.agenda_line", mark="✅" if included else "⛔", number=number, title=line.item.title,
             topic=line.topic, residents=line.residents, minutes=line.item.minutes,
             codes=", ".join(c.code for c in line.concerns),
-        ))
+        )
+        # The mark alone is easy to misread: an item left out says so in words.
+        text.append(entry if included else f"{entry} {words.t('staff.agenda_excluded')}")
         toggle = words.t("staff.button_exclude" if included else "staff.button_include", number=number)
         row = [Button(toggle, ToggleItem(meeting.id, number, include=not included).payload)]
         if number > 1:

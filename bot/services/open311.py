@@ -20,6 +20,7 @@ from bot.clock import Clock, format_local
 from bot.config import Settings
 from bot.public_settings import Open311Client
 from bot.domain.areas import AreaTree, TopicList
+from bot.domain.concern_text import text_problem
 from bot.domain.records import Meeting, NewConcern
 from bot.domain.sources import OPEN311_CHANNEL, ConcernSource
 from bot.domain.textnorm import clean, fold, letter_count
@@ -134,15 +135,12 @@ class Open311Intake(UnitService):
         return code
 
     def _text(self, form: Mapping[str, str]) -> str:
-        """The chat's checks on a concern's words (bot/resident/steps/details.py), with its limits."""
+        """The chat's rule for a concern's words (bot/domain/concern_text.py), with its limits."""
         limits = self._settings.limits
         text = clean(form.get("description", ""))
-        if len(text) > limits.text_max_chars:
-            raise Open311Error(400, "too_long", length=len(text), max=limits.text_max_chars)
-        if letter_count(text) < 3:
-            raise Open311Error(400, "no_words")
-        if len(text) < limits.text_min_chars:
-            raise Open311Error(400, "too_short", min=limits.text_min_chars)
+        problem = text_problem(text, limits.text_min_chars, limits.text_max_chars)
+        if problem is not None:
+            raise Open311Error(400, problem, length=len(text), min=limits.text_min_chars, max=limits.text_max_chars)
         return text
 
     def _contact(self, form: Mapping[str, str]) -> tuple[str | None, str | None]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.messages import InboundKind, Reply
-from bot.domain.textnorm import letter_count
+from bot.domain.concern_text import text_problem as concern_text_problem
 from bot.resident.payloads import StepAction, StepPayload
 from bot.resident.state import StepName
 from bot.resident.steps.confirm import confirm_next
@@ -39,15 +39,10 @@ async def on_text(turn: Turn) -> Outcome:
 
 def text_problem(turn: Turn, text: str) -> str | None:
     limits = turn.settings.limits
-    if len(text) > limits.text_max_chars:
-        return turn.t("text.too_long", length=len(text), max=limits.text_max_chars)
-    letters = letter_count(text)
-    # A word too short ("hu") is short, not wordless: only text without letters lacks words.
-    if letters and len(text) < limits.text_min_chars:
-        return turn.t("text.too_short", min=limits.text_min_chars)
-    if letters < 3 or len(text) < limits.text_min_chars:
-        return turn.t("text.no_words")
-    return None
+    problem = concern_text_problem(text, limits.text_min_chars, limits.text_max_chars)
+    if problem is None:
+        return None
+    return turn.t(f"text.{problem}", length=len(text), min=limits.text_min_chars, max=limits.text_max_chars)
 
 
 async def after_text(turn: Turn) -> list[Reply]:

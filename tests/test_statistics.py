@@ -45,29 +45,31 @@ async def seed(database: Database, settings: Settings, clock: ManualClock) -> tu
         concerns = ConcernRepository(connection, settings.unit.id)
         residents = ResidentRepository(connection)
         people = [await residents.get_or_create("test", f"r{n}", "vi", now) for n in range(1, 11)]
+        ids = [0]  # ids[n]: the concern numbered n above (a database may hold others before them)
         for n, (meeting, topic, area, status) in enumerate(CONCERNS, start=1):
             stored = await concerns.submit(NewConcern(
-                draft_key=f"d{n}", meeting_id=meeting, area_id=area, topic_id=topic, text=f"Ý kiến số {n}",
-                author_id=people[n - 1].id, language="vi",
+                draft_key=f"stats-{n}", meeting_id=(first, second)[meeting - 1].id, area_id=area, topic_id=topic,
+                text=f"Ý kiến số {n}", author_id=people[n - 1].id, language="vi",
             ), settings.unit.code_prefix, now)
+            ids.append(stored.id)
             if status is not ConcernStatus.OPEN:
-                await concerns.update(stored, status=status, merged_into=1 if status is ConcernStatus.MERGED else None)
-        await concerns.add_supporter(2, people[0].id, now)
+                await concerns.update(stored, status=status, merged_into=ids[1] if status is ConcernStatus.MERGED else None)
+        await concerns.add_supporter(ids[2], people[0].id, now)
         answers = AnswerRepository(connection, settings.unit.id)
-        for concern_id, disposition, due_date in (
+        for n, disposition, due_date in (
             (1, Disposition.ANSWERED, None), (2, Disposition.FORWARDED, due), (4, Disposition.FORWARDED, due),
             (7, Disposition.FORWARDED, today - timedelta(days=1)), (8, Disposition.EXPLAINED, None),
             (9, Disposition.FORWARDED, today + timedelta(days=3)),
         ):
-            await answers.put(concern_id, disposition=disposition, answer="Trả lời", answered_by="Chủ tịch",
+            await answers.put(ids[n], disposition=disposition, answer="Trả lời", answered_by="Chủ tịch",
                               agency="Công ty" if due_date else None, due_date=due_date, recorded_by="test", now=now)
         # 23:00 on the due day in Hồ Chí Minh City (UTC+7), and 01:30 the next morning there.
-        await answers.finalise(2, "Đã xong", "test", datetime(2026, 3, 20, 16, 0, tzinfo=UTC))
-        await answers.finalise(4, "Đã xong", "test", datetime(2026, 3, 20, 18, 30, tzinfo=UTC))
+        await answers.finalise(ids[2], "Đã xong", "test", datetime(2026, 3, 20, 16, 0, tzinfo=UTC))
+        await answers.finalise(ids[4], "Đã xong", "test", datetime(2026, 3, 20, 18, 30, tzinfo=UTC))
         satisfaction = SatisfactionRepository(connection, settings.unit.id)
-        await satisfaction.record(1, people[0].id, True, now)
-        await satisfaction.record(1, people[2].id, True, now)
-        await satisfaction.record(8, people[7].id, False, now)
+        await satisfaction.record(ids[1], people[0].id, True, now)
+        await satisfaction.record(ids[1], people[2].id, True, now)
+        await satisfaction.record(ids[8], people[7].id, False, now)
     return first, second
 
 

@@ -1,11 +1,16 @@
 """The statistics of one unit's concerns, counted by SQLite (GROUP BY), never loaded row by row.
 
-Over 100,000 concerns a statistics page or `doithoai stats` reads a few dozen grouped rows:
-the memory they take does not grow with the database (issue 12: within 100 MiB).
+Over 100,000 concerns a statistics page or `doithoai stats` reads a few hundred grouped rows:
+the memory they take does not grow with the database (issue 12: within 100 MiB). The groups
+follow the order of an index (migration 0010's concerns_counted), so that SQLite streams them
+without sorting 100,000 rows first; and when every meeting in the database is of this unit
+(one ward per deployment, the usual case), the counts over all its meetings need not look up
+each answer's, follower's or rating's concern to know its unit.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +20,7 @@ from bot.domain.records import DEFAULT_UNIT_ID
 from bot.domain.vocabulary import ConcernStatus, Disposition
 
 # Counted as concerns of their own (ConcernStatus.counted): merged ones count in the one they joined.
-_COUNTED = (ConcernStatus.OPEN, ConcernStatus.CARRIED)
+_COUNTED = (ConcernStatus.OPEN.value, ConcernStatus.CARRIED.value)
 
 
 @dataclass(frozen=True)
@@ -38,49 +43,64 @@ class StatisticsRepository:
     def __init__(self, connection: aiosqlite.Connection, unit_id: str = DEFAULT_UNIT_ID) -> None:
         self._db = connection
         self._unit_id = unit_id
+        self._sole: bool | None = None
+
+    async def _sole_unit(self) -> bool:
+        """Whether every meeting in the database is of this unit (a concern is of its meeting's unit)."""
+        if self._sole is None:
+            cursor = await self._db.execute("SELECT NOT EXISTS (SELECT 1 FROM meetings WHERE unit_id != ?)", (self._unit_id,))
+            row = await cursor.fetchone()
+            self._sole = bool(row[0])  # type: ignore[index]
+        return self._sole
 
     def _where(self, meeting_id: int | None) -> tuple[str, tuple[object, ...]]:
         if meeting_id is None:
             return "c.unit_id = ?", (self._unit_id,)
         return "c.unit_id = ? AND c.meeting_id = ?", (self._unit_id, meeting_id)
 
-    async def _pairs(self, sql: str, params: tuple[object, ...]) -> tuple[tuple[str, int], ...]:
-        cursor = await self._db.execute(sql, params)
-        return tuple((str(row[0]), int(row[1])) for row in await cursor.fetchall())
+    async def _of_concerns(self, table: str, meeting_id: int | None) -> tuple[str, str, tuple[object, ...]]:
+        """FROM and WHERE for rows of `table` (its column concern_id) of the unit's concerns."""
+        if meeting_id is None and await self._sole_unit():
+            return f"{table} x", "1", ()
+        where, params = self._where(meeting_id)
+        return f"concerns c JOIN {table} x ON x.concern_id = c.id", where, params
 
     async def by_status(self, meeting_id: int | None) -> tuple[tuple[str, int], ...]:
         """Every concern received, by where it stands (open, merged, withdrawn, rejected, carried)."""
         where, params = self._where(meeting_id)
-        return await self._pairs(
-            f"SELECT c.status, count(*) FROM concerns c WHERE {where} GROUP BY c.status ORDER BY c.status", params
+        cursor = await self._db.execute(
+            f"SELECT c.status, count(*) FROM concerns c WHERE {where} GROUP BY c.meeting_id, c.status", params
         )
+        counts: Counter[str] = Counter()
+        for row in await cursor.fetchall():
+            counts[str(row[0])] += int(row[1])
+        return tuple(sorted(counts.items()))
 
-    async def counted_by(self, column: str, meeting_id: int | None) -> tuple[tuple[str, int], ...]:
-        """Concerns counted on their own (open or carried, not merged) by topic_id or area_id."""
-        if column not in ("topic_id", "area_id"):
-            raise ValueError(f"not a column to count by: {column!r}")
-        where, params = self._where(meeting_id)
-        return await self._pairs(
-            f"SELECT c.{column}, count(*) AS n FROM concerns c WHERE {where} AND c.merged_into IS NULL "
-            f"AND c.status IN (?, ?) GROUP BY c.{column} ORDER BY n DESC, c.{column}",
-            (*params, *_COUNTED),
-        )
-
-    async def by_disposition(self, meeting_id: int | None) -> tuple[tuple[str, int], ...]:
-        where, params = self._where(meeting_id)
-        return await self._pairs(
-            f"SELECT a.disposition, count(*) AS n FROM answers a JOIN concerns c ON c.id = a.concern_id "
-            f"WHERE {where} GROUP BY a.disposition ORDER BY n DESC, a.disposition",
-            params,
-        )
-
-    async def forwarded(self, meeting_id: int | None) -> list[ForwardedGroup]:
+    async def counted(self, meeting_id: int | None) -> list[tuple[str, str, int]]:
+        """(topic_id, area_id, count) of the concerns counted on their own: open or carried, not merged."""
         where, params = self._where(meeting_id)
         cursor = await self._db.execute(
-            "SELECT a.due_date, substr(a.final_at, 1, 16), a.final_answer IS NULL, count(*) "
-            f"FROM answers a JOIN concerns c ON c.id = a.concern_id WHERE {where} AND a.disposition = ? "
-            "GROUP BY 1, 2, 3",
-            (*params, Disposition.FORWARDED),
+            f"SELECT c.topic_id, c.area_id, count(*) FROM concerns c WHERE {where} AND c.status IN (?, ?) "
+            "AND c.merged_into IS NULL GROUP BY c.meeting_id, c.status, c.topic_id, c.area_id",
+            (*params, *_COUNTED),
+        )
+        return [(str(row[0]), str(row[1]), int(row[2])) for row in await cursor.fetchall()]
+
+    async def by_disposition(self, meeting_id: int | None) -> tuple[tuple[str, int], ...]:
+        tables, where, params = await self._of_concerns("answers", meeting_id)
+        cursor = await self._db.execute(
+            f"SELECT x.disposition, count(*) AS n FROM {tables} WHERE {where} GROUP BY x.disposition "
+            "ORDER BY n DESC, x.disposition",
+            params,
+        )
+        return tuple((str(row[0]), int(row[1])) for row in await cursor.fetchall())
+
+    async def forwarded(self, meeting_id: int | None) -> list[ForwardedGroup]:
+        tables, where, params = await self._of_concerns("answers", meeting_id)
+        cursor = await self._db.execute(
+            "SELECT x.due_date, substr(x.final_at, 1, 16), x.final_answer IS NULL, count(*) "
+            f"FROM {tables} WHERE {where} AND x.disposition = ? GROUP BY 1, 2, 3",
+            (*params, Disposition.FORWARDED.value),
         )
         return [
             ForwardedGroup(date.fromisoformat(row[0]) if row[0] else None, row[1], bool(row[2]), int(row[3]))
@@ -88,20 +108,15 @@ class StatisticsRepository:
         ]
 
     async def satisfaction(self, meeting_id: int | None) -> dict[bool, int]:
-        where, params = self._where(meeting_id)
+        tables, where, params = await self._of_concerns("satisfaction", meeting_id)
         cursor = await self._db.execute(
-            f"SELECT s.satisfied, count(*) FROM satisfaction s JOIN concerns c ON c.id = s.concern_id WHERE {where} "
-            "GROUP BY s.satisfied",
-            params,
+            f"SELECT x.satisfied, count(*) FROM {tables} WHERE {where} GROUP BY x.satisfied", params
         )
         return {bool(row[0]): int(row[1]) for row in await cursor.fetchall()}
 
     async def residents(self, meeting_id: int | None) -> int:
         """Distinct residents who sent or supported anything."""
-        where, params = self._where(meeting_id)
-        cursor = await self._db.execute(
-            f"SELECT count(DISTINCT f.resident_id) FROM followers f JOIN concerns c ON c.id = f.concern_id WHERE {where}",
-            params,
-        )
+        tables, where, params = await self._of_concerns("followers", meeting_id)
+        cursor = await self._db.execute(f"SELECT count(DISTINCT x.resident_id) FROM {tables} WHERE {where}", params)
         row = await cursor.fetchone()
         return int(row[0])  # type: ignore[index]

@@ -16,6 +16,7 @@ from bot.services.statistics import StatisticsService
 from storage.answers import AnswerRepository, SatisfactionRepository
 from storage.concerns import ConcernRepository
 from storage.db import Database
+from storage.meetings import MeetingRepository
 from storage.residents import ResidentRepository
 from tests.conftest import EXAMPLE_CONFIG, create_meeting
 
@@ -93,6 +94,25 @@ async def test_sql_counts_match_the_hand_count(database: Database, settings: Set
     assert (every.forwarded, every.forwarded_open, every.forwarded_overdue, every.forwarded_waiting) == (4, 2, 1, 1)
     two = await service.stats(second.id)
     assert (two.received, two.concerns, two.satisfied, two.on_time_rate) == (2, 2, 0, None)
+
+    # Another unit's meeting in the same database: counted for that unit only, whichever way SQLite counts.
+    async with database.transaction() as connection:
+        other = await MeetingRepository(connection, "other").create(
+            title="Xã khác", area_id="phu-tho", starts_at=first.starts_at, place="Hội trường", format="in_person",
+            intake_opens_at=first.intake_opens_at, intake_closes_at=first.intake_closes_at, now=clock.now(),
+        )
+        resident = await ResidentRepository(connection).get_or_create("test", "other-1", "vi", clock.now())
+        elsewhere = await ConcernRepository(connection, "other").submit(NewConcern(
+            draft_key="other-1", meeting_id=other.id, area_id="kp1", topic_id="khac", text="Ý kiến xã khác",
+            author_id=resident.id, language="vi",
+        ), "XK", clock.now())
+        await AnswerRepository(connection, "other").put(
+            elsewhere.id, disposition=Disposition.ANSWERED, answer="Trả lời", answered_by="Chủ tịch", agency=None,
+            due_date=None, recorded_by="test", now=clock.now())
+        await SatisfactionRepository(connection, "other").record(elsewhere.id, resident.id, True, clock.now())
+    assert await service.stats() == every
+    theirs = await StatisticsService(settings, database, clock, unit_id="other").stats()
+    assert (theirs.received, theirs.residents, theirs.by_disposition, theirs.satisfied) == (1, 1, (("answered", 1),), 1)
 
 
 async def test_doithoai_stats_counts_every_concern_received_and_names_topics_and_areas(

@@ -7,6 +7,7 @@ holds more than a few grouped rows, whatever the size of the database.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -54,13 +55,13 @@ class StatisticsService(AfterMeeting):
         async with self._database.transaction() as connection:
             counts = StatisticsRepository(connection, self._unit_id)
             by_status = await counts.by_status(meeting_id)
-            by_topic = await counts.counted_by("topic_id", meeting_id)
-            by_area = await counts.counted_by("area_id", meeting_id)
+            counted = await counts.counted(meeting_id)
             by_disposition = await counts.by_disposition(meeting_id)
             forwarded = await counts.forwarded(meeting_id)
             satisfaction = await counts.satisfaction(meeting_id)
             residents = await counts.residents(meeting_id)
         on_time, late, still_open, overdue = self._follow_up(forwarded)
+        by_topic, by_area = _largest_first(counted, 0), _largest_first(counted, 1)
         return Stats(
             concerns=sum(n for _, n in by_topic),
             residents=residents,
@@ -92,6 +93,14 @@ class StatisticsService(AfterMeeting):
             else:
                 late += group.count
         return on_time, late, still_open, overdue
+
+
+def _largest_first(groups: list[tuple[str, str, int]], position: int) -> tuple[tuple[str, int], ...]:
+    """(topic or area, count) from (topic, area, count) groups, the most first, then by id."""
+    totals: Counter[str] = Counter()
+    for group in groups:
+        totals[group[position]] += group[2]
+    return tuple(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _local_day(utc_minute: str, zone: ZoneInfo) -> date:

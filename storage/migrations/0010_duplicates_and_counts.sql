@@ -26,3 +26,9 @@ CREATE TABLE duplicate_backlog (
 );
 INSERT INTO duplicate_backlog (meeting_id)
     SELECT DISTINCT meeting_id FROM concerns WHERE status = 'open' AND merged_into IS NULL;
+
+-- The statistics (storage/statistics.py) count concerns by meeting, status, topic and area in
+-- this index's order: SQLite streams the groups from it instead of sorting 100,000 rows, and
+-- never reads the concerns' texts to count them. Ratings are counted from their own index.
+CREATE INDEX concerns_counted ON concerns (unit_id, meeting_id, status, topic_id, area_id, merged_into);
+CREATE INDEX satisfaction_counted ON satisfaction (concern_id, satisfied);

@@ -46,14 +46,16 @@ class DuplicateRepository:
         return {int(row[0]) for row in await cursor.fetchall()}
 
     async def marked(self, meeting_id: int) -> set[int]:
-        """Open, unmerged concerns of the meeting joined by a row to another such concern."""
+        """Open, unmerged concerns of the meeting joined by a row to another such concern.
+
+        EXISTS, not a join: a concern of a big cluster has many rows, and one is enough."""
+        partner = "SELECT 1 FROM concern_duplicates d JOIN concerns b ON b.id = d.{0} WHERE d.{1} = a.id AND " + _LIVE.format("b")
         cursor = await self._db.execute(
-            "SELECT d.concern_id, d.other_id FROM concerns a "
-            "JOIN concern_duplicates d ON d.concern_id = a.id JOIN concerns b ON b.id = d.other_id "
-            f"WHERE a.meeting_id = ? AND a.unit_id = ? AND {_LIVE.format('a')} AND {_LIVE.format('b')}",
+            f"SELECT a.id FROM concerns a WHERE a.meeting_id = ? AND a.unit_id = ? AND {_LIVE.format('a')} "
+            f"AND (EXISTS ({partner.format('other_id', 'concern_id')}) OR EXISTS ({partner.format('concern_id', 'other_id')}))",
             (meeting_id, self._unit_id),
         )
-        return {int(i) for row in await cursor.fetchall() for i in row}
+        return {int(row[0]) for row in await cursor.fetchall()}
 
     async def in_backlog(self, meeting_id: int) -> bool:
         cursor = await self._db.execute("SELECT 1 FROM duplicate_backlog WHERE meeting_id = ?", (meeting_id,))

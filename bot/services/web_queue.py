@@ -21,6 +21,7 @@ from bot.services.duplicates import DuplicatePairs
 from bot.services.meetings import MeetingService
 from bot.services.unit import UnitService
 from storage.concerns import ConcernRepository
+from storage.queue import QueueRepository
 from storage.db import Database
 
 PAGE_SIZE = 20
@@ -67,30 +68,22 @@ class QueueSearch(UnitService):
         page_size = page_size or PAGE_SIZE
         await self._meetings.get_or_fail(meeting_id)
         async with self._database.transaction() as connection:
-            concerns = ConcernRepository(connection, self._unit_id)
-            every = await concerns.all(meeting_id)
-            residents = await concerns.resident_counts(meeting_id)
+            every = await QueueRepository(connection, self._unit_id).keys(meeting_id)
+            residents = await ConcernRepository(connection, self._unit_id).resident_counts(meeting_id)
             duplicates = await DuplicatePairs(connection, self._unit_id, self._lexicon).marked(meeting_id)
         words = fold(wanted.search).split()
         kept = [
-            c for c in every
+            c.id for c in every
             if (wanted.status is None or c.status == wanted.status)
             and (wanted.topic_id is None or c.topic_id == wanted.topic_id)
             and (wanted.area_id is None or self._areas.is_within(c.area_id, wanted.area_id))
             and (not wanted.duplicates_only or c.id in duplicates)
-            and all(word in self._searchable(c) for word in words)
+            and c.says(words)
         ]
         pages = max(1, -(-len(kept) // page_size))
         page = min(max(wanted.page, 1), pages)
-        shown = kept[(page - 1) * page_size: page * page_size]
         async with self._database.transaction() as connection:
-            # Read again with their photos (the page's only: the whole list needs none).
-            concerns = ConcernRepository(connection, self._unit_id)
-            shown = [await concerns.get(c.id) or c for c in shown]
+            # The page's concerns whole, with their photos (the whole list needs neither).
+            shown = await QueueRepository(connection, self._unit_id).whole(kept[(page - 1) * page_size: page * page_size])
         rows = tuple(QueueRow(c, residents.get(c.id, 1), c.id in duplicates) for c in shown)
         return QueueResult(meeting_id, rows, len(kept), page, pages)
-
-    def _searchable(self, concern: Concern) -> str:
-        """What a search looks in, folded: the concern's words and its code."""
-        return f"{concern.text_folded or fold(concern.text)} {fold(concern.code)} {concern.id}"
-

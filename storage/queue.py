@@ -1,5 +1,5 @@
-"""What the console's queue reads of a meeting's concerns: little of each to filter thousands,
-then the page's few whole, in one query each (not two queries a concern)."""
+"""What the console's lists read of many concerns: little of each to filter thousands (the
+queue), then the ones shown whole, in one query (not two queries a concern)."""
 
 from __future__ import annotations
 

@@ -10,17 +10,13 @@ each answer's, follower's or rating's concern to know its unit.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 import aiosqlite
 
 from bot.domain.records import DEFAULT_UNIT_ID
-from bot.domain.vocabulary import ConcernStatus, Disposition
-
-# Counted as concerns of their own (ConcernStatus.counted): merged ones count in the one they joined.
-_COUNTED = (ConcernStatus.OPEN.value, ConcernStatus.CARRIED.value)
+from bot.domain.vocabulary import Disposition
 
 
 @dataclass(frozen=True)
@@ -32,8 +28,16 @@ class ForwardedGroup:
     """
 
     due_date: date | None
-    final_minute: str | None  # UTC, "2026-12-05T01:30"
-    awaiting: bool  # no final answer yet
+    final_minute: str | None  # UTC, "2026-12-05T01:30"; None: no final answer yet
+    count: int
+
+
+@dataclass(frozen=True)
+class ConcernGroup:
+    status: str
+    topic_id: str
+    area_id: str
+    merged: bool  # merged into another concern
     count: int
 
 
@@ -63,28 +67,19 @@ class StatisticsRepository:
         if meeting_id is None and await self._sole_unit():
             return f"{table} x", "1", ()
         where, params = self._where(meeting_id)
-        return f"concerns c JOIN {table} x ON x.concern_id = c.id", where, params
+        # CROSS JOIN: SQLite then looks the rows up from the meeting's concerns, never the other way.
+        return f"concerns c CROSS JOIN {table} x ON x.concern_id = c.id", where, params
 
-    async def by_status(self, meeting_id: int | None) -> tuple[tuple[str, int], ...]:
-        """Every concern received, by where it stands (open, merged, withdrawn, rejected, carried)."""
+    async def concern_groups(self, meeting_id: int | None) -> list[ConcernGroup]:
+        """Every concern received, grouped by what became of it, topic, area and whether merged."""
         where, params = self._where(meeting_id)
+        # Grouped in concerns_counted's order (merged_into whole: the merged are few), not sorted.
         cursor = await self._db.execute(
-            f"SELECT c.status, count(*) FROM concerns c WHERE {where} GROUP BY c.meeting_id, c.status", params
+            f"SELECT c.status, c.topic_id, c.area_id, c.merged_into IS NOT NULL, count(*) FROM concerns c WHERE {where} "
+            "GROUP BY c.meeting_id, c.status, c.topic_id, c.area_id, c.merged_into",
+            params,
         )
-        counts: Counter[str] = Counter()
-        for row in await cursor.fetchall():
-            counts[str(row[0])] += int(row[1])
-        return tuple(sorted(counts.items()))
-
-    async def counted(self, meeting_id: int | None) -> list[tuple[str, str, int]]:
-        """(topic_id, area_id, count) of the concerns counted on their own: open or carried, not merged."""
-        where, params = self._where(meeting_id)
-        cursor = await self._db.execute(
-            f"SELECT c.topic_id, c.area_id, count(*) FROM concerns c WHERE {where} AND c.status IN (?, ?) "
-            "AND c.merged_into IS NULL GROUP BY c.meeting_id, c.status, c.topic_id, c.area_id",
-            (*params, *_COUNTED),
-        )
-        return [(str(row[0]), str(row[1]), int(row[2])) for row in await cursor.fetchall()]
+        return [ConcernGroup(str(r[0]), str(r[1]), str(r[2]), bool(r[3]), int(r[4])) for r in await cursor.fetchall()]
 
     async def by_disposition(self, meeting_id: int | None) -> tuple[tuple[str, int], ...]:
         tables, where, params = await self._of_concerns("answers", meeting_id)
@@ -96,14 +91,15 @@ class StatisticsRepository:
         return tuple((str(row[0]), int(row[1])) for row in await cursor.fetchall())
 
     async def forwarded(self, meeting_id: int | None) -> list[ForwardedGroup]:
+        # final_at and final_answer are written together (AnswerRepository.finalise).
         tables, where, params = await self._of_concerns("answers", meeting_id)
         cursor = await self._db.execute(
-            "SELECT x.due_date, substr(x.final_at, 1, 16), x.final_answer IS NULL, count(*) "
-            f"FROM {tables} WHERE {where} AND x.disposition = ? GROUP BY 1, 2, 3",
+            "SELECT x.due_date, substr(x.final_at, 1, 16), count(*) "
+            f"FROM {tables} WHERE {where} AND x.disposition = ? GROUP BY 1, 2",
             (*params, Disposition.FORWARDED.value),
         )
         return [
-            ForwardedGroup(date.fromisoformat(row[0]) if row[0] else None, row[1], bool(row[2]), int(row[3]))
+            ForwardedGroup(date.fromisoformat(row[0]) if row[0] else None, row[1], int(row[2]))
             for row in await cursor.fetchall()
         ]
 

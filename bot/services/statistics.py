@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.vocabulary import ConcernStatus
 from bot.services.after_meeting import AfterMeeting
-from storage.statistics import ForwardedGroup, StatisticsRepository
+from storage.statistics import ConcernGroup, ForwardedGroup, StatisticsRepository
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,19 @@ class StatisticsService(AfterMeeting):
         """Of one meeting, or (None) of every meeting of the unit."""
         async with self._database.transaction() as connection:
             counts = StatisticsRepository(connection, self._unit_id)
-            by_status = await counts.by_status(meeting_id)
-            counted = await counts.counted(meeting_id)
+            groups = await counts.concern_groups(meeting_id)
             by_disposition = await counts.by_disposition(meeting_id)
             forwarded = await counts.forwarded(meeting_id)
             satisfaction = await counts.satisfaction(meeting_id)
             residents = await counts.residents(meeting_id)
         on_time, late, still_open, overdue = self._follow_up(forwarded)
-        by_topic, by_area = _largest_first(counted, 0), _largest_first(counted, 1)
+        statuses: Counter[str] = Counter()
+        for group in groups:
+            statuses[group.status] += group.count
+        by_status = tuple(sorted(statuses.items()))
+        # Counted on their own: open or carried, not merged (ConcernStatus.counted).
+        counted = [g for g in groups if ConcernStatus(g.status).counted and not g.merged]
+        by_topic, by_area = _largest_first(counted, "topic_id"), _largest_first(counted, "area_id")
         return Stats(
             concerns=sum(n for _, n in by_topic),
             residents=residents,
@@ -86,7 +91,7 @@ class StatisticsService(AfterMeeting):
         for group in groups:
             if group.final_minute is None:
                 still_open += group.count
-                if group.awaiting and group.due_date is not None and today > group.due_date:
+                if group.due_date is not None and today > group.due_date:
                     overdue += group.count
             elif group.due_date is None or _local_day(group.final_minute, self._settings.zone) <= group.due_date:
                 on_time += group.count
@@ -95,11 +100,11 @@ class StatisticsService(AfterMeeting):
         return on_time, late, still_open, overdue
 
 
-def _largest_first(groups: list[tuple[str, str, int]], position: int) -> tuple[tuple[str, int], ...]:
-    """(topic or area, count) from (topic, area, count) groups, the most first, then by id."""
+def _largest_first(groups: list[ConcernGroup], key: str) -> tuple[tuple[str, int], ...]:
+    """(topic or area, count) over the groups, the most first, then by id."""
     totals: Counter[str] = Counter()
     for group in groups:
-        totals[group[position]] += group[2]
+        totals[getattr(group, key)] += group.count
     return tuple(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
 
 

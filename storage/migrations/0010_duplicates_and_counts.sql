@@ -32,3 +32,5 @@ INSERT INTO duplicate_backlog (meeting_id)
 -- never reads the concerns' texts to count them. Ratings are counted from their own index.
 CREATE INDEX concerns_counted ON concerns (unit_id, meeting_id, status, topic_id, area_id, merged_into);
 CREATE INDEX satisfaction_counted ON satisfaction (concern_id, satisfied);
+-- Forwarded answers by due date and final answer's time, read from the index alone.
+CREATE INDEX answers_forwarded ON answers (disposition, due_date, final_at);

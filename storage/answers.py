@@ -90,7 +90,9 @@ class AnswerRepository:
     async def awaiting_agencies(self) -> list[Answer]:
         cursor = await self._db.execute(
             "SELECT a.* FROM answers a JOIN concerns c ON c.id = a.concern_id "
-            "WHERE c.unit_id = ? AND a.disposition = ? AND a.final_answer IS NULL ORDER BY a.due_date, a.concern_id",
+            # final_at is written with final_answer (finalise): saying so lets answers_open_forwarded find them.
+            "WHERE c.unit_id = ? AND a.disposition = ? AND a.final_at IS NULL AND a.final_answer IS NULL "
+            "ORDER BY a.due_date, a.concern_id",
             (self._unit_id, Disposition.FORWARDED),
         )
         return [_answer(row) for row in await cursor.fetchall()]

@@ -6,13 +6,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.cli import sending
 from bot.cli.common import Group, actor, command, local_time, nouns, shorten, with_services
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.vocabulary import Disposition
+from bot.domain.areas import AreaTree, TopicList
+from bot.domain.vocabulary import ConcernStatus, Disposition
 from bot.services.answers import AnswerInput
 from bot.text import plural
 
@@ -142,13 +144,34 @@ async def carry(args: argparse.Namespace, services: Services, settings: Settings
 async def stats(args: argparse.Namespace, services: Services, settings: Settings, clock: Clock) -> None:
     found = await services.statistics.stats(args.meeting)
     rate = "—" if found.on_time_rate is None else f"{found.on_time_rate:.0%}"
-    print(f"concerns {found.concerns} from {found.residents} residents")
-    print("by topic:       " + (", ".join(f"{k} {n}" for k, n in found.by_topic) or "—"))
-    print("by area:        " + (", ".join(f"{k} {n}" for k, n in found.by_area) or "—"))
-    print("by disposition: " + (", ".join(f"{k} {n}" for k, n in found.by_disposition) or "—"))
+    topics, areas = TopicList(settings), AreaTree(settings)
+    print(f"meeting {args.meeting}" if args.meeting is not None else f"every meeting of {settings.unit.name}")
+    # Every concern received, each as what became of it; then those counted on their own.
+    standing = ", ".join(f"{found.with_status(status)} {label}" for status, label in _STANDING)
+    print(f"received {found.received} concerns from {found.residents} residents: {standing}")
+    print(f"counted {found.concerns} (open or carried over; a merged one counts in the concern it joined)")
+    print("by topic:       " + _named(found.by_topic, lambda k: _topic_name(topics, k)))
+    print("by area:        " + _named(found.by_area, lambda k: areas.path_label(k, "vi") or k))
+    print("by disposition: " + _named(found.by_disposition, str))
     print(f"forwarded {found.forwarded}: on time {found.forwarded_on_time}, late {found.forwarded_late}, "
           f"waiting {found.forwarded_open} (overdue {found.forwarded_overdue}); on-time rate {rate}")
     print(f"satisfied {found.satisfied}, not satisfied {found.unsatisfied}")
+
+
+_STANDING = (
+    (ConcernStatus.OPEN, "open"), (ConcernStatus.MERGED, "merged into another"),
+    (ConcernStatus.WITHDRAWN, "withdrawn"), (ConcernStatus.REJECTED, "rejected"),
+    (ConcernStatus.CARRIED, "carried over"),
+)
+
+
+def _topic_name(topics: TopicList, topic_id: str) -> str:
+    topic = topics.get(topic_id)
+    return topic.name if topic else topic_id
+
+
+def _named(counts: tuple[tuple[str, int], ...], name: Callable[[str], str]) -> str:
+    return "; ".join(f"{name(key)} {count}" for key, count in counts) or "—"
 
 
 @with_services

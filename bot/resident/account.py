@@ -163,7 +163,8 @@ async def do_withdraw(turn: Turn, concern_id: int) -> Outcome:
         return aside(Reply(turn.t("withdraw.not_yours")))
     if not can_withdraw(turn, concern, await turn.meetings.get(concern.meeting_id)):
         return aside(Reply(turn.t("withdraw.too_late", code=concern.code)))
-    await turn.concerns.withdraw(concern.id, turn.now)
+    if await turn.concerns.withdraw(concern.id, turn.now):
+        await turn.duplicates.left(concern.id)
     await turn.agenda.detach(concern.id)
     await turn.agenda.delete_empty(concern.meeting_id)
     return aside(Reply(turn.t("withdraw.done", code=concern.code)))

@@ -18,6 +18,7 @@ from bot.domain.records import Resident
 from bot.domain.redaction import Masks
 from bot.resident.payloads import GlobalAction, StepAction, global_payload, step_payload
 from bot.resident.state import Conversation, Draft, StepName
+from bot.services.duplicates import DuplicatePairs
 from storage.agenda import AgendaRepository
 from storage.answers import AnswerRepository, SatisfactionRepository
 from storage.concerns import ConcernRepository
@@ -86,6 +87,7 @@ class Turn:
         self.answers = AnswerRepository(connection, unit)
         self.agenda = AgendaRepository(connection)
         self.satisfaction = SatisfactionRepository(connection, unit)
+        self.duplicates = DuplicatePairs(connection, unit, intake.lexicon)
 
     # --- text ---------------------------------------------------------------------------
 

@@ -6,10 +6,12 @@ from datetime import datetime
 
 from bot.clock import Clock, format_local
 from bot.config import Settings
+from bot.domain.lexicon import lexicon_for
 from bot.domain.records import Concern, Meeting, carried_over
 from bot.domain.refusal import status_term
 from bot.domain.vocabulary import ConcernStatus, Phase
 from bot.services.after_meeting import AfterMeeting, AnswerError
+from bot.services.duplicates import DuplicatePairs
 from bot.services.notices import Notices
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
@@ -23,6 +25,7 @@ class CarryOverService(AfterMeeting):
     ) -> None:
         super().__init__(settings, database, clock, unit_id=unit_id)
         self._notices = notices
+        self._lexicon = lexicon_for(settings)
 
     async def carry_over(self, code: str, actor: str, meeting_id: int | None = None) -> Concern:
         """Take a concern (typically one residents were not satisfied with) to a later meeting."""
@@ -34,7 +37,10 @@ class CarryOverService(AfterMeeting):
                 raise AnswerError("refusal.cannot_carry", code=source.code, status=status_term(source.status))
             meetings = MeetingRepository(connection, self._unit_id)
             target = await self._next_meeting(meetings, source, meeting_id, now)
+            before = await concerns.similarity_candidates(target.id)
             carried = await concerns.submit(carried_over(source, target.id), self._settings.unit.code_prefix, now)
+            pairs = DuplicatePairs(connection, self._unit_id, self._lexicon)
+            await pairs.submitted(carried, before)
             for resident_id, _ in await concerns.followers(source.id):
                 await concerns.add_supporter(carried.id, resident_id, now)
                 await self._notices.to_resident(
@@ -44,6 +50,7 @@ class CarryOverService(AfterMeeting):
                 )
             if source.status != ConcernStatus.CARRIED:
                 await concerns.update(source, status=ConcernStatus.CARRIED)
+                await pairs.left(source.id)
             await AuditRepository(connection).record(
                 actor=actor, action="concern.carry", subject=f"concern:{source.code}", now=now,
                 after={"to": carried.code, "meeting": target.id},

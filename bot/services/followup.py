@@ -17,6 +17,7 @@ from bot.services.publishing import satisfaction_buttons
 from storage.answers import AnswerRepository
 from storage.audit import AuditRepository
 from storage.concerns import ConcernRepository
+from storage.queue import QueueRepository
 from storage.db import Database
 from storage.evidence import evidence_folder
 from storage.meetings import MeetingRepository
@@ -39,13 +40,10 @@ class FollowUpService(AfterMeeting):
     async def follow_ups(self) -> list[FollowUp]:
         today = self._today()
         async with self._database.transaction() as connection:
-            concerns = ConcernRepository(connection, self._unit_id)
-            found = []
-            for answer in await AnswerRepository(connection, self._unit_id).awaiting_agencies():
-                concern = await concerns.get(answer.concern_id)
-                if concern is not None:
-                    found.append(FollowUp(concern, answer, answer.overdue_on(today)))
-        return found
+            waiting = await AnswerRepository(connection, self._unit_id).awaiting_agencies()
+            # Their concerns in one query: hundreds may wait across a unit's meetings.
+            concerns = {c.id: c for c in await QueueRepository(connection, self._unit_id).whole([a.concern_id for a in waiting])}
+        return [FollowUp(concerns[a.concern_id], a, a.overdue_on(today)) for a in waiting if a.concern_id in concerns]
 
     async def finalise(self, code: str, final_answer: str, actor: str, evidence: Sequence[Document] = ()) -> Concern:
         """The agency's final answer to a forwarded concern, pushed to its followers with its files."""

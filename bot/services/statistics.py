@@ -1,13 +1,20 @@
-"""What happened at a unit's meetings, in numbers: concerns, residents, answers, agencies, satisfaction."""
+"""What happened at a unit's meetings, in numbers: concerns, residents, answers, agencies, satisfaction.
+
+One service for the staff chat's /stats, `doithoai stats` and the console's charts, of one
+meeting or of every meeting of the unit. SQLite counts (storage/statistics.py); nothing here
+holds more than a few grouped rows, whatever the size of the database.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from bot.domain.vocabulary import ConcernStatus
 from bot.services.after_meeting import AfterMeeting
-from storage.answers import AnswerRepository, SatisfactionRepository
-from storage.concerns import ConcernRepository
+from storage.statistics import ConcernGroup, ForwardedGroup, StatisticsRepository
 
 
 @dataclass(frozen=True)
@@ -24,42 +31,83 @@ class Stats:
     forwarded_overdue: int
     satisfied: int
     unsatisfied: int
+    # Every concern received, whatever became of it, and how many stand where (ConcernStatus).
+    received: int = 0
+    by_status: tuple[tuple[str, int], ...] = ()
 
     @property
     def on_time_rate(self) -> float | None:
         closed = self.forwarded_on_time + self.forwarded_late
         return None if closed == 0 else self.forwarded_on_time / closed
 
+    @property
+    def forwarded_waiting(self) -> int:
+        """Forwarded, no final answer yet, and not past its due date."""
+        return self.forwarded_open - self.forwarded_overdue
+
+    def with_status(self, status: ConcernStatus) -> int:
+        return dict(self.by_status).get(status.value, 0)
+
 
 class StatisticsService(AfterMeeting):
     async def stats(self, meeting_id: int | None = None) -> Stats:
-        today = self._today()
+        """Of one meeting, or (None) of every meeting of the unit."""
         async with self._database.transaction() as connection:
-            concerns = ConcernRepository(connection, self._unit_id)
-            all_concerns = await concerns.all(meeting_id)
-            answers = {a.concern_id: a for a in await AnswerRepository(connection, self._unit_id).all(meeting_id)}
-            satisfaction = await SatisfactionRepository(connection, self._unit_id).counts(meeting_id)
-            residents = await concerns.count_residents(meeting_id)
-        counted = [c for c in all_concerns if c.status.counted and c.merged_into is None]
-        forwarded = [a for a in answers.values() if a.disposition.awaits_final_answer]
-        closed = [a for a in forwarded if a.final_at is not None]
-        on_time = [a for a in closed if a.due_date is None or a.final_at.astimezone(self._settings.zone).date() <= a.due_date]  # type: ignore[union-attr]
-        still_open = [a for a in forwarded if a.final_at is None]
+            counts = StatisticsRepository(connection, self._unit_id)
+            groups = await counts.concern_groups(meeting_id)
+            by_disposition = await counts.by_disposition(meeting_id)
+            forwarded = await counts.forwarded(meeting_id)
+            satisfaction = await counts.satisfaction(meeting_id)
+            residents = await counts.residents(meeting_id)
+        on_time, late, still_open, overdue = self._follow_up(forwarded)
+        statuses: Counter[str] = Counter()
+        for group in groups:
+            statuses[group.status] += group.count
+        by_status = tuple(sorted(statuses.items()))
+        # Counted on their own: open or carried, not merged (ConcernStatus.counted).
+        counted = [g for g in groups if ConcernStatus(g.status).counted and not g.merged]
+        by_topic, by_area = _largest_first(counted, "topic_id"), _largest_first(counted, "area_id")
         return Stats(
-            concerns=len(counted),
+            concerns=sum(n for _, n in by_topic),
             residents=residents,
-            by_topic=_counted(c.topic_id for c in counted),
-            by_area=_counted(c.area_id for c in counted),
-            by_disposition=_counted(a.disposition for a in answers.values()),
-            forwarded=len(forwarded),
-            forwarded_on_time=len(on_time),
-            forwarded_late=len(closed) - len(on_time),
-            forwarded_open=len(still_open),
-            forwarded_overdue=sum(1 for a in still_open if a.overdue_on(today)),
+            by_topic=by_topic,
+            by_area=by_area,
+            by_disposition=by_disposition,
+            forwarded=on_time + late + still_open,
+            forwarded_on_time=on_time,
+            forwarded_late=late,
+            forwarded_open=still_open,
+            forwarded_overdue=overdue,
             satisfied=satisfaction.get(True, 0),
             unsatisfied=satisfaction.get(False, 0),
+            received=sum(n for _, n in by_status),
+            by_status=by_status,
         )
 
+    def _follow_up(self, groups: list[ForwardedGroup]) -> tuple[int, int, int, int]:
+        """(answered by the due date, answered late, no final answer yet, of those past due)."""
+        today = self._today()
+        on_time = late = still_open = overdue = 0
+        for group in groups:
+            if group.final_minute is None:
+                still_open += group.count
+                if group.due_date is not None and today > group.due_date:
+                    overdue += group.count
+            elif group.due_date is None or _local_day(group.final_minute, self._settings.zone) <= group.due_date:
+                on_time += group.count
+            else:
+                late += group.count
+        return on_time, late, still_open, overdue
 
-def _counted(values: object) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0])))  # type: ignore[arg-type]
+
+def _largest_first(groups: list[ConcernGroup], key: str) -> tuple[tuple[str, int], ...]:
+    """(topic or area, count) over the groups, the most first, then by id."""
+    totals: Counter[str] = Counter()
+    for group in groups:
+        totals[getattr(group, key)] += group.count
+    return tuple(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _local_day(utc_minute: str, zone: ZoneInfo) -> date:
+    moment = datetime.fromisoformat(utc_minute).replace(tzinfo=UTC)
+    return moment.astimezone(zone).date()

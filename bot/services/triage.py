@@ -25,6 +25,7 @@ from bot.domain.lexicon import lexicon_for
 from bot.domain.similar import Candidate
 from bot.domain.similar_lookup import find_similar
 from bot.domain.vocabulary import ConcernStatus
+from bot.services.duplicates import DuplicatePairs
 from bot.services.lookup import concern_or_refuse
 from bot.services.notices import Notices
 from bot.services.unit import UnitService
@@ -155,6 +156,7 @@ class TriageService(UnitService):
                 raise TriageError("refusal.reject_not_open", code=concern.code, status=status_term(concern.status))
             updated = await self._write(connection, concern, actor, "concern.reject", seen_version, now,
                                         status=ConcernStatus.REJECTED, reject_reason=reason)
+            await self._pairs(connection).left(concern.id)
             agenda = AgendaRepository(connection)
             await agenda.detach(concern.id)
             await agenda.delete_empty(concern.meeting_id)
@@ -175,6 +177,7 @@ class TriageService(UnitService):
             await self._check_merge(concerns, source, target)
             updated = await self._write(connection, source, actor, "concern.merge", None, now,
                                         status=ConcernStatus.MERGED, merged_into=target.id)
+            await self._pairs(connection).left(source.id)
             agenda = AgendaRepository(connection)
             item_id = await agenda.detach(source.id)
             if item_id is not None and await agenda.item_of(target.id) is None:
@@ -195,8 +198,10 @@ class TriageService(UnitService):
             concern = await self._find(concerns, code)
             if concern.merged_into is None:
                 raise TriageError("refusal.not_merged", code=concern.code)
-            return await self._write(connection, concern, actor, "concern.unmerge", None, now,
-                                     status=ConcernStatus.OPEN, merged_into=None)
+            unmerged = await self._write(connection, concern, actor, "concern.unmerge", None, now,
+                                         status=ConcernStatus.OPEN, merged_into=None)
+            await self._pairs(connection).entered(unmerged.id)
+            return unmerged
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -222,7 +227,9 @@ class TriageService(UnitService):
         now = self._clock.now()
         async with self._change(actor) as connection:
             concern = await self._find(ConcernRepository(connection, self._unit_id), code)
-            return await self._write(connection, concern, actor, action, seen_version, now, **changes)
+            edited = await self._write(connection, concern, actor, action, seen_version, now, **changes)
+            await self._pairs(connection).reworded(edited.id)
+            return edited
 
     @asynccontextmanager
     async def _change(self, actor: str) -> AsyncIterator[aiosqlite.Connection]:
@@ -258,6 +265,10 @@ class TriageService(UnitService):
             actor=actor, action=action, subject=f"concern:{concern.code}", now=now, before=before, after=dict(changes)
         )
         return updated
+
+    def _pairs(self, connection: aiosqlite.Connection) -> DuplicatePairs:
+        """The stored likely duplicates, kept right in the same transaction as the change."""
+        return DuplicatePairs(connection, self._unit_id, self.lexicon)
 
     async def _find(self, concerns: ConcernRepository, code: str) -> Concern:
         return await concern_or_refuse(concerns, code, self._settings.unit.code_prefix, TriageError)

@@ -3,7 +3,7 @@
 The staff chat's queue (TriageService.queue) shows the open concerns a page at a time; the
 console's desk needs more at once — concerns in every status, a search that ignores accents
 ("tan hoa" finds "Tân Hóa"), and the ones that look like another concern of the same area
-(a possible duplicate, worth merging).
+(a possible duplicate, worth merging: stored as they become known, bot/services/duplicates.py).
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.areas import AreaTree
 from bot.domain.records import Concern
-from bot.domain.lexicon import Lexicon, lexicon_for
-from bot.domain.similar import Candidate
-from bot.domain.similar_lookup import find_similar
+from bot.domain.lexicon import lexicon_for
 from bot.domain.textnorm import fold
 from bot.domain.vocabulary import ConcernStatus
+from bot.services.duplicates import DuplicatePairs
 from bot.services.meetings import MeetingService
 from bot.services.unit import UnitService
 from storage.concerns import ConcernRepository
+from storage.queue import QueueRepository
 from storage.db import Database
 
 PAGE_SIZE = 20
@@ -63,62 +63,27 @@ class QueueSearch(UnitService):
         self._areas = AreaTree(settings)
         self._meetings = meetings
         self._lexicon = lexicon_for(settings)
-        # The possible duplicates of each meeting as last worked out, with what they were worked
-        # out from: paging, filtering and searching the same queue do not compare it all again.
-        self._duplicates: dict[int, tuple[int, set[int]]] = {}
 
     async def search(self, meeting_id: int, wanted: QueueFilter, page_size: int | None = None) -> QueueResult:
         page_size = page_size or PAGE_SIZE
         await self._meetings.get_or_fail(meeting_id)
         async with self._database.transaction() as connection:
-            concerns = ConcernRepository(connection, self._unit_id)
-            every = await concerns.all(meeting_id)
-            residents = await concerns.resident_counts(meeting_id)
-        duplicates = self._possible_duplicates(meeting_id, every)
+            every = await QueueRepository(connection, self._unit_id).keys(meeting_id)
+            residents = await ConcernRepository(connection, self._unit_id).resident_counts(meeting_id)
+            duplicates = await DuplicatePairs(connection, self._unit_id, self._lexicon).marked(meeting_id)
         words = fold(wanted.search).split()
         kept = [
-            c for c in every
+            c.id for c in every
             if (wanted.status is None or c.status == wanted.status)
             and (wanted.topic_id is None or c.topic_id == wanted.topic_id)
             and (wanted.area_id is None or self._areas.is_within(c.area_id, wanted.area_id))
             and (not wanted.duplicates_only or c.id in duplicates)
-            and all(word in self._searchable(c) for word in words)
+            and c.says(words)
         ]
         pages = max(1, -(-len(kept) // page_size))
         page = min(max(wanted.page, 1), pages)
-        shown = kept[(page - 1) * page_size: page * page_size]
         async with self._database.transaction() as connection:
-            # Read again with their photos (the page's only: the whole list needs none).
-            concerns = ConcernRepository(connection, self._unit_id)
-            shown = [await concerns.get(c.id) or c for c in shown]
+            # The page's concerns whole, with their photos (the whole list needs neither).
+            shown = await QueueRepository(connection, self._unit_id).whole(kept[(page - 1) * page_size: page * page_size])
         rows = tuple(QueueRow(c, residents.get(c.id, 1), c.id in duplicates) for c in shown)
         return QueueResult(meeting_id, rows, len(kept), page, pages)
-
-    def _possible_duplicates(self, meeting_id: int, concerns: list[Concern]) -> set[int]:
-        # Any change to a concern raises its version; a new one adds an id.
-        state = hash(tuple((c.id, c.version, c.status, c.merged_into) for c in concerns))
-        known = self._duplicates.get(meeting_id)
-        if known is not None and known[0] == state:
-            return known[1]
-        found = _possible_duplicates(concerns, self._areas, self._lexicon)
-        if len(self._duplicates) >= _MEETINGS_REMEMBERED:
-            self._duplicates.pop(next(iter(self._duplicates)))
-        self._duplicates[meeting_id] = (state, found)
-        return found
-
-    def _searchable(self, concern: Concern) -> str:
-        """What a search looks in, folded: the concern's words and its code."""
-        return f"{concern.text_folded or fold(concern.text)} {fold(concern.code)} {concern.id}"
-
-
-_MEETINGS_REMEMBERED = 8
-
-
-def _possible_duplicates(concerns: list[Concern], areas: AreaTree, lexicon: Lexicon) -> set[int]:
-    """Open concerns that read like another open concern of the meeting: those whose page
-    shows "possible duplicates" (TriageService.view), by the same lookup."""
-    waiting = [Candidate.of(c) for c in concerns if c.status == ConcernStatus.OPEN and c.merged_into is None]
-    return {
-        candidate.concern_id for candidate in waiting
-        if find_similar(candidate, waiting, limit=1, nearness=areas.nearness, lexicon=lexicon)
-    }

@@ -147,6 +147,8 @@ async def submit(turn: Turn) -> list[Reply]:
         # Checked here as well as by the schedule: a late job must not let a late concern in.
         turn.leave_flow()
         return [Reply(turn.t("submit.closed", title=meeting.title if meeting else "")), turn.menu()]
+    # The open concerns the offer compared the draft with: the new one's likely duplicates among them are stored.
+    before = await turn.concerns.similarity_candidates(meeting.id)
     concern = await turn.concerns.submit(
         NewConcern(
             draft_key=draft.key,
@@ -168,6 +170,7 @@ async def submit(turn: Turn) -> list[Reply]:
         turn.settings.unit.code_prefix,
         turn.now,
     )
+    await turn.duplicates.submitted(concern, before)
     turn.leave_flow()
     log.info("concern %s submitted for meeting %s", concern.code, meeting.id)
     receipt = turn.t(

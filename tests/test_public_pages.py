@@ -74,7 +74,7 @@ async def test_a_meeting_page_exists_once_announced_and_opens_the_bot(site: Site
     await site.services.meetings.announce(draft, "test")
     await page.goto(f"{site.url}/public/meetings/{draft}")
     await expect(page.locator("h1")).to_have_text("Hội nghị đối thoại quý II/2026")
-    await expect(page.locator("#send")).to_contain_text("Phường sẽ nhận ý kiến từ")
+    await expect(page.locator("#send")).to_contain_text("Ủy ban sẽ nhận ý kiến từ")
     await page.click("#language")
     await expect(page).to_have_url(re.compile(r"lang=en"))
     await expect(page.locator("#format")).to_have_text("In person and online")

@@ -211,6 +211,25 @@ def test_the_cli_writes_the_announcement(tmp_path: Path, capsys: pytest.CaptureF
     assert "trên Telegram: gõ /new" in joined  # Zalo is off in the example config
 
 
+def test_the_announcement_gives_the_bots_address_and_the_meetings_page(tmp_path: Path) -> None:
+    """Printed on the notice board, a link is what a resident can type: the bot's address and the
+    public page where the results will be, from the config."""
+    text = (EXAMPLE_CONFIG.read_text(encoding="utf-8")
+            .replace('path = "data/doithoai.db"', f'path = "{tmp_path / "cli.db"}"')
+            .replace('telegram_username = ""', 'telegram_username = "PhuThoDoiThoaiBot"')
+            .replace('public_url = ""', 'public_url = "https://doithoai.phutho.example.vn"')
+            .replace("[web]\n", "[web]\nenabled = true\n", 1).replace("enabled = false\n# Put it", "# Put it", 1))
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    run = lambda *args: main([*args[:2], "--config", str(config), *args[2:]], clock=ManualClock(START))  # noqa: E731
+    assert run("meeting", "create", "--title", "Hội nghị đối thoại quý I/2026", "--starts", "20/03/2026 08:00",
+               "--place", "Hội trường UBND phường Phú Thọ") == 0
+    assert run("meeting", "notice", "1", "--out", str(tmp_path)) == 0
+    joined = "\n".join(body_texts((tmp_path / "thong-bao-hoi-nghi-1-20260320.docx").read_bytes()))
+    assert "trên Telegram (https://t.me/PhuThoDoiThoaiBot): gõ /new" in joined
+    assert "https://doithoai.phutho.example.vn/public/meetings/1" in joined
+
+
 @needs_chromium
 async def test_the_console_downloads_the_announcement_from_the_meetings_page(console: Console, browser: Browser) -> None:
     _, page = await office_pc(browser)

@@ -137,6 +137,8 @@ def _ways(document: AnnouncementDocument, committee: str) -> list[str]:
             "theo hướng dẫn; mỗi ý kiến được cấp một mã để theo dõi, và câu trả lời được gửi lại qua tin nhắn."
         )
     ways.append(f"Gửi trực tiếp tại Bộ phận Tiếp nhận và Trả kết quả của {committee}.")
+    if document.page_url:
+        ways.append(f"Xem thông báo này và kết quả trả lời sau hội nghị tại {document.page_url}.")
     return ways
 
 

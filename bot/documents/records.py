@@ -148,6 +148,7 @@ class AnnouncementDocument:
     intake_closes_at: str  # "15/12/2026 17:00"
     generated_at: str  # "05/12/2026 16:30": the notice's date
     topics: tuple[str, ...]  # the subjects residents may raise (the config's topics)
-    channels: tuple[str, ...]  # where residents write to the bot: ("Telegram", "Zalo")
+    channels: tuple[str, ...]  # where residents write to the bot: ("Telegram (https://t.me/…)", "Zalo")
     levels: tuple[str, ...] = ()
     chair_name: str | None = None
+    page_url: str | None = None  # the meeting's public page, when the web server is on

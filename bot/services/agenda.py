@@ -231,8 +231,13 @@ class AgendaService(UnitService):
         async with self._database.transaction() as connection:
             meeting = await self._meeting(MeetingRepository(connection, self._unit_id), meeting_id)
         settings, zone = self._settings, self._settings.zone
+        public = settings.public
+        # A link a resident can type from the printed page: the bot's address where it is known.
+        links = {"Telegram": f"https://t.me/{public.telegram_username}" if public.telegram_username else "",
+                 "Zalo": f"https://zalo.me/{public.zalo_oa_id}" if public.zalo_oa_id else ""}
         channels = tuple(
-            name for name, on in (("Telegram", settings.telegram.enabled), ("Zalo", settings.zalo.enabled)) if on
+            f"{name} ({links[name]})" if links[name] else name
+            for name, on in (("Telegram", settings.telegram.enabled), ("Zalo", settings.zalo.enabled)) if on
         )
         return AnnouncementDocument(
             unit_name=settings.unit.name,
@@ -250,6 +255,7 @@ class AgendaService(UnitService):
             channels=channels,
             levels=tuple(settings.unit.levels),
             chair_name=settings.unit.chair_name,
+            page_url=f"{settings.web.base_url}/public/meetings/{meeting.id}" if settings.web.enabled else None,
         )
 
     # --- helpers ------------------------------------------------------------------------

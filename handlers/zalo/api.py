@@ -310,17 +310,7 @@ class ZaloApi:
 
     async def _post(self, url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
         response = await self._http.post(url, json=body, headers={"access_token": token})
-        if response.status_code != 200:
-            raise ZaloApiError(0, response.reason_phrase or "", status=response.status_code)
-        data = _json(response)
-        try:
-            code = int(data.get("error", 0) or 0)
-        except (TypeError, ValueError):
-            code = -1
-        if code != 0:
-            raise ZaloApiError(code, str(data.get("message", ""))[:200])
-        result = data.get("data")
-        return result if isinstance(result, dict) else {}
+        return _data_of(response)
 
 
 class ZaloUploads:
@@ -347,14 +337,20 @@ class ZaloUploads:
         url = self._api.settings.api_base_url.rstrip("/") + path
         response = await self._api.http.post(url, files={"file": (filename, content, content_type)},
                                              headers={"access_token": token})
-        if response.status_code != 200:
-            raise ZaloApiError(0, response.reason_phrase or "", status=response.status_code)
-        data = _json(response)
-        try:
-            code = int(data.get("error", 0) or 0)
-        except (TypeError, ValueError):
-            code = -1
-        if code != 0:
-            raise ZaloApiError(code, str(data.get("message", ""))[:200])
-        result = data.get("data")
-        return result if isinstance(result, dict) else {}
+        return _data_of(response)
+
+
+def _data_of(response: httpx.Response) -> dict[str, Any]:
+    """Zalo's `data` from an OA call's answer; ZaloApiError when the HTTP status or Zalo's own
+    `error` says it failed (Zalo answers most refusals with HTTP 200)."""
+    if response.status_code != 200:
+        raise ZaloApiError(0, response.reason_phrase or "", status=response.status_code)
+    data = _json(response)
+    try:
+        code = int(data.get("error", 0) or 0)
+    except (TypeError, ValueError):
+        code = -1
+    if code != 0:
+        raise ZaloApiError(code, str(data.get("message", ""))[:200])
+    result = data.get("data")
+    return result if isinstance(result, dict) else {}

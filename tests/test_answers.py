@@ -235,5 +235,8 @@ async def test_staff_chat_publish_and_progress(services: Services, meeting, cloc
     assert "TT-0002 – Công ty Thoát nước, hạn 30/04/2026" in replies[0].text
     replies = await staff.command("/stats 1")
     assert "Chuyển cơ quan: 1" in replies[0].text
+    # Every concern received is counted, the merged one as such, not only those counted on their own.
+    assert "nhận 3 ý kiến của 3 người dân (đang chờ hội nghị: 2, đã rút: 0, không được tiếp nhận: 0, " \
+        "đã gộp với ý kiến khác: 1, đã chuyển sang hội nghị sau: 0); 2 ý kiến được tính riêng" in replies[0].text
     replies = await staff.command("/results docx")
     assert replies[0].document is not None and replies[0].document.filename.endswith(".docx")

@@ -14,8 +14,8 @@ BARE_COUNT = re.compile(
     r"\{\w+\} (?:older |failed |answer )?(?:concerns|residents|items|answers|messages|problems|problem\(s\)|minutes|days|photos"
     r"|characters|actions|messages)\b"
 )
-# Owned by another change (doithoai stats is rewritten elsewhere).
-NOT_HERE = {"staff.stats"}
+# Sentences left out of the check (none today; a key goes here only with the reason).
+NOT_HERE: set[str] = set()
 
 
 def test_no_english_sentence_puts_a_bare_count_before_a_plural_noun() -> None:

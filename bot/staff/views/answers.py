@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.domain.messages import Document, Reply
 from bot.domain.records import Concern, Meeting
+from bot.domain.vocabulary import ConcernStatus
 from bot.services.answers import ImportReport
 from bot.services.followup import FollowUp
 from bot.services.publishing import PublishReport, RouteCounts
@@ -74,7 +75,9 @@ def carried(words: Wording, code: str, carried_as: Concern) -> list[Reply]:
 def statistics(words: Wording, stats: Stats) -> list[Reply]:
     rate = "—" if stats.on_time_rate is None else f"{stats.on_time_rate:.0%}"
     return words.say(
-        "staff.stats", concerns=stats.concerns, residents=stats.residents,
+        "staff.stats", received=stats.received, concerns=stats.concerns, residents=stats.residents,
+        # Every concern received, each as what became of it (a rejected one too), as the CLI does.
+        standing=", ".join(f"{words.t(status.catalog_key)}: {stats.with_status(status)}" for status in ConcernStatus),
         topics=words.counts(stats.by_topic, words.topic),
         areas=words.counts(stats.by_area, words.area),
         dispositions=words.counts(stats.by_disposition, lambda d: words.t("disposition." + d)),

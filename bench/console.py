@@ -83,7 +83,8 @@ def seed(db_path: Path, total: int, open_count: int) -> dict[str, int]:
     now = datetime.now(UTC)
     held = [
         meeting_row(f"Hội nghị đối thoại kỳ {n}", starts=now - timedelta(days=400 - 40 * n),
-                    opens=now - timedelta(days=430 - 40 * n), closes=now - timedelta(days=405 - 40 * n))
+                    opens=now - timedelta(days=430 - 40 * n), closes=now - timedelta(days=405 - 40 * n),
+                    status="published")  # their results are public: the public pages have them to show
         for n in range(9)
     ]
     current = meeting_row("Hội nghị đối thoại quý I/2027", starts=now + timedelta(days=20),
@@ -130,7 +131,7 @@ async def time_pages(
                     body = await response.read()
                     assert response.status == 200, (path, response.status)
                     # A page for the logged-in admin, not the welcome page of someone without a session.
-                    assert path.startswith("/static/") or "Đăng xuất".encode() in body, path
+                    assert path.startswith(("/static/", "/public/")) or "Đăng xuất".encode() in body, path
                 times[path].append((time.perf_counter() - started, len(body)))
     return times
 
@@ -181,6 +182,11 @@ async def main_async(args: argparse.Namespace) -> None:
             "/statistics?meeting=all",
             "/followup",
             "/audit",
+            # The public pages (issue 14), served by the same server without a login.
+            f"/public/meetings/{meeting}",
+            "/public/meetings/1/results",
+            "/public/meetings/1/results?q=tan+hoa",
+            f"/public/concerns/{code}",
         ]
         load_before = load_average()
         merge_times: list[float] = []

@@ -72,3 +72,25 @@ async def test_answers_are_public_only_once_published(settings: Settings, databa
     results = await public.results(1, "vi")
     assert results is not None and [c.code for c in results.concerns] == [drain]
     assert [c.code for c in results.not_taken] == ["TT-0001"]
+
+
+async def test_long_results_come_a_page_at_a_time_and_the_last_page_lists_what_was_not_taken(
+    settings: Settings, database: Database, clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    public, services, _, drain = await ward(settings, database, clock, "code_only")
+    chat = Chat(services.intake, "9002", channel="telegram")
+    others = [await submit_concern(chat, text) for text in (
+        "Xin phường cho kiểm tra giấy phép quán karaoke mở nhạc lớn sau 23 giờ ở đầu hẻm.",
+        "Đề nghị sửa mặt đường nhựa bị lún sâu trước cổng trường tiểu học, xe máy dễ ngã.",
+    )]
+    clock.advance(timedelta(days=15))
+    for code in (drain, *others):
+        await services.answers.record(code, AnswerInput("explained", "Phường đã xem xét và trả lời.", "Chủ tịch UBND phường"), "test")
+    await services.publishing.publish(1, "test")
+    monkeypatch.setattr("bot.services.public.RESULTS_PAGE", 2)
+    first, last, beyond = [await public.results(1, "vi", page=n) for n in (1, 2, 99)]
+    assert first is not None and last is not None and beyond is not None
+    assert (first.page, first.pages, first.matched, len(first.concerns), first.not_taken) == (1, 2, 3, 2, ())
+    assert (last.page, len(last.concerns), [c.code for c in last.not_taken]) == (2, 1, ["TT-0001"])
+    assert {c.code for c in first.concerns + last.concerns} == {drain, *others}
+    assert beyond.page == 2

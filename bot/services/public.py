@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import lru_cache
 
 import aiosqlite
 
@@ -35,6 +36,9 @@ from storage.sources import ConcernSourceRepository
 # Statuses of concerns that did not go to the meeting by the ward's choice or the resident's.
 NOT_TAKEN = frozenset({ConcernStatus.WITHDRAWN, ConcernStatus.REJECTED})
 
+
+# Concerns on one page of a meeting's public results.
+RESULTS_PAGE = 50
 
 @dataclass(frozen=True)
 class PublicMeeting:
@@ -114,6 +118,9 @@ class PublicResults:
     not_taken: tuple[PublicConcern, ...]  # withdrawn or rejected, as the ward publishes them
     total: int  # before the search
     search: str
+    matched: int = 0  # found by the search, on every page
+    page: int = 1
+    pages: int = 1
 
 
 @dataclass(frozen=True)
@@ -178,7 +185,7 @@ class PublicService(UnitService):
             meeting = await MeetingRepository(connection, self._unit_id).get(meeting_id)
         return None if meeting is None else public_meeting(meeting, self._clock.now())
 
-    async def results(self, meeting_id: int, language: str, search: str = "") -> PublicResults | None:
+    async def results(self, meeting_id: int, language: str, search: str = "", page: int = 1) -> PublicResults | None:
         """A published meeting's concerns with their answers, found without accents ("tan hoa"
         finds "Tân Hóa"); None before the results are published."""
         async with self._database.transaction() as connection:
@@ -195,7 +202,12 @@ class PublicService(UnitService):
         if wanted:
             went = [c for c in went if self._matches(c, language, wanted)]
             not_taken = [c for c in not_taken if self._matches(c, language, wanted)]
-        return PublicResults(public, tuple(went), tuple(not_taken), total, search)
+        # A city ward's meeting may hold thousands: a page a phone can load, the rest a link away.
+        pages = max(1, -(-len(went) // RESULTS_PAGE))
+        page = min(max(page, 1), pages)
+        shown = went[(page - 1) * RESULTS_PAGE: page * RESULTS_PAGE]
+        return PublicResults(public, tuple(shown), tuple(not_taken) if page == pages else (), total, search,
+                             matched=len(went), page=page, pages=pages)
 
     async def concern(self, code_text: str, language: str) -> PublicConcern | None:
         """One concern by its code, as /status shows it, public fields only; None when it does
@@ -246,6 +258,10 @@ class PublicService(UnitService):
         sources = await ConcernSourceRepository(connection).of_concerns([c.id for c in stored])
         position = {cid: item.position for item in await AgendaRepository(connection).items(meeting.id) for cid in item.concern_ids}
         by_id = {c.id: c for c in stored}
+        merged_in: dict[int, list[str]] = {}
+        for concern in stored:
+            if concern.merged_into is not None:
+                merged_in.setdefault(concern.merged_into, []).append(concern.code)
         masks = masks_for(self._catalog, language)
         show = self._settings.public.show_rejected
         public: list[PublicConcern] = []
@@ -257,7 +273,7 @@ class PublicService(UnitService):
             record = replace(
                 record,
                 merged_into=root.code if root.id != concern.id else None,
-                merged=tuple(c.code for c in stored if c.merged_into == concern.id),
+                merged=tuple(merged_in.get(concern.id, ())),
                 media_url=sources[concern.id].media_url if concern.id in sources else None,
                 position=position.get(concern.id, 1_000_000),
             )
@@ -294,7 +310,7 @@ class PublicService(UnitService):
             parts.append(topic.label(language))
         if answer is not None:
             parts += [answer.answer, answer.answered_by, answer.agency or "", answer.final_answer or ""]
-        words = set(fold(" ".join(parts)).split())
+        words = _words_of(" ".join(parts))
         # Whole words ("hẻm 12" is not "hẻm 121"), but the last may be half typed.
         *whole, last = wanted
         return all(word in words for word in whole) and any(word.startswith(last) for word in words)
@@ -317,3 +333,10 @@ def _kept(concern: PublicConcern, wanted: RequestFilter) -> bool:
     if wanted.end is not None and concern.submitted_at > wanted.end:
         return False
     return wanted.closed is None or concern.closed == wanted.closed
+
+
+@lru_cache(maxsize=50_000)
+def _words_of(text: str) -> frozenset[str]:
+    """A concern's words without accents; kept, since folding is most of a search's time and the
+    same published concerns are searched again and again (a changed answer is a new text)."""
+    return frozenset(fold(text).split())

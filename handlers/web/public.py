@@ -17,7 +17,13 @@ from aiohttp import web
 
 from bot.clock import Clock, format_local
 from bot.config import Settings
-from bot.documents.poster import Poster, PosterCode, PosterFontMissing, find_fonts, poster_pdf
+from bot.documents.poster import (
+    Poster,
+    PosterCode,
+    PosterFontMissing,
+    find_fonts,
+    poster_pdf,
+)
 from bot.services.layer import ServiceLayer
 from bot.services.public import PublicMeeting
 from handlers.web.caching import revalidated
@@ -81,11 +87,15 @@ class PublicPages:
     async def results(self, request: web.Request) -> web.Response:
         meeting = await self._meeting(request)
         search = request.query.get("q", "")[:SEARCH_MAX]
-        results = await self._public.results(meeting.id, _language(request), search)
+        page = request.query.get("page", "1")
+        results = await self._public.results(meeting.id, _language(request), search,
+                                             int(page) if page.isdecimal() and len(page) < 7 else 1)
         if results is None:
             return self._page(request, "public/not_yet.html", meeting=meeting)
         return self._page(request, "public/results.html", meeting=meeting, results=results,
-                          show_rejected=self._settings.public.show_rejected, refresh=request.path_qs)
+                          show_rejected=self._settings.public.show_rejected, refresh=request.path_qs,
+                          page_link=lambda number: _with_language(_results_path(meeting.id, search, number),
+                                                                  _language(request)))
 
     async def lookup(self, request: web.Request) -> web.StreamResponse:
         """The form's answer: the concern's page, or the form again saying the code was not found."""
@@ -165,6 +175,11 @@ class PublicPages:
 def _language(request: web.Request) -> str:
     chosen = request.query.get("lang", "")
     return chosen if chosen in LANGUAGES else "vi"
+
+
+def _results_path(meeting_id: int, search: str, page: int) -> str:
+    query = {key: value for key, value in (("q", search), ("page", str(page))) if value and value != "1"}
+    return f"/public/meetings/{meeting_id}/results" + (f"?{urlencode(query)}" if query else "")
 
 
 def _with_language(path: str, language: str) -> str:

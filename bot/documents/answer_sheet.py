@@ -42,6 +42,7 @@ from bot.documents.records import AgendaDocument, AgendaEntry, AnswerRow, Answer
 from bot.documents.style import FORMULA_START, xlsx_table
 from bot.documents.words import AREA_SEPARATOR, free_text, plain_text
 from bot.domain.refusal import Refusal
+from bot.domain.textnorm import cut_at_word
 from bot.domain.vocabulary import Disposition
 
 AGENDA_SHEET = "Chương trình"
@@ -409,7 +410,7 @@ def _read_row(number: int, cells: Mapping[str, str], raw_due: object, *, today: 
     if not cells["disposition"]:
         problem("disposition", Refusal("refusal.sheet_no_disposition"))
     elif disposition is None:
-        problem("disposition", Refusal("refusal.sheet_bad_disposition", value=_short(cells["disposition"])))
+        problem("disposition", Refusal("refusal.sheet_bad_disposition", value=cut_at_word(cells["disposition"], QUOTED)))
 
     answer = cells["answer"]
     if not answer:
@@ -464,9 +465,8 @@ def _item_id(text: str) -> int | None:
     return value if 0 < value < 2**63 else None
 
 
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+# How much of a bad cell a problem quotes.
+QUOTED = 40
 
 
 _TYPED_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
@@ -494,6 +494,6 @@ def _due_date(raw: object, text: str) -> tuple[date | None, Refusal | None]:
     try:
         return date(year, month, day), None
     except ValueError:
-        return None, Refusal("refusal.sheet_due_not_a_day", value=_short(text))
+        return None, Refusal("refusal.sheet_due_not_a_day", value=cut_at_word(text, QUOTED))
 
 

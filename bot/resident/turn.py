@@ -16,6 +16,7 @@ import aiosqlite
 from bot.domain.messages import Button, Inbound, Reply
 from bot.domain.records import Resident
 from bot.domain.redaction import Masks
+from bot.domain.textnorm import cut_at_word
 from bot.resident.payloads import GlobalAction, StepAction, global_payload, step_payload
 from bot.resident.state import Conversation, Draft, StepName
 from bot.services.duplicates import DuplicatePairs
@@ -204,5 +205,4 @@ class Turn:
 
 
 def shorten(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return cut_at_word(text, limit)

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, format_local
 from bot.config import Settings
-from bot.public_settings import Open311Client
 from bot.domain.areas import AreaTree, TopicList
 from bot.domain.concern_text import text_problem
+from bot.domain.contact import acceptable_name, normalise_phone
 from bot.domain.records import Meeting, NewConcern
 from bot.domain.sources import OPEN311_CHANNEL, ConcernSource
-from bot.domain.textnorm import clean, fold, letter_count
+from bot.domain.textnorm import clean, fold
+from bot.public_settings import Open311Client
 from bot.services.flood import FloodGuard
 from bot.services.public import PublicConcern, PublicService
 from bot.services.unit import UnitService
@@ -35,7 +36,6 @@ from storage.meetings import MeetingRepository
 from storage.residents import ResidentRepository
 from storage.sources import ConcernSourceRepository
 
-_PHONE = re.compile(r"^(?:\+?84|0)(\d{9,10})$")
 _MEDIA_URL = re.compile(r"^https?://[^\s<>\"]{1,500}$")
 
 
@@ -146,15 +146,15 @@ class Open311Intake(UnitService):
     def _contact(self, form: Mapping[str, str]) -> tuple[str | None, str | None]:
         """Name and number for staff to call back (never public), checked as the chat checks them."""
         name = clean(" ".join(part for part in (form.get("first_name", ""), form.get("last_name", "")) if part)) or None
-        if name is not None and (len(name) > self._settings.limits.name_max_chars or letter_count(name) < 2):
+        if name is not None and not acceptable_name(name, self._settings.limits.name_max_chars):
             raise Open311Error(400, "bad_name", max=self._settings.limits.name_max_chars)
         raw = (form.get("phone") or "").strip()
         if not raw:
             return name, None
-        match = _PHONE.match(re.sub(r"[\s.\-()]", "", raw))
-        if match is None:
+        phone = normalise_phone(raw)
+        if phone is None:
             raise Open311Error(400, "bad_phone")
-        return name, "+84" + match.group(1)
+        return name, phone
 
     async def _meeting(self, meetings: MeetingRepository, chosen: str) -> Meeting:
         now = self._clock.now()

@@ -222,7 +222,7 @@ class PublicService(UnitService):
             meeting = await MeetingRepository(connection, self._unit_id).get(stored.meeting_id)
             if meeting is None or meeting.phase(self._clock.now()) == Phase.DRAFT:
                 return None
-            found = [c for c in await self._concerns(connection, meeting, language) if c.code == code]
+            found = await self._concerns(connection, meeting, language, only=stored.id)
         return found[0] if found else None
 
     async def requests(self, wanted: RequestFilter, language: str) -> list[PublicConcern]:
@@ -249,8 +249,11 @@ class PublicService(UnitService):
                 return None
             return (await ConcernSourceRepository(connection).of_concerns([concern.id])).get(concern.id)
 
-    async def _concerns(self, connection: aiosqlite.Connection, meeting: Meeting, language: str) -> list[PublicConcern]:
-        """Every concern of a meeting as the public may see it (hidden ones left out)."""
+    async def _concerns(
+        self, connection: aiosqlite.Connection, meeting: Meeting, language: str, only: int | None = None
+    ) -> list[PublicConcern]:
+        """Every concern of a meeting as the public may see it (hidden ones left out), or just the
+        one `only` names: its answer and merged ones still come from the whole meeting."""
         repository = ConcernRepository(connection, self._unit_id)
         stored = await repository.all(meeting.id)
         answers = await AnswerRepository(connection, self._unit_id).of_meeting(meeting.id)
@@ -266,6 +269,8 @@ class PublicService(UnitService):
         show = self._settings.public.show_rejected
         public: list[PublicConcern] = []
         for concern in stored:
+            if only is not None and concern.id != only:
+                continue
             if concern.status in NOT_TAKEN and show == "hidden":
                 continue
             root = _root(concern, by_id)

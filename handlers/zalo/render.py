@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.messages import Button, Reply
-from bot.domain.textnorm import split_text
+from bot.domain.textnorm import cut_at_word, split_text
 from handlers.zalo.events import BUTTON_MARK
 
 TEXT_LIMIT = 2000
@@ -35,14 +35,14 @@ def render(reply: Reply, *, numbered: bool, image_url: str = "") -> list[Outgoin
     template = _buttons_template(buttons) if 0 < len(buttons) <= MAX_BUTTONS else None
     if reply.ask == "contact":
         element: dict[str, Any] = {
-            "title": _cut(reply.ask_label or reply.text, TITLE_LIMIT),
-            "subtitle": _cut(reply.text, SUBTITLE_LIMIT),
+            "title": cut_at_word(reply.ask_label or reply.text, TITLE_LIMIT),
+            "subtitle": cut_at_word(reply.text, SUBTITLE_LIMIT),
         }
         if image_url:
             element["image_url"] = image_url
         form = {"attachment": {"type": "template",
                                "payload": {"template_type": "request_user_info", "elements": [element]}}}
-        out = [Outgoing(form, fallback={"text": _cut(reply.text, TEXT_LIMIT)})]
+        out = [Outgoing(form, fallback={"text": cut_at_word(reply.text, TEXT_LIMIT)})]
         if buttons:
             out.extend(_texts(choices, template))
         return out
@@ -63,7 +63,7 @@ def _buttons_template(buttons: list[Button]) -> dict[str, Any]:
         "type": "template",
         "payload": {
             "buttons": [
-                {"title": _cut(button.label, TITLE_LIMIT), "type": "oa.query.hide",
+                {"title": cut_at_word(button.label, TITLE_LIMIT), "type": "oa.query.hide",
                  "payload": BUTTON_MARK + button.payload}
                 for button in buttons
             ]
@@ -87,5 +87,3 @@ def _texts(text: str, template: dict[str, Any] | None) -> list[Outgoing]:
     return out
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -29,6 +29,7 @@ import httpx
 from bot.clock import Clock
 from bot.domain.messages import Push, Reply
 from bot.domain.records import DEFAULT_UNIT_ID
+from bot.domain.textnorm import cut_at_word
 from bot.outbox.codec import encode_body
 from bot.outbox.delivery import (
     Delivered,
@@ -103,18 +104,6 @@ class Route(StrEnum):
     TEMPLATE_PHONE = "template_phone"
     HELD = "held"
 
-
-
-def cut_at_word(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at the last space that fits (mid-word only for one long word)."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    if limit <= 1:
-        return text[:limit]
-    head = text[: limit - 1]
-    space = head.rfind(" ")
-    return (head[:space] if space > 0 else head).rstrip(" ,.;:-") + "…"
 
 
 def fill(template: ZaloTemplate, push: Push) -> dict[str, str]:

@@ -3,16 +3,13 @@ group submits on someone's behalf, that person's name and phone."""
 
 from __future__ import annotations
 
-import re
-
+from bot.domain.contact import acceptable_name, normalise_phone
 from bot.domain.messages import InboundKind, Reply
-from bot.domain.textnorm import clean, letter_count
+from bot.domain.textnorm import clean
 from bot.resident.payloads import GlobalAction, StepAction, StepPayload
 from bot.resident.state import StepName
 from bot.resident.steps.confirm import confirm_next
 from bot.resident.turn import PHONE_NOTICES_PURPOSE, Outcome, Turn, aside
-
-_PHONE = re.compile(r"^(?:\+?84|0)(\d{9,10})$")
 
 
 def full_name(first: str, last: str | None, language: str) -> str:
@@ -20,13 +17,6 @@ def full_name(first: str, last: str | None, language: str) -> str:
     ("Lê Văn" + "Cường" -> "Lê Văn Cường"); English the given name."""
     parts = (last, first) if language == "vi" else (first, last)
     return clean(" ".join(p for p in parts if p))
-
-
-def normalise_phone(raw: str) -> str | None:
-    """Vietnamese numbers as +84…; None if it does not look like one."""
-    digits = re.sub(r"[\s.\-()]", "", raw)
-    match = _PHONE.match(digits)
-    return None if match is None else "+84" + match.group(1)
 
 
 async def contact_next(turn: Turn) -> Reply:
@@ -38,7 +28,7 @@ def _bad_name(turn: Turn) -> list[Reply]:
 
 
 def _acceptable_name(turn: Turn, name: str) -> bool:
-    return len(name) <= turn.settings.limits.name_max_chars and letter_count(name) >= 2
+    return acceptable_name(name, turn.settings.limits.name_max_chars)
 
 
 # --- the resident's own contact --------------------------------------------------------
